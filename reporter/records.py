@@ -1,0 +1,614 @@
+"""Incident records, format v1: pydantic models, validation and the loaded collection.
+
+A record file holds one incident (a mapping) or several (a list). Every problem in every
+file is collected and reported with its file, line, column and key; nothing stops at the
+first bad file. Messages say what was expected and never repeat the offending value,
+which may be confidential.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    PlainSerializer,
+    PrivateAttr,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError, core_schema
+
+from reporter.dates import When, parse_when
+from reporter.errors import DateError, InputError, Problem, QuantityError
+from reporter.loader import (
+    DEFAULT_MAX_DEPTH,
+    DEFAULT_MAX_FILE_SIZE,
+    Document,
+    KeyPath,
+    LoadError,
+    find_files,
+    format_key_path,
+    load_document,
+)
+from reporter.quantities import Qualifier, Quantity, parse_quantity
+
+SLUG = r"^[a-z0-9][a-z0-9-]{0,63}$"
+SLUG_HELP = "lowercase letters, digits and hyphens, starting with a letter or digit, at most 64 characters"
+TECHNIQUE = r"^(?:AML\.)?T[0-9]{4}(?:\.[0-9]{3})?$"
+KNOWN_TIMELINE_EVENTS = ("detected", "aware", "materiality_determined", "contained", "resolved", "reported")
+KNOWN_FIGURES = ("accounts", "interactions")
+
+
+class Sensitivity(StrEnum):
+    """How widely a record or an item may be shared; ordered public < confidential < restricted."""
+
+    PUBLIC = "public"
+    CONFIDENTIAL = "confidential"
+    RESTRICTED = "restricted"
+
+    @property
+    def rank(self) -> int:
+        return _SENSITIVITY_RANK[self]
+
+
+_SENSITIVITY_RANK = {Sensitivity.PUBLIC: 0, Sensitivity.CONFIDENTIAL: 1, Sensitivity.RESTRICTED: 2}
+
+
+class Status(StrEnum):
+    """Where an incident record stands."""
+
+    DRAFT = "draft"
+    CONFIRMED = "confirmed"
+    DISCLOSED = "disclosed"
+    CLOSED = "closed"
+
+
+class Confidence(StrEnum):
+    """Confidence in an attribution, in the analytic sense."""
+
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+
+
+class DisclosureForm(StrEnum):
+    """The form an earlier disclosure took."""
+
+    LETTER = "letter"
+    FILING = "filing"
+    PUBLICATION = "publication"
+    BRIEFING = "briefing"
+
+
+def _when(value: Any) -> When:
+    if isinstance(value, When):
+        return value
+    if isinstance(value, bool) or not isinstance(value, str):
+        # Numbers (a bare `2020`) are years only when written as strings; say what to write.
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        else:
+            raise PydanticCustomError("when", "expected a date (2026-04-22), a month (2023-05), a year (2020) "
+                                              "or an ISO datetime with offset (2026-04-22T09:30:00Z)")
+    try:
+        return parse_when(value)
+    except DateError as exc:
+        raise PydanticCustomError("when", str(exc)) from None
+
+
+WhenField = Annotated[
+    When,
+    BeforeValidator(_when),
+    PlainSerializer(lambda w: w.text, return_type=str),
+    WithJsonSchema(WHEN_JSON_SCHEMA := {
+        "description": "A date (2026-04-22), a month (2023-05), a year (2020) or an ISO datetime with offset.",
+        "anyOf": [
+            {"type": "string",
+             "pattern": r"^\d{4}(-\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?)?)?$"},
+            {"type": "integer", "minimum": 1900, "maximum": 2200},
+        ],
+    }),
+]
+
+
+def _one_line(value: str) -> str:
+    if "\n" in value or "\r" in value:
+        raise PydanticCustomError("one_line", "expected a single line of text")
+    if not value.strip():
+        raise PydanticCustomError("one_line", "expected non-empty text")
+    return value
+
+
+def _http_url(value: str) -> str:
+    if not re.match(r"^https?://[^\s/?#]+[^\s]*$", value, flags=re.IGNORECASE):
+        raise PydanticCustomError("url", "expected an http:// or https:// URL")
+    return value
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False,
+                              use_enum_values=False, validate_default=False)
+
+
+class Figure(_Model):
+    """A figure: a qualified quantity, written as a number, a phrase or a mapping.
+
+    The mapping form is ``{value, qualifier, unit, sensitivity}`` or ``{low, high, unit,
+    sensitivity}`` (a range). ``sensitivity`` overrides the record's for this figure.
+    """
+
+    value: float | int | str | None = Field(None, description="The number, or a phrase such as 'about 25,000'.")
+    qualifier: Qualifier | None = Field(None, description="exact, about, over, at-least, under, at-most or range.")
+    low: float | int | str | None = Field(None, description="Lower end of a range.")
+    high: float | int | str | None = Field(None, description="Upper end of a range.")
+    unit: str | None = Field(None, description="What is counted, where not implied by the figure's name.")
+    sensitivity: Sensitivity | None = Field(None, description="Overrides the record's sensitivity.")
+    _quantity: Quantity = PrivateAttr()
+
+    @property
+    def quantity(self) -> Quantity:
+        """The parsed, qualified quantity."""
+        return self._quantity
+
+    @model_validator(mode="before")
+    @classmethod
+    def _scalar_form(cls, data: Any) -> Any:
+        if isinstance(data, int | float | str):  # bool included: parse_quantity refuses it
+            return {"value": data}
+        return data
+
+    @field_validator("value", "low", "high", mode="before")
+    @classmethod
+    def _no_bool(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            try:
+                parse_quantity(value)  # refuses booleans with the same message as any bad figure
+            except QuantityError as exc:
+                raise PydanticCustomError("quantity", str(exc)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _parse(self) -> Figure:
+        try:
+            if self.qualifier is None and self.low is None and self.high is None:
+                if self.value is None:
+                    raise QuantityError("expected a value, or low and high for a range")
+                quantity = parse_quantity(self.value)
+                if self.unit:
+                    quantity = quantity.with_unit(self.unit)
+            else:
+                parts = [_number(p) for p in (self.value, self.low, self.high)]
+                quantity = Quantity.of(self.qualifier or Qualifier.RANGE, value=parts[0], low=parts[1],
+                                       high=parts[2], unit=self.unit)
+        except QuantityError as exc:
+            raise PydanticCustomError("quantity", str(exc)) from None
+        self._quantity = quantity
+        return self
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> dict:
+        mapping = handler(schema)
+        return {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "description": _QUANTITY_HELP},
+                          mapping]}
+
+
+_QUANTITY_HELP = 'expected a number or a phrase such as "about 25,000", "over 13 million" or "3 to 4 million"'
+
+
+def _number(value: float | int | str | None) -> float | None:
+    if value is None:
+        return None
+    quantity = parse_quantity(value)
+    if quantity.qualifier is not Qualifier.EXACT:
+        raise QuantityError("in the mapping form, value, low and high are plain numbers; put the qualifier in 'qualifier'")
+    return quantity.value
+
+
+class TimelineEvent(_Model):
+    """A dated event with an optional note."""
+
+    at: WhenField = Field(description="When it happened.")
+    note: str | None = Field(None, description="What happened.")
+    sensitivity: Sensitivity | None = Field(None, description="Overrides the record's sensitivity.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _date_form(cls, data: Any) -> Any:
+        return {"at": data} if not isinstance(data, dict) else data
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> dict:
+        return {"anyOf": [WHEN_JSON_SCHEMA, handler(schema)]}
+
+
+class Attribution(_Model):
+    """Who we think did it, how sure we are and why."""
+
+    confidence: Confidence = Field(description="low, moderate or high.")
+    basis: list[str] = Field(default_factory=list, description="The evidence the judgment rests on.")
+
+
+class Actor(_Model):
+    """A party behind (part of) the incident, with its share of the figures."""
+
+    name: Annotated[str, BeforeValidator(lambda v: _one_line(v) if isinstance(v, str) else v)] = Field(
+        description="Name as it may appear in documents.")
+    kind: str | None = Field(None, description="e.g. company, group, individual, unknown.")
+    attribution: Attribution | None = Field(None, description="Confidence and basis of the attribution.")
+    figures: dict[str, Figure] = Field(default_factory=dict, description="This actor's share of the figures.")
+    sensitivity: Sensitivity | None = Field(None, description="Overrides the record's sensitivity.")
+
+
+class Evidence(_Model):
+    """A piece of evidence: a statement, or an event log the figures are computed from."""
+
+    text: str | None = Field(None, description="A statement of evidence.")
+    log: str | None = Field(None, description="Path of an event log (Parquet, CSV, JSON Lines), relative to the record.")
+    sensitivity: Sensitivity | None = Field(None, description="Overrides the record's sensitivity.")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Evidence:
+        if (self.text is None) == (self.log is None):
+            raise PydanticCustomError("evidence", "expected exactly one of 'text' or 'log'")
+        if self.log is not None and (re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", self.log) or Path(self.log).is_absolute()):
+            raise PydanticCustomError("evidence", "expected a relative file path for 'log' (no URL, no absolute path)")
+        return self
+
+
+class Action(_Model):
+    """A response or mitigation."""
+
+    text: str = Field(description="What was done.")
+    date: WhenField | None = Field(None, description="When.")
+    sensitivity: Sensitivity | None = Field(None, description="Overrides the record's sensitivity.")
+
+
+class Disclosure(_Model):
+    """Something already said about the incident, with the figures stated then."""
+
+    date: WhenField = Field(description="When it was said.")
+    to: str = Field(description="To whom (a committee, a regulator, the public).")
+    form: DisclosureForm = Field(description="letter, filing, publication or briefing.")
+    reference: str | None = Field(None, description="A reference number or title.")
+    figures: dict[str, Figure] = Field(default_factory=dict, description="Figures as stated then.")
+    sensitivity: Sensitivity | None = Field(None, description="Overrides the record's sensitivity.")
+
+
+class Source(_Model):
+    """A published source; becomes a footnote."""
+
+    title: Annotated[str, BeforeValidator(lambda v: _one_line(v) if isinstance(v, str) else v)] = Field(
+        description="Title of the source.")
+    publisher: str | None = Field(None, description="Who published it.")
+    url: Annotated[str, BeforeValidator(lambda v: _http_url(v) if isinstance(v, str) else v)] | None = Field(
+        None, description="An http(s) URL; shown as text, never fetched.")
+    date: WhenField | None = Field(None, description="Publication date.")
+    sensitivity: Sensitivity | None = Field(None, description="Overrides the record's sensitivity.")
+
+
+class Window(_Model):
+    """When the incident was active; ``end: null`` means ongoing."""
+
+    start: WhenField = Field(description="First activity.")
+    end: WhenField | None = Field(description="Last activity, or null while ongoing.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.end is not None and self.end.latest < self.start.earliest:
+            raise PydanticCustomError("window_order", "end is before start")
+        return self
+
+
+class Incident(_Model):
+    """One incident record (format v1)."""
+
+    id: Annotated[str, Field(pattern=SLUG)] = Field(description="Unique slug; used in output names.")
+    title: Annotated[str, BeforeValidator(lambda v: _one_line(v) if isinstance(v, str) else v)] = Field(
+        description="One line.")
+    category: Annotated[str, Field(pattern=SLUG)] = Field(description="Slug, e.g. distillation, data-exposure.")
+    status: Status = Field(Status.DRAFT, description="draft, confirmed, disclosed or closed.")
+    sensitivity: Sensitivity = Field(Sensitivity.CONFIDENTIAL,
+                                     description="public, confidential (default: fail closed) or restricted.")
+    summary: str | None = Field(None, description="Prose; cite figures as {interactions}, {daily_rate}.")
+    window: Window | None = Field(None, description="Start and end of activity.")
+    timeline: dict[str, TimelineEvent] = Field(default_factory=dict,
+                                                           description="Event name → date or {at, note, sensitivity}.")
+    figures: dict[str, Figure] = Field(default_factory=dict, description="Name → quantity (accounts, interactions, …).")
+    actors: list[Actor] = Field(default_factory=list, description="Parties behind the incident.")
+    targets: list[str] = Field(default_factory=list, description="Capabilities or systems targeted.")
+    techniques: list[Annotated[str, Field(pattern=TECHNIQUE)]] = Field(
+        default_factory=list, description="MITRE ATLAS / ATT&CK ids, e.g. AML.T0024.002.")
+    evidence: list[Evidence] = Field(default_factory=list, description="Statements or event logs.")
+    actions: list[Action] = Field(default_factory=list, description="Response and mitigations.")
+    disclosures: list[Disclosure] = Field(default_factory=list, description="What was already said, with figures.")
+    sources: list[Source] = Field(default_factory=list, description="Published sources (footnotes).")
+
+    @field_validator("figures", mode="after")
+    @classmethod
+    def _figure_names(cls, figures: dict[str, Figure]) -> dict[str, Figure]:
+        for name in figures:
+            if not re.match(r"^[a-z][a-z0-9_]{0,63}$", name):
+                raise PydanticCustomError("figure_name", "figure names are lowercase words joined by '_' (e.g. accounts)")
+        return figures
+
+    def timeline_when(self, name: str) -> When | None:
+        """The date of a timeline event, whichever form it was written in."""
+        entry = self.timeline.get(name)
+        return entry.at if entry is not None else None
+
+
+# ---------------------------------------------------------------------------------------
+# Loading a collection
+
+
+@dataclass(frozen=True)
+class LoadedIncident:
+    """An incident with where it came from (for messages, checks and the methodology)."""
+
+    incident: Incident
+    path: str
+    index: int | None  # position in a list file, None for a single-record file
+    document: Document = field(repr=False, compare=False)
+
+    def key_prefix(self) -> KeyPath:
+        return () if self.index is None else (self.index,)
+
+    def problem(self, key_path: KeyPath, message: str, *, severity: str = "error", key: bool = False) -> Problem:
+        """A problem located at a key path inside this incident."""
+        full = (*self.key_prefix(), *key_path)
+        self.document.ensure_marks()
+        line, column = self.document.mark(full, key=key)
+        if self.index is not None:
+            message += f" (record {self.incident.id})"
+        return Problem(self.path, line, column, format_key_path(full), message, severity)
+
+
+@dataclass
+class Collection:
+    """Valid incidents from a set of files, in file order."""
+
+    incidents: list[LoadedIncident] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[Incident]:
+        return (loaded.incident for loaded in self.incidents)
+
+    def __len__(self) -> int:
+        return len(self.incidents)
+
+    def by_id(self) -> dict[str, LoadedIncident]:
+        return {loaded.incident.id: loaded for loaded in self.incidents}
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of validating files: the valid incidents and every problem found."""
+
+    collection: Collection
+    problems: list[Problem]
+    files: int
+    records: int
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+
+_ERROR_MESSAGES = {
+    "missing": "required key is missing",
+    "string_type": "expected text",
+    "dict_type": "expected a mapping",
+    "model_type": "expected a mapping",
+    "model_attributes_type": "expected a mapping",
+    "list_type": "expected a list",
+    "float_type": "expected a number",
+    "int_type": "expected a whole number",
+    "float_parsing": "expected a number",
+    "int_parsing": "expected a whole number",
+    "bool_type": "expected true or false",
+}
+
+
+def _message(error: Any, model: type[BaseModel]) -> tuple[str, bool]:
+    """A user-facing message for one pydantic error, and whether it points at a key."""
+    kind = error["type"]
+    loc = error["loc"]
+    if kind == "extra_forbidden":
+        name = str(loc[-1])
+        allowed = _allowed_keys(model, loc[:-1])
+        hint = difflib.get_close_matches(name, allowed, n=1)
+        message = f"unknown key '{name}'"
+        if hint:
+            message += f" (did you mean '{hint[0]}'?)"
+        elif allowed:
+            message += f" (expected one of {', '.join(allowed)})"
+        return message, True
+    if kind == "missing":
+        return _ERROR_MESSAGES["missing"], True
+    if kind == "enum":
+        expected = error.get("ctx", {}).get("expected", "")
+        return "expected one of " + expected.replace("'", "").replace(" or ", ", "), False
+    if kind == "string_pattern_mismatch":
+        pattern = error.get("ctx", {}).get("pattern")
+        if pattern == TECHNIQUE:
+            return "expected a MITRE ATLAS or ATT&CK technique id such as AML.T0024.002 or T1078", False
+        return f"expected a slug: {SLUG_HELP}", False
+    if kind in _ERROR_MESSAGES:
+        return _ERROR_MESSAGES[kind], False
+    if kind in ("value_error", "assertion_error"):
+        return str(error.get("ctx", {}).get("error", error["msg"])), False
+    return error["msg"], False
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The keys a mapping at ``loc`` (inside ``model``) may hold."""
+    current: Any = model
+    for part in loc:
+        annotation = None
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            if isinstance(part, str) and part in current.model_fields:
+                annotation = current.model_fields[part].annotation
+            else:
+                # A dict value or list item: keep the model, the next part walks into it.
+                continue
+        current = _inner_model(annotation)
+        if current is None:
+            return []
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [name for name, info in current.model_fields.items() if not info.exclude]
+    return []
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    """The model inside ``list[M]``, ``dict[str, M]``, ``M | None``, ``Annotated[M, ...]``."""
+    stack = [annotation]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            return current
+        stack.extend(getattr(current, "__args__", ()) or ())
+        origin = getattr(current, "__origin__", None)
+        if origin is not None and origin is not current:
+            stack.append(origin)
+    return None
+
+
+def _problems_from(error: ValidationError, doc: Document, prefix: KeyPath, record_id: str | None) -> list[Problem]:
+    problems = []
+    doc.ensure_marks()
+    for item in error.errors(include_url=False, include_input=False):
+        # Drop pydantic's union-branch labels (e.g. 'function-before[...]', 'TimelineEvent').
+        loc = tuple(part for part in item["loc"] if not (isinstance(part, str) and ("[" in part or part[:1].isupper())))
+        if item["type"] not in ("missing", "extra_forbidden"):
+            # A scalar shorthand (timeline `detected: 2026-05-01`) is validated as its long
+            # form ({at: ...}); report the key the user actually wrote.
+            loc = _existing(doc.data, prefix, loc)
+        if item["type"] == "window_order":
+            loc = (*loc, "end")
+        message, at_key = _message({**item, "loc": loc}, Incident)
+        full = (*prefix, *loc)
+        line, column = doc.mark(full, key=at_key) if item["type"] != "missing" else doc.mark(full[:-1])
+        if record_id and prefix:
+            message += f" (record {record_id})"
+        problems.append(Problem(doc.path, line, column, format_key_path(full), message))
+    return _dedupe(problems)
+
+
+def _existing(data: Any, prefix: KeyPath, loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The longest start of ``loc`` that exists in the file's data."""
+    node = data
+    for part in prefix:
+        node = node[part]
+    for depth, part in enumerate(loc):
+        if isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return loc[:depth]
+    return loc
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[Any, ...]] = set()
+    unique = []
+    for problem in problems:
+        marker = (problem.path, problem.line, problem.column, problem.key)
+        if marker not in seen:
+            seen.add(marker)
+            unique.append(problem)
+    return unique
+
+
+def validate_files(
+    paths: Iterable[Path | str],
+    *,
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+) -> ValidationReport:
+    """Load and validate every record file under ``paths``; collect every problem.
+
+    Args:
+        paths: files and directories (searched recursively for .yaml, .yml and .json).
+        max_file_size: files larger than this many bytes are refused unread.
+        max_depth: mappings and lists nested deeper than this are refused.
+
+    Returns:
+        The valid incidents and every problem found, sorted by file and line.
+    """
+    collection = Collection()
+    problems: list[Problem] = []
+    records = 0
+    seen_ids: dict[str, Problem] = {}
+    files = find_files([Path(p) for p in paths])
+    for resolved, display in files:
+        collection.files.append(display)
+        if not resolved.is_file():
+            problems.append(Problem(display, None, None, "", "no such file or directory"))
+            continue
+        try:
+            doc = load_document(resolved, display, max_file_size=max_file_size, max_depth=max_depth)
+        except LoadError as exc:
+            problems.append(exc.problem)
+            continue
+        if isinstance(doc.data, dict):
+            items: list[tuple[int | None, Any]] = [(None, doc.data)]
+        elif isinstance(doc.data, list):
+            items = list(enumerate(doc.data))
+            if not items:
+                problems.append(Problem(display, *doc.mark(()), "", "the list holds no incidents"))
+        else:
+            problems.append(Problem(display, *doc.mark(()), "", "expected an incident (a mapping) or a list of incidents"))
+            continue
+        for index, raw in items:
+            records += 1
+            prefix: KeyPath = () if index is None else (index,)
+            record_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
+            try:
+                incident = Incident.model_validate(raw)
+            except ValidationError as exc:
+                problems.extend(_problems_from(exc, doc, prefix, record_id))
+                continue
+            loaded = LoadedIncident(incident, display, index, doc)
+            if incident.id in seen_ids:
+                first = seen_ids[incident.id]
+                problems.append(loaded.problem(("id",), f"duplicate id '{incident.id}' (first used at {first.location()})"))
+                continue
+            seen_ids[incident.id] = loaded.problem(("id",), "")
+            collection.incidents.append(loaded)
+    if not files:
+        problems.append(Problem(", ".join(str(p) for p in paths) or ".", None, None, "",
+                                "no record files found (expected .yaml, .yml or .json)"))
+    return ValidationReport(collection, sorted(problems), len(files), records)
+
+
+def load_collection(paths: Iterable[Path | str], **limits: int) -> Collection:
+    """Load and validate records, raising :class:`InputError` with every problem if any file is invalid."""
+    report = validate_files(paths, **limits)
+    if not report.ok:
+        raise InputError(report.problems)
+    return report.collection
+
+
+def record_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a record file: one incident or a list of incidents."""
+    incident = Incident.model_json_schema(mode="validation")
+    defs = incident.pop("$defs", {})
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "reporter incident records (format v1)",
+        "description": "One incident, or a list of incidents.",
+        "anyOf": [{"$ref": "#/$defs/Incident"}, {"type": "array", "items": {"$ref": "#/$defs/Incident"}, "minItems": 1}],
+        "$defs": {**defs, "Incident": incident},
+    }
