@@ -20,16 +20,33 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
 from reporter.errors import Problem
 
 try:  # libyaml is part of every PyYAML wheel; fall back rather than fail where it is not.
-    from yaml import CSafeLoader as _YamlLoader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on the PyYAML build
-    from yaml import SafeLoader as _YamlLoader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+_DEFAULT_TAGS = {
+    yaml.ScalarNode: "tag:yaml.org,2002:str",
+    yaml.SequenceNode: "tag:yaml.org,2002:seq",
+    yaml.MappingNode: "tag:yaml.org,2002:map",
+}
+
+
+class _YamlLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Composes nodes without PyYAML's (YAML 1.1) implicit typing: we resolve scalars ourselves.
+
+    The composer asks ``resolve`` only for nodes written without a tag, so any node whose tag
+    is not one of these defaults was tagged explicitly -- and is refused.
+    """
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        return _DEFAULT_TAGS[kind]
 
 DEFAULT_MAX_FILE_SIZE = 8 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 32
@@ -71,16 +88,23 @@ class Document:
     value_marks: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
     key_marks: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
     text: str | None = field(default=None, repr=False)
+    max_depth: int = field(default=DEFAULT_MAX_DEPTH, repr=False)
+    json_mode: bool = field(default=False, repr=False)
 
-    def ensure_marks(self, max_depth: int = DEFAULT_MAX_DEPTH) -> None:
-        """Fill in marks for a JSON file loaded on the fast path (needed only to report problems)."""
+    def ensure_marks(self) -> None:
+        """Fill in marks for a file loaded on the fast path.
+
+        Valid files are read without marks (the common case, and twice as fast); marks are
+        needed only to report a problem, so they are found by reading the text again.
+        """
         if self.value_marks or self.text is None:
             return
         try:
-            located = parse_yaml(self.text, self.path, max_depth, json_mode=True)
+            located = parse_yaml(self.text, self.path, self.max_depth, json_mode=self.json_mode, with_marks=True)
         except LoadError:
             return
         self.value_marks, self.key_marks = located.value_marks, located.key_marks
+        self.text = None
 
     def mark(self, key_path: KeyPath, *, key: bool = False) -> tuple[int | None, int | None]:
         """The best location for a key path: the key or the value, else the nearest parent's."""
@@ -160,103 +184,123 @@ def _resolve_plain(text: str, display: str, mark: tuple[int, int], key_path: Key
     return text
 
 
-def parse_yaml(text: str, display: str, max_depth: int = DEFAULT_MAX_DEPTH, *, json_mode: bool = False) -> Document:
+_STANDARD_TAGS = frozenset(_DEFAULT_TAGS.values())
+
+
+class _Retry(Exception):
+    """The fast walk met something to refuse; the located walk will report it."""
+
+
+def _build_plain(root: yaml.Node, max_depth: int, json_mode: bool) -> Any:
+    """The fast walk for valid files: no marks, any problem defers to the located walk."""
+    seen: set[int] = set()
+    ScalarNode, MappingNode = yaml.ScalarNode, yaml.MappingNode
+    plain_str = _DEFAULT_TAGS[ScalarNode]
+
+    def build(node: yaml.Node, depth: int) -> Any:
+        if id(node) in seen or node.tag not in _STANDARD_TAGS:
+            raise _Retry
+        seen.add(id(node))
+        if type(node) is ScalarNode:
+            if node.style:
+                return node.value
+            if node.tag != plain_str or json_mode and node.value in _JSON_NONFINITE:
+                raise _Retry
+            try:
+                return _resolve_plain(node.value, "", (0, 0), ())
+            except LoadError:
+                raise _Retry from None
+        if depth >= max_depth:
+            raise _Retry
+        if type(node) is MappingNode:
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if type(key_node) is not ScalarNode or key_node.value in result:
+                    raise _Retry
+                result[key_node.value] = build(value_node, depth + 1)
+            return result
+        return [build(item, depth + 1) for item in node.value]
+
+    return build(root, 0)
+
+
+def parse_yaml(text: str, display: str, max_depth: int = DEFAULT_MAX_DEPTH, *, json_mode: bool = False,
+               with_marks: bool = False) -> Document:
     """Build plain data and marks from YAML text; raise LoadError at the first fatal problem.
 
+    libyaml composes the node graph in C (keeping marks, and refusing nesting beyond its own
+    limit of 1,000 before anything recursive runs); this walk then applies our rules. An
+    alias shows up as a node met twice, which is refused before it can be expanded.
+
     With ``json_mode`` the text is JSON read for its positions: JSON's bare ``NaN`` and
-    ``Infinity`` are rejected and syntax errors are called JSON errors.
+    ``Infinity`` are refused and syntax errors are called JSON errors.
     """
     language = "JSON" if json_mode else "YAML"
-    doc = Document(display, None)
-    # Each frame: [container, key_path, pending_key, pending_key_mark, seen_keys]
-    stack: list[list[Any]] = []
-    documents = 0
-    root_set = False
-
-    def place(value: Any, mark: tuple[int, int]) -> KeyPath | None:
-        nonlocal root_set
-        if not stack:
-            doc.data = value
-            root_set = True
-            doc.value_marks[()] = mark
-            return ()
-        frame = stack[-1]
-        container, base = frame[0], frame[1]
-        if isinstance(container, list):
-            key_path = (*base, len(container))
-            container.append(value)
-            doc.value_marks[key_path] = mark
-            return key_path
-        if frame[2] is None:  # this scalar is a key
-            return None
-        key_path = (*base, frame[2])
-        container[frame[2]] = value
-        doc.value_marks[key_path] = mark
-        frame[2] = None
-        return key_path
-
     try:
-        for event in yaml.parse(text, Loader=_YamlLoader):
-            kind = type(event)
-            if kind in (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent):
-                continue
-            if kind in (yaml.SequenceEndEvent, yaml.MappingEndEvent):
-                stack.pop()
-                continue
-            mark = (event.start_mark.line + 1, event.start_mark.column + 1)
-            frame = stack[-1] if stack else None
-            is_key = frame is not None and isinstance(frame[0], dict) and frame[2] is None
-            if frame is None:
-                target: KeyPath = ()
-            elif isinstance(frame[0], list):
-                target = (*frame[1], len(frame[0]))
-            else:
-                target = (*frame[1], frame[2]) if not is_key else tuple(frame[1])
-            if kind is yaml.DocumentStartEvent:
-                documents += 1
-                if documents > 1:
-                    raise LoadError(Problem(display, *mark, "", "a file holds one YAML document; remove the second '---'"))
-                continue
-            if kind is yaml.AliasEvent:
-                raise LoadError(_problem(display, mark, target, "YAML aliases (*name) are not allowed; write the value out"))
-            if event.anchor is not None:
-                raise LoadError(_problem(display, mark, target, "YAML anchors (&name) are not allowed; write the value out"))
-            if event.tag is not None and event.tag != "!":
-                raise LoadError(_problem(display, mark, target, "YAML tags (such as !!python/object or !!str) are not allowed"))
-            if kind is yaml.ScalarEvent:
-                if is_key:
-                    key = event.value
-                    if key in frame[4]:
-                        line = frame[4][key][0]
-                        raise LoadError(_problem(display, mark, (*frame[1], key), f"duplicate key (first written at line {line})"))
-                    frame[4][key] = mark
-                    frame[2] = key
-                    doc.key_marks[(*frame[1], key)] = mark
-                    continue
-                # libyaml reports a plain scalar's style as '', the pure-Python parser as None.
-                plain = not event.style and event.implicit[0]
-                if plain and json_mode and event.value in _JSON_NONFINITE:
-                    raise LoadError(_problem(display, mark, target, "NaN and infinity are not allowed; write a finite number"))
-                value = _resolve_plain(event.value, display, mark, target) if plain else event.value
-                place(value, mark)
-            elif kind in (yaml.SequenceStartEvent, yaml.MappingStartEvent):
-                if is_key:
-                    raise LoadError(_problem(display, mark, target, "a mapping key must be a plain string"))
-                if len(stack) >= max_depth:
-                    raise LoadError(_problem(display, mark, target, f"nesting is deeper than {max_depth} levels"))
-                container: Any = [] if kind is yaml.SequenceStartEvent else {}
-                key_path = place(container, mark)
-                stack.append([container, key_path, None, None, {}])
+        loader = _YamlLoader(text)
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         problem_mark = exc.problem_mark or exc.context_mark
         line = problem_mark.line + 1 if problem_mark else None
         column = problem_mark.column + 1 if problem_mark else None
         what = exc.problem or exc.context or "syntax error"
+        if "another document" in what:
+            what = "a file holds one YAML document; remove the second '---'"
+            raise LoadError(Problem(display, line, column, "", what)) from None
         raise LoadError(Problem(display, line, column, "", f"invalid {language}: {what}")) from None
     except yaml.YAMLError as exc:  # e.g. reader errors on control characters
         raise LoadError(Problem(display, None, None, "", f"invalid {language}: {exc}")) from None
-    if not root_set:
+    if root is None:
         raise LoadError(Problem(display, None, None, "", "file is empty; expected an incident (a mapping) or a list of incidents"))
+
+    if not with_marks:
+        try:
+            return Document(display, _build_plain(root, max_depth, json_mode), text=text, max_depth=max_depth,
+                            json_mode=json_mode)
+        except _Retry:
+            pass  # something is wrong: the located walk below says what and where
+    doc = Document(display, None)
+    value_marks, key_marks = doc.value_marks, doc.key_marks
+    seen: set[int] = set()
+    ScalarNode, MappingNode = yaml.ScalarNode, yaml.MappingNode
+
+    def fail(node: yaml.Node, path: KeyPath, message: str) -> NoReturn:
+        raise LoadError(_problem(display, (node.start_mark.line + 1, node.start_mark.column + 1), path, message))
+
+    def build(node: yaml.Node, path: KeyPath, depth: int) -> Any:
+        if id(node) in seen:
+            fail(node, path, "YAML anchors and aliases (&name, *name) are not allowed; write the value out")
+        seen.add(id(node))
+        value_marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if node.tag not in _STANDARD_TAGS:
+            fail(node, path, "YAML tags (such as !!python/object or !!str) are not allowed")
+        if type(node) is ScalarNode:
+            if node.style:  # quoted or block scalar: always text
+                return node.value
+            if json_mode and node.value in _JSON_NONFINITE:
+                fail(node, path, "NaN and infinity are not allowed; write a finite number")
+            return _resolve_plain(node.value, display, value_marks[path], path)
+        if depth >= max_depth:
+            fail(node, path, f"nesting is deeper than {max_depth} levels")
+        if type(node) is MappingNode:
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if type(key_node) is not ScalarNode:
+                    fail(key_node, path, "a mapping key must be a plain string")
+                key = key_node.value
+                key_path = (*path, key)
+                key_mark = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                if key in result:
+                    fail(key_node, key_path, f"duplicate key (first written at line {key_marks[key_path][0]})")
+                key_marks[key_path] = key_mark
+                result[key] = build(value_node, key_path, depth + 1)
+            return result
+        return [build(item, (*path, index), depth + 1) for index, item in enumerate(node.value)]
+
+    doc.data = build(root, (), 0)
     return doc
 
 
@@ -308,10 +352,10 @@ def parse_json(text: str, display: str, max_depth: int = DEFAULT_MAX_DEPTH) -> D
     except ValueError:
         data = _INVALID
     if data is _INVALID or duplicate or _depth(data) > max_depth:
-        parse_yaml(text, display, max_depth, json_mode=True)  # raises with the position
+        parse_yaml(text, display, max_depth, json_mode=True, with_marks=True)  # raises with the position
         raise LoadError(Problem(display, None, None, "", "invalid JSON: NaN, infinity, numbers beyond 10^15 and "
                                 "duplicate keys are not allowed"))
-    return Document(display, data, text=text)
+    return Document(display, data, text=text, max_depth=max_depth, json_mode=True)
 
 
 def _depth(data: Any) -> int:

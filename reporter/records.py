@@ -562,11 +562,14 @@ def validate_files(
         except LoadError as exc:
             problems.append(exc.problem)
             continue
+        if not isinstance(doc.data, dict | list):
+            doc.ensure_marks()
         if isinstance(doc.data, dict):
             items: list[tuple[int | None, Any]] = [(None, doc.data)]
         elif isinstance(doc.data, list):
             items = list(enumerate(doc.data))
             if not items:
+                doc.ensure_marks()
                 problems.append(Problem(display, *doc.mark(()), "", "the list holds no incidents"))
         else:
             problems.append(Problem(display, *doc.mark(()), "", "expected an incident (a mapping) or a list of incidents"))

@@ -33,7 +33,7 @@ EXPECTED = {
     "garbage-quantity.yaml": ["{p}:5:13: figures.accounts: {quantity_help}"],
     "nan.yaml": ["{p}:5:13: figures.accounts: NaN and infinity are not allowed; write a finite number"],
     "overflow.yaml": ["{p}:5:17: figures.interactions: number is too large (the limit is 10^15)"],
-    "alias-bomb.yaml": ["{p}:4:10: targets: YAML anchors (&name) are not allowed; write the value out"],
+    "alias-bomb.yaml": ["{p}:4:10: actions[0]: YAML anchors and aliases (&name, *name) are not allowed; write the value out"],
     "deep-nesting.yaml": ["{p}:4:41: targets" + "[0]" * 31 + ": nesting is deeper than 32 levels"],
     "python-tag.yaml": ["{p}:2:8: title: YAML tags (such as !!python/object or !!str) are not allowed"],
     "not-utf8.yaml": ["{p}:2:11: not valid UTF-8 (byte 0xe9); save the file as UTF-8"],
