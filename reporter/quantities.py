@@ -1,0 +1,677 @@
+"""Qualified numbers: figures as disclosed ("about 25,000", "over 13 million", "3 to 4 million").
+
+A :class:`Quantity` carries the stated figure together with sound bounds on the true value. Arithmetic
+works on the bounds with exact rational arithmetic and rounds outwards to floats, so for any true values
+consistent with the operands the true result lies inside the result's bounds. The qualifier of a derived
+quantity is read back from its bounds, which is what drives phrasing ("more than 16.55 million").
+"""
+
+from __future__ import annotations
+
+import functools
+
+import math
+import numbers
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from fractions import Fraction
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_compact_decimal, format_decimal
+
+from reporter.errors import QuantityError
+
+__all__ = [
+    "ABOUT_TOLERANCE",
+    "MAX_FIGURE",
+    "Qualifier",
+    "Quantity",
+    "format_number",
+    "format_quantity",
+    "parse_quantity",
+    "sum_quantities",
+]
+
+
+class Qualifier(StrEnum):
+    """How a stated figure relates to the true value."""
+
+    EXACT = "exact"
+    ABOUT = "about"
+    OVER = "over"
+    AT_LEAST = "at-least"
+    UNDER = "under"
+    AT_MOST = "at-most"
+    RANGE = "range"
+    UNKNOWN = "unknown"
+
+
+ABOUT_TOLERANCE: float = 0.05
+"""Documented convention: "about X" means the true value lies within ±5 % of X."""
+
+MAX_FIGURE: float = 1e15
+"""Largest figure accepted as input; guards against overflow and typos with extra zeros."""
+
+_EXPECTED = 'expected a number or a phrase such as "about 25,000", "over 13 million" or "3 to 4 million"'
+_TOO_LARGE = "figure too large: figures above 10^15 are not accepted"
+
+_SYNONYMS: dict[str, Qualifier] = {
+    "exactly": Qualifier.EXACT,
+    "about": Qualifier.ABOUT,
+    "approximately": Qualifier.ABOUT,
+    "approx.": Qualifier.ABOUT,
+    "approx": Qualifier.ABOUT,
+    "around": Qualifier.ABOUT,
+    "roughly": Qualifier.ABOUT,
+    "~": Qualifier.ABOUT,
+    "over": Qualifier.OVER,
+    "more than": Qualifier.OVER,
+    ">": Qualifier.OVER,
+    "at least": Qualifier.AT_LEAST,
+    "no fewer than": Qualifier.AT_LEAST,
+    "no less than": Qualifier.AT_LEAST,
+    "≥": Qualifier.AT_LEAST,
+    ">=": Qualifier.AT_LEAST,
+    "under": Qualifier.UNDER,
+    "fewer than": Qualifier.UNDER,
+    "less than": Qualifier.UNDER,
+    "<": Qualifier.UNDER,
+    "up to": Qualifier.AT_MOST,
+    "at most": Qualifier.AT_MOST,
+    "no more than": Qualifier.AT_MOST,
+    "≤": Qualifier.AT_MOST,
+    "<=": Qualifier.AT_MOST,
+}
+
+_MULTIPLIERS: dict[str, int] = {
+    "thousand": 10**3,
+    "k": 10**3,
+    "million": 10**6,
+    "mn": 10**6,
+    "m": 10**6,
+    "billion": 10**9,
+    "bn": 10**9,
+    "b": 10**9,
+    "trillion": 10**12,
+    "tn": 10**12,
+}
+
+_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+(?:_\d+)*)(?:\.\d+)?"
+_MUL = r"(?:\s*(?:" + "|".join(sorted(_MULTIPLIERS, key=len, reverse=True)) + r")\b)?"
+# Longest first so that ">=" wins over ">" and "approximately" over "approx". Words need a space after
+# them; symbols may touch the number ("~25,000", ">=5").
+_QUAL = "|".join(
+    re.escape(word) + (r"\s+" if word[-1].isalnum() else r"\s*")
+    for word in sorted(_SYNONYMS, key=len, reverse=True)
+)
+_SINGLE_RE = re.compile(rf"(?:(?P<q>{_QUAL}))?(?P<n>{_NUM}{_MUL})")
+_NEGATIVE_RE = re.compile(rf"(?:{_QUAL})?[-−]\s*{_NUM}{_MUL}")
+_RANGE_RE = re.compile(
+    rf"between\s+(?P<a>{_NUM}{_MUL})\s+and\s+(?P<b>{_NUM}{_MUL})"
+    rf"|(?P<c>{_NUM}{_MUL})(?:\s+to\s+|\s*[-–—]\s*)(?P<d>{_NUM}{_MUL})"
+)
+_SPLIT_RE = re.compile(rf"(?P<n>{_NUM})\s*(?P<m>[a-z]*)")
+
+
+def _check_figure(x: object) -> float:
+    """Validate one numeric figure (any real number type, e.g. from pandas) and return it as a float."""
+    # bool is an int in Python, but a yes/no answer where a count belongs is a mistake.
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise QuantityError("not a figure: " + _EXPECTED)
+    try:
+        f = float(x)
+    except OverflowError:
+        raise QuantityError(_TOO_LARGE) from None
+    if not math.isfinite(f):
+        raise QuantityError("not a finite number: " + _EXPECTED)
+    if f < 0:
+        raise QuantityError("negative figure: figures are counts and cannot be below 0")
+    if f > MAX_FIGURE:
+        raise QuantityError(_TOO_LARGE)
+    return f
+
+
+def _down(x: Fraction) -> float:
+    """Largest float not above ``x``: a lower bound must never move up when rounded."""
+    try:
+        f = float(x)
+    except OverflowError:
+        return math.nextafter(math.inf, 0.0)
+    return math.nextafter(f, -math.inf) if Fraction(f) > x else f
+
+
+def _up(x: Fraction) -> float | None:
+    """Smallest float not below ``x``, or None (unbounded) when ``x`` exceeds every float."""
+    try:
+        f = float(x)
+    except OverflowError:
+        return None
+    if Fraction(f) < x:
+        f = math.nextafter(f, math.inf)
+    return None if math.isinf(f) else f
+
+
+def _frac(x: float | None) -> Fraction | None:
+    return None if x is None else Fraction(x)
+
+
+def _is_point(q: Quantity) -> bool:
+    """Whether a quantity has a nominal central figure that arithmetic can carry."""
+    return q.qualifier in (Qualifier.EXACT, Qualifier.ABOUT)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A disclosed or derived figure with sound bounds on the true value.
+
+    Attributes:
+        qualifier: how the stated figure relates to the true value.
+        value: the stated or nominal central figure; for one-sided qualifiers the bound itself;
+            None for ranges and unknown quantities.
+        low: lower bound on the true value; None means unbounded below.
+        high: upper bound on the true value; None means unbounded above.
+        unit: e.g. None, "days", "per day", "per account per day".
+        reason: why the quantity is unknown or not computable.
+        low_strict: the true value is strictly greater than ``low`` ("over", "more than").
+        high_strict: the true value is strictly less than ``high`` ("under", "fewer than").
+        approximate: some "about" figure contributed to this quantity.
+    """
+
+    qualifier: Qualifier
+    value: float | None
+    low: float | None
+    high: float | None
+    unit: str | None = None
+    reason: str | None = None
+    low_strict: bool = False
+    high_strict: bool = False
+    approximate: bool = False
+
+    # -- constructors -------------------------------------------------------------------------
+
+    @classmethod
+    def exact(cls, v: float, unit: str | None = None) -> Quantity:
+        """An exact figure: the true value is ``v``."""
+        v = _check_figure(v)
+        return cls(Qualifier.EXACT, v, v, v, unit)
+
+    @classmethod
+    def about(cls, v: float, unit: str | None = None, tolerance: float = ABOUT_TOLERANCE) -> Quantity:
+        """An approximate figure: the true value lies within ``±tolerance`` (a fraction) of ``v``."""
+        v = _check_figure(v)
+        if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not 0 <= tolerance < 1:
+            raise QuantityError("tolerance must be a fraction from 0 up to (not including) 1, e.g. 0.05")
+        # Read 0.05 as the 1/20 its writer meant, so bounds of round figures stay round.
+        spread = Fraction(v) * Fraction(repr(float(tolerance)))
+        return cls(
+            Qualifier.ABOUT, v, _down(Fraction(v) - spread), _up(Fraction(v) + spread), unit, approximate=True
+        )
+
+    @classmethod
+    def over(cls, v: float, unit: str | None = None) -> Quantity:
+        """The true value is strictly greater than ``v``."""
+        v = _check_figure(v)
+        return cls(Qualifier.OVER, v, v, None, unit, low_strict=True)
+
+    @classmethod
+    def at_least(cls, v: float, unit: str | None = None) -> Quantity:
+        """The true value is ``v`` or more."""
+        v = _check_figure(v)
+        return cls(Qualifier.AT_LEAST, v, v, None, unit)
+
+    @classmethod
+    def under(cls, v: float, unit: str | None = None) -> Quantity:
+        """The true value is strictly less than ``v`` (and, being a count, not below 0)."""
+        v = _check_figure(v)
+        if v == 0:
+            raise QuantityError('"under 0" is impossible: figures are counts and cannot be below 0')
+        return cls(Qualifier.UNDER, v, 0.0, v, unit, high_strict=True)
+
+    @classmethod
+    def at_most(cls, v: float, unit: str | None = None) -> Quantity:
+        """The true value is ``v`` or less (and not below 0)."""
+        v = _check_figure(v)
+        return cls(Qualifier.AT_MOST, v, 0.0, v, unit)
+
+    @classmethod
+    def between(cls, lo: float, hi: float, unit: str | None = None) -> Quantity:
+        """The true value lies in ``[lo, hi]``."""
+        lo, hi = _check_figure(lo), _check_figure(hi)
+        if lo > hi:
+            raise QuantityError("range runs backwards: the low end must not be above the high end")
+        return cls(Qualifier.RANGE, None, lo, hi, unit)
+
+    @classmethod
+    def unknown(cls, reason: str, unit: str | None = None) -> Quantity:
+        """A figure that is not known or cannot be computed, with the reason why."""
+        return cls(Qualifier.UNKNOWN, None, None, None, unit, reason)
+
+    @classmethod
+    def of(
+        cls,
+        qualifier: Qualifier | str | None = None,
+        value: float | str | None = None,
+        low: float | str | None = None,
+        high: float | str | None = None,
+        unit: str | None = None,
+    ) -> Quantity:
+        """Build a quantity from the mapping form ``{value, qualifier, unit}`` or ``{low, high, ...}``.
+
+        Args:
+            qualifier: a :class:`Qualifier`, its value ("at-least") or a phrase synonym ("more than");
+                None means "range" when low/high are given and "exact" otherwise.
+            value: the stated figure; a number or a bare number phrase ("28.8 million").
+            low: lower end of a range.
+            high: upper end of a range.
+            unit: unit of the figure.
+
+        Raises:
+            QuantityError: the qualifier is unknown, or the parts do not fit it.
+        """
+        has_bounds = low is not None or high is not None
+        if qualifier is None:
+            q = Qualifier.RANGE if has_bounds else Qualifier.EXACT
+        else:
+            q = _qualifier(qualifier)
+        if q is Qualifier.UNKNOWN:
+            if value is not None or has_bounds:
+                raise QuantityError("an unknown figure takes no value, low or high")
+            return cls.unknown("stated as unknown", unit)
+        if q is Qualifier.RANGE:
+            if value is not None or low is None or high is None:
+                raise QuantityError("a range needs both low and high, and no value")
+            return cls.between(_figure(low), _figure(high), unit)
+        if value is None or has_bounds:
+            raise QuantityError(f'a figure qualified "{q}" needs a value, and no low or high')
+        return _CONSTRUCTORS[q](_figure(value), unit)
+
+    # -- arithmetic ---------------------------------------------------------------------------
+
+    def __add__(self, other: Quantity | float) -> Quantity:
+        # A plain number added to "44 days" counts in days too.
+        o = _coerce(other, self.unit)
+        if (bad := _first_unknown(self, o)) is not None:
+            return bad
+        a_lo, b_lo = Fraction(_lo(self)), Fraction(_lo(o))
+        a_hi, b_hi = _frac(self.high), _frac(o.high)
+        high = None if a_hi is None or b_hi is None else a_hi + b_hi
+        nominal = Fraction(self.value) + Fraction(o.value) if _is_point(self) and _is_point(o) else None
+        return _derive(
+            (self, o),
+            a_lo + b_lo,
+            self.low_strict or o.low_strict,
+            high,
+            self.high_strict or o.high_strict,
+            nominal,
+            self.unit if self.unit == o.unit else None,
+        )
+
+    __radd__ = __add__
+
+    def __mul__(self, other: Quantity | float) -> Quantity:
+        o = _coerce(other)
+        if (bad := _first_unknown(self, o)) is not None:
+            return bad
+        a_lo, b_lo = Fraction(_lo(self)), Fraction(_lo(o))
+        a_hi, b_hi = _frac(self.high), _frac(o.high)
+        # A factor that is certainly 0 makes the product 0, however large the other factor may be.
+        if a_hi == 0 or b_hi == 0:
+            high: Fraction | None = Fraction(0)
+            high_strict = False
+        elif a_hi is None or b_hi is None:
+            high, high_strict = None, False
+        else:
+            high = a_hi * b_hi
+            high_strict = (self.high_strict and b_hi > 0) or (o.high_strict and a_hi > 0)
+        nominal = Fraction(self.value) * Fraction(o.value) if _is_point(self) and _is_point(o) else None
+        return _derive(
+            (self, o),
+            a_lo * b_lo,
+            (self.low_strict and b_lo > 0) or (o.low_strict and a_lo > 0),
+            high,
+            high_strict,
+            nominal,
+            None,
+        )
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Quantity | float) -> Quantity:
+        o = _coerce(other)
+        if (bad := _first_unknown(self, o)) is not None:
+            return bad
+        if o.high == 0:
+            return Quantity.unknown("division by zero: the divisor is 0")
+        a_lo, b_lo = Fraction(_lo(self)), Fraction(_lo(o))
+        a_hi, b_hi = _frac(self.high), _frac(o.high)
+        # The true quotient is smallest for the smallest numerator over the largest divisor.
+        if b_hi is None:
+            low, low_strict = Fraction(0), False
+        else:
+            low = a_lo / b_hi
+            low_strict = self.low_strict or (o.high_strict and a_lo > 0)
+        # A divisor that may come arbitrarily close to 0 leaves the quotient unbounded above.
+        if a_hi is None or b_lo == 0:
+            high: Fraction | None = None
+            high_strict = False
+        else:
+            high = a_hi / b_lo
+            high_strict = self.high_strict or (o.low_strict and a_hi > 0)
+        nominal = Fraction(self.value) / Fraction(o.value) if _is_point(self) and _is_point(o) else None
+        return _derive((self, o), low, low_strict, high, high_strict, nominal, None)
+
+    def __rtruediv__(self, other: float) -> Quantity:
+        return _coerce(other) / self
+
+    def with_unit(self, unit: str | None) -> Quantity:
+        """Return the same quantity in ``unit`` (arithmetic cannot know what a product or quotient measures)."""
+        return replace(self, unit=unit)
+
+    # -- inspection ---------------------------------------------------------------------------
+
+    @property
+    def is_known(self) -> bool:
+        """Whether the quantity has any bounds at all (it is not UNKNOWN)."""
+        return self.qualifier is not Qualifier.UNKNOWN
+
+    def contains(self, x: float | Fraction) -> bool:
+        """Whether ``x`` is a true value consistent with the bounds and their strictness."""
+        if self.low is not None and (x <= self.low if self.low_strict else x < self.low):
+            return False
+        return not (self.high is not None and (x >= self.high if self.high_strict else x > self.high))
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON form; whole numbers are written as integers. Callers add the localised phrase."""
+        return {
+            "value": _plain(self.value),
+            "low": _plain(self.low),
+            "high": _plain(self.high),
+            "qualifier": str(self.qualifier),
+            "unit": self.unit,
+            "reason": self.reason,
+        }
+
+
+_CONSTRUCTORS = {
+    Qualifier.EXACT: Quantity.exact,
+    Qualifier.ABOUT: Quantity.about,
+    Qualifier.OVER: Quantity.over,
+    Qualifier.AT_LEAST: Quantity.at_least,
+    Qualifier.UNDER: Quantity.under,
+    Qualifier.AT_MOST: Quantity.at_most,
+}
+
+
+def _plain(x: float | None) -> float | int | None:
+    return int(x) if x is not None and x.is_integer() else x
+
+
+def _lo(q: Quantity) -> float:
+    # Figures are counts, so a missing lower bound on a known quantity still means 0.
+    return 0.0 if q.low is None else q.low
+
+
+def _coerce(x: Quantity | float, unit: str | None = None) -> Quantity:
+    return x if isinstance(x, Quantity) else Quantity.exact(x, unit)
+
+
+def _first_unknown(a: Quantity, b: Quantity) -> Quantity | None:
+    for q in (a, b):
+        if not q.is_known:
+            return Quantity.unknown(q.reason or "an input is unknown")
+    return None
+
+
+def _derive(
+    inputs: tuple[Quantity, Quantity],
+    low: Fraction,
+    low_strict: bool,
+    high: Fraction | None,
+    high_strict: bool,
+    nominal: Fraction | None,
+    unit: str | None,
+) -> Quantity:
+    """Read the qualifier of an arithmetic result back from its exact bounds."""
+    approximate = any(q.approximate for q in inputs)
+    lo = _down(low)
+    hi = None if high is None else _up(high)
+    if hi is None:
+        if low == 0:
+            return Quantity.unknown("cannot be bounded: the inputs allow any value from 0 upwards", unit)
+        qualifier = Qualifier.OVER if low_strict else Qualifier.AT_LEAST
+        return Quantity(qualifier, lo, lo, None, unit, None, low_strict, False, approximate)
+    if low == high:
+        # An exact result no float can hold keeps bounds one float step apart around its nearest float.
+        return Quantity(Qualifier.EXACT, float(low), lo, hi, unit, approximate=approximate)
+    if low == 0:
+        qualifier = Qualifier.UNDER if high_strict else Qualifier.AT_MOST
+        return Quantity(qualifier, hi, lo, hi, unit, None, low_strict, high_strict, approximate)
+    # Only exact and "about" inputs carry a central figure; anything else leaves an honest range.
+    qualifier, value = (Qualifier.RANGE, None) if nominal is None else (Qualifier.ABOUT, float(nominal))
+    return Quantity(qualifier, value, lo, hi, unit, None, low_strict, high_strict, approximate)
+
+
+def _qualifier(raw: Qualifier | str) -> Qualifier:
+    text = " ".join(str(raw).lower().split())
+    try:
+        return Qualifier(text.replace("_", "-"))
+    except ValueError:
+        pass
+    if text in _SYNONYMS:
+        return _SYNONYMS[text]
+    raise QuantityError("unknown qualifier: expected one of " + ", ".join(q.value for q in Qualifier))
+
+
+def _figure(raw: float | str) -> float:
+    """A bare figure in the mapping form: a number, or a number phrase without qualifier."""
+    if isinstance(raw, str):
+        text = " ".join(raw.lower().split())
+        if not re.fullmatch(rf"{_NUM}{_MUL}", text):
+            raise QuantityError('not a figure: expected a number such as 25000 or "28.8 million"')
+        return _scaled(*_split(text))
+    return _check_figure(raw)
+
+
+def _split(token: str) -> tuple[Decimal, str]:
+    """Digits and multiplier word of a number token matched by ``_NUM`` and ``_MUL``."""
+    m = _SPLIT_RE.fullmatch(token)
+    assert m is not None  # tokens come from regexes built on the same grammar
+    return Decimal(m["n"].replace(",", "").replace("_", "")), m["m"]
+
+
+def _scaled(digits: Decimal, multiplier: str) -> float:
+    # Decimal keeps "28.8 million" exact; checking before float() keeps huge inputs from becoming inf.
+    value = digits * _MULTIPLIERS.get(multiplier, 1)
+    if value > MAX_FIGURE:
+        raise QuantityError(_TOO_LARGE)
+    return _check_figure(float(value))
+
+
+@functools.lru_cache(maxsize=8192, typed=True)  # records repeat phrases and dates; results are immutable
+def parse_quantity(raw: int | float | str) -> Quantity:
+    """Read a figure written as a number or a phrase.
+
+    Accepts plain numbers (``25000``, ``"25,000"``, ``"28_800_000"``), multipliers (``"28.8 million"``,
+    ``"3.4M"``, ``"150k"``, ``"2.5bn"``), qualifier words (``"about"``, ``"over"``, ``"at least"``,
+    ``"fewer than"``, ``"up to"`` and their synonyms and symbols) and ranges (``"3 to 4 million"``,
+    ``"3-4 million"``, ``"between 3 and 4 million"``). The mapping form is handled by :meth:`Quantity.of`.
+
+    Raises:
+        QuantityError: the input is empty, not a figure, not finite, negative, too large, or a range
+            that runs backwards. The message never repeats the input, which may be confidential.
+    """
+    if not isinstance(raw, str):
+        return Quantity.exact(raw)
+    text = " ".join(raw.lower().split())
+    if not text:
+        raise QuantityError("empty figure: " + _EXPECTED)
+    if text.lstrip("+-−") in ("nan", "inf", "infinity"):
+        raise QuantityError("not a finite number: " + _EXPECTED)
+    if m := _SINGLE_RE.fullmatch(text):
+        qualifier = _SYNONYMS[m["q"].strip()] if m["q"] else Qualifier.EXACT
+        return _CONSTRUCTORS[qualifier](_scaled(*_split(m["n"])))
+    if m := _RANGE_RE.fullmatch(text):
+        (lo, lo_mul), (hi, hi_mul) = (_split(t) for t in ((m["a"], m["b"]) if m["a"] else (m["c"], m["d"])))
+        # "3 to 4 million": the high end's multiplier applies to a bare low end.
+        return Quantity.between(_scaled(lo, lo_mul or hi_mul), _scaled(hi, hi_mul))
+    if _NEGATIVE_RE.fullmatch(text):
+        raise QuantityError("negative figure: figures are counts and cannot be below 0")
+    raise QuantityError("not a figure: " + _EXPECTED)
+
+
+def sum_quantities(qs: Iterable[Quantity], unit: str | None = None) -> Quantity:
+    """Sum quantities soundly; an empty sum is exact 0.
+
+    Args:
+        qs: the summands.
+        unit: unit of the result; None keeps the unit the summands share (if any).
+    """
+    summands = iter(qs)
+    total = next(summands, Quantity.exact(0))
+    for q in summands:
+        total = total + q
+    return total if unit is None else total.with_unit(unit)
+
+
+# -- phrasing -----------------------------------------------------------------------------------
+
+# Keyed by (qualifier, approximate). Strictness means little once "about" is involved, so approximate
+# one-sided bounds share one wording per direction ("about 1,097 or more").
+_PHRASES: dict[str, dict[tuple[Qualifier, bool], str]] = {
+    "en": {
+        (Qualifier.EXACT, False): "{0}",
+        (Qualifier.EXACT, True): "{0}",
+        (Qualifier.ABOUT, True): "about {0}",
+        (Qualifier.OVER, False): "more than {0}",
+        (Qualifier.OVER, True): "about {0} or more",
+        (Qualifier.AT_LEAST, False): "at least {0}",
+        (Qualifier.AT_LEAST, True): "about {0} or more",
+        (Qualifier.UNDER, False): "fewer than {0}",
+        (Qualifier.UNDER, True): "up to about {0}",
+        (Qualifier.AT_MOST, False): "up to {0}",
+        (Qualifier.AT_MOST, True): "up to about {0}",
+        (Qualifier.RANGE, False): "{0} to {1}",
+        (Qualifier.RANGE, True): "about {0} to {1}",
+    },
+    "de": {
+        (Qualifier.EXACT, False): "{0}",
+        (Qualifier.EXACT, True): "{0}",
+        (Qualifier.ABOUT, True): "etwa {0}",
+        (Qualifier.OVER, False): "mehr als {0}",
+        (Qualifier.OVER, True): "etwa {0} oder mehr",
+        (Qualifier.AT_LEAST, False): "mindestens {0}",
+        (Qualifier.AT_LEAST, True): "etwa {0} oder mehr",
+        (Qualifier.UNDER, False): "weniger als {0}",
+        (Qualifier.UNDER, True): "bis zu etwa {0}",
+        (Qualifier.AT_MOST, False): "bis zu {0}",
+        (Qualifier.AT_MOST, True): "bis zu etwa {0}",
+        (Qualifier.RANGE, False): "{0} bis {1}",
+        (Qualifier.RANGE, True): "etwa {0} bis {1}",
+    },
+}
+_NOT_COMPUTABLE = {"en": "not computable", "de": "nicht berechenbar"}
+
+# Unit name after a count whose plural category is "one", and after any other count.
+_UNITS: dict[str, dict[str, tuple[str, str]]] = {
+    "en": {
+        "days": ("day", "days"),
+        "per day": ("per day", "per day"),
+        "per account": ("per account", "per account"),
+        "per account per day": ("per account per day", "per account per day"),
+        "accounts": ("account", "accounts"),
+        "interactions": ("interaction", "interactions"),
+    },
+    "de": {
+        "days": ("Tag", "Tage"),
+        "per day": ("pro Tag", "pro Tag"),
+        "per account": ("pro Konto", "pro Konto"),
+        "per account per day": ("pro Konto und Tag", "pro Konto und Tag"),
+        "accounts": ("Konto", "Konten"),
+        "interactions": ("Interaktion", "Interaktionen"),
+    },
+}
+
+
+def _locale(locale: str) -> Locale:
+    try:
+        return Locale.parse(locale)
+    except (ValueError, TypeError, UnknownLocaleError):
+        raise QuantityError(f"unknown locale {locale!r}: expected a locale such as en_US, en_GB or de_DE") from None
+
+
+def _round(x: float, sig_figs: int, approximate: bool) -> Decimal:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
+        raise QuantityError("not a finite number: cannot phrase it")
+    if sig_figs < 1:
+        raise QuantityError("sig_figs must be at least 1")
+    # repr gives the shortest decimal that reads back as x, so 0.15 rounds like the 0.15 a person wrote.
+    d = Decimal(repr(float(x)))
+    if d:
+        d = d.quantize(Decimal(1).scaleb(d.adjusted() - sig_figs + 1), ROUND_HALF_UP)
+    # "about 26.18 per day" claims a precision the word "about" denies.
+    if approximate and abs(d) >= 10:
+        d = d.quantize(Decimal(1), ROUND_HALF_UP)
+    return d.normalize()
+
+
+def _phrase_number(d: Decimal, loc: Locale, sig_figs: int) -> str:
+    if abs(d) >= 10**6:
+        return format_compact_decimal(d, format_type="long", locale=loc, fraction_digits=sig_figs)
+    return format_decimal(d, locale=loc, decimal_quantization=False)
+
+
+def format_number(x: float, locale: str = "en_US", sig_figs: int = 4, approximate: bool = False) -> str:
+    """Phrase a number for prose: ``sig_figs`` significant figures, no trailing zeros.
+
+    Values of a million or more use the long compact form ("28.8 million", "28,8 Millionen"); smaller
+    values use grouped digits ("25,000", "25.000").
+
+    Args:
+        x: the number.
+        locale: a Babel locale name such as ``en_US``, ``en_GB`` or ``de_DE``.
+        sig_figs: significant figures to keep.
+        approximate: drop the fractional digits of values of 10 or more.
+
+    Raises:
+        QuantityError: unknown locale, non-finite number or ``sig_figs`` below 1.
+    """
+    return _phrase_number(_round(x, sig_figs, approximate), _locale(locale), sig_figs)
+
+
+def format_quantity(q: Quantity, locale: str = "en_US", sig_figs: int = 4, with_unit: bool = True) -> str:
+    """Phrase a quantity: "about 25,000", "more than 16.55 million", "44 Tage", "not computable".
+
+    Args:
+        q: the quantity.
+        locale: a Babel locale name; its language must be English or German.
+        sig_figs: significant figures for each number.
+        with_unit: append the unit (translated for the units metrics use, verbatim otherwise).
+
+    Raises:
+        QuantityError: unknown locale, or a language without quantity wording.
+    """
+    loc = _locale(locale)
+    if loc.language not in _PHRASES:
+        raise QuantityError(f"no wording for language {loc.language!r}: expected English (en) or German (de)")
+    if not q.is_known:
+        return _NOT_COMPUTABLE[loc.language]
+    approximate = q.approximate or q.qualifier is Qualifier.ABOUT
+    qualifier = q.qualifier
+    if qualifier is Qualifier.EXACT and q.value is not None and _round(q.value, sig_figs, False) != Decimal(repr(float(q.value))):
+        # An exact 654,545.45… shown as 654,500 is no longer exact: say so.
+        qualifier, approximate = Qualifier.ABOUT, True
+    ends = (q.low, q.high) if qualifier is Qualifier.RANGE else (q.value,)
+    rounded = [_round(x, sig_figs, approximate) for x in ends if x is not None]
+    text = _PHRASES[loc.language][qualifier, approximate].format(
+        *(_phrase_number(d, loc, sig_figs) for d in rounded)
+    )
+    if not with_unit or q.unit is None:
+        return text
+    names = _UNITS[loc.language].get(q.unit)
+    if names is None:
+        return f"{text} {q.unit}"
+    # The unit agrees with the number next to it, as printed: "1 day", "1.5 days", "44 Tage".
+    return f"{text} {names[0] if loc.plural_form(rounded[-1]) == 'one' else names[1]}"
