@@ -111,6 +111,106 @@ def validate(
     raise typer.Exit(0 if report.ok else EXIT_INVALID)
 
 
+class TableFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+class Breakdown(StrEnum):
+    ACTOR = "actor"
+    CATEGORY = "category"
+    YEAR = "year"
+    QUARTER = "quarter"
+    MONTH = "month"
+
+
+class Convention(StrEnum):
+    ELAPSED = "elapsed"
+    INCLUSIVE = "inclusive"
+
+
+ConventionOpt = Annotated[Convention, typer.Option("--window-convention",
+                                                   help="elapsed: end − start (April 22 → June 5 = 44 days); "
+                                                        "inclusive: both ends counted (45).")]
+
+
+def _settings(convention: Convention | None, locale: str | None = None, sig_figs: int | None = None):
+    from reporter.dates import WindowConvention
+    from reporter.metrics import Settings
+
+    defaults = Settings()
+    return Settings(
+        convention=WindowConvention(convention.value) if convention else defaults.convention,
+        locale=locale or defaults.locale,
+        sig_figs=sig_figs or defaults.sig_figs,
+    )
+
+
+@command()
+def metrics(
+    paths: PathsArg,
+    format: Annotated[TableFormat, typer.Option("--format", help="table for people; json (stable) or csv for tools.")] = TableFormat.TABLE,
+    window_convention: ConventionOpt = Convention.ELAPSED,
+    by: Annotated[list[Breakdown] | None, typer.Option("--by", help="Add a breakdown (repeatable).")] = None,
+    locale: Annotated[str, typer.Option("--locale", help="Locale for phrases, e.g. en_US, en_GB, de_DE.")] = "en_US",
+    sig_figs: Annotated[int, typer.Option("--sig-figs", min=1, max=15, help="Significant figures in phrases.")] = 4,
+    max_file_size: MaxFileSize = "8MiB",
+) -> None:
+    """Compute figures and metrics per incident and across the collection."""
+    from reporter.metrics import collection_metrics, metrics_json
+    from reporter.records import load_collection
+    from reporter.tables import metrics_csv, metrics_table
+
+    settings = _settings(window_convention, locale, sig_figs)
+    _check_locale(settings.locale)
+    collection = load_collection(paths, max_file_size=_size(max_file_size))
+    computed = collection_metrics(collection, settings)
+    if format is TableFormat.JSON:
+        typer.echo(json.dumps(metrics_json(computed), indent=2, ensure_ascii=False))
+    elif format is TableFormat.CSV:
+        typer.echo(metrics_csv(computed), nl=False)
+    else:
+        typer.echo(metrics_table(computed, [b.value for b in by or []]), nl=False)
+
+
+def _check_locale(locale: str) -> None:
+    from reporter.errors import QuantityError
+    from reporter.quantities import Quantity, format_quantity
+
+    try:
+        format_quantity(Quantity.exact(1), locale)
+    except QuantityError as exc:
+        raise UsageError(f"--locale: {exc}") from None
+
+
+@command()
+def check(
+    paths: PathsArg,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    format: Annotated[ProblemFormat, typer.Option("--format", help="text lines, or a JSON list of problems.")] = ProblemFormat.TEXT,
+    window_convention: ConventionOpt = Convention.ELAPSED,
+    max_file_size: MaxFileSize = "8MiB",
+) -> None:
+    """Lint the numbers: breakdowns vs totals, earlier disclosures, figures typed into prose, timeline order."""
+    from reporter.checks import check_collection, errors_and_warnings
+    from reporter.records import validate_files
+
+    report = validate_files(paths, max_file_size=_size(max_file_size))
+    problems = sorted(report.problems + check_collection(report.collection, _settings(window_convention)))
+    _print_problems(problems, format)
+    errors, warnings = errors_and_warnings(problems)
+    failed = errors > 0 or (strict and warnings > 0)
+    if format is ProblemFormat.TEXT:
+        checked = f"{_plural(report.files, 'file')}, {_plural(report.records, 'record')}"
+        if not problems:
+            typer.echo(f"{checked}: no problems.")
+        else:
+            typer.echo(f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} ({checked} checked"
+                       f"{'; --strict: warnings fail' if strict and warnings else ''}).")
+    raise typer.Exit(EXIT_INVALID if failed else 0)
+
+
 @command()
 def schema() -> None:
     """Print the JSON Schema of record files (for editors and other tools)."""

@@ -1,0 +1,243 @@
+"""Consistency checks: the lint for numbers that must hold before a letter is signed.
+
+- A breakdown (actors' figures) that contradicts its total: error.
+- A figure that differs from one stated in an earlier disclosure: warning naming the
+  earlier figure and its date.
+- A number typed into a summary that contradicts a computed metric (a "2.5-month window"
+  over a 44-day window): error; one that matches no figure or metric: warning.
+- A summary placeholder that names no figure or metric: error.
+- Timeline events out of order: error.
+
+Problems carry file, line, column and key like validation problems. Messages name keys
+and phrased figures of the record itself, never values of other records.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from reporter.dates import When
+from reporter.errors import Problem
+from reporter.metrics import IncidentMetrics, Settings, incident_metrics
+from reporter.quantities import Qualifier, Quantity, format_quantity, parse_quantity, sum_quantities
+from reporter.records import Collection, LoadedIncident
+
+# Pairs (earlier, later) that must not be reversed. "start" is the window's start.
+TIMELINE_ORDER = (
+    ("start", "detected"),
+    ("start", "aware"),
+    ("start", "contained"),
+    ("start", "resolved"),
+    ("start", "reported"),
+    ("detected", "contained"),
+    ("detected", "resolved"),
+    ("detected", "reported"),
+    ("detected", "materiality_determined"),
+    ("aware", "materiality_determined"),
+    ("aware", "reported"),
+    ("materiality_determined", "reported"),
+    ("contained", "resolved"),
+)
+
+# Days per unit, and how far a stated duration may be from the computed one: a claim is
+# read as rounded to its written precision (2.5 months: 2.45 to 2.55 months).
+_DURATION_UNITS = {"day": 1.0, "week": 7.0, "month": 365.2425 / 12, "year": 365.2425}
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_DURATION = re.compile(
+    rf"(?<![\w.,])(?P<n>{_NUMBER})(?:\s*|-)(?P<unit>day|week|month|year)s?\b(?:[\s-]+long)?",
+    re.IGNORECASE,
+)
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_FIGURE_IN_PROSE = re.compile(
+    rf"(?<![\w.,{{])(?P<q>(?:about|approximately|around|roughly|over|more than|at least|fewer than|less than|"
+    rf"under|up to|nearly|almost)\s+)?(?P<n>{_NUMBER})(?P<m>\s*(?:million|billion|thousand|[mbk])\b)?",
+    re.IGNORECASE,
+)
+_DATE_CONTEXT = re.compile(rf"(?:{_MONTHS})\s*$", re.IGNORECASE)
+PLACEHOLDER_EXTRAS = ("window",)
+
+
+def check_collection(collection: Collection, settings: Settings = Settings()) -> list[Problem]:
+    """Run every check over valid incidents; return problems sorted by file and line."""
+    problems: list[Problem] = []
+    for loaded in collection.incidents:
+        metrics = incident_metrics(loaded.incident, settings)
+        problems += check_breakdowns(loaded)
+        problems += check_disclosures(loaded, settings)
+        problems += check_summary(loaded, metrics, settings)
+        problems += check_timeline(loaded)
+    return sorted(problems)
+
+
+def _overlap(a: Quantity, b: Quantity) -> bool:
+    """Whether two quantities can describe the same true value."""
+    low = max(x for x in (a.low, b.low, 0.0) if x is not None)
+    highs = [x for x in (a.high, b.high) if x is not None]
+    if not highs:
+        return True
+    high = min(highs)
+    if low < high:
+        return True
+    if low > high:
+        return False
+    # Touching at one point: possible unless a strict bound excludes it.
+    strict = (a.low == low and a.low_strict) or (b.low == low and b.low_strict) or (
+        a.high == high and a.high_strict) or (b.high == high and b.high_strict)
+    return not strict
+
+
+def check_breakdowns(loaded: LoadedIncident) -> list[Problem]:
+    """Actors' figures must not add up to more than the incident's total."""
+    incident = loaded.incident
+    problems = []
+    names = sorted({name for actor in incident.actors for name in actor.figures})
+    for name in names:
+        if name not in incident.figures:
+            continue
+        parts = [actor.figures[name].quantity for actor in incident.actors if name in actor.figures]
+        total = incident.figures[name].quantity
+        summed = sum_quantities(parts)
+        # Actors need not cover the whole incident: only parts beyond the total contradict it.
+        if summed.low is None or total.high is None:
+            continue
+        if summed.low > total.high or (summed.low == total.high and (summed.low_strict or total.high_strict)):
+            problems.append(loaded.problem(
+                ("figures", name),
+                f"the actors' {name} add up to {format_quantity(summed)}, more than the total "
+                f"{format_quantity(total)}",
+            ))
+    return problems
+
+
+def check_disclosures(loaded: LoadedIncident, settings: Settings) -> list[Problem]:
+    """Warn where today's figure differs from one stated in an earlier disclosure."""
+    incident = loaded.incident
+    problems = []
+    for index, disclosure in enumerate(incident.disclosures):
+        for name, stated in disclosure.figures.items():
+            current = incident.figures.get(name)
+            if current is None:
+                continue
+            then, now = stated.quantity, current.quantity
+            if then.with_unit(None) == now.with_unit(None):
+                continue
+            verb = "contradicts" if not _overlap(then, now) else "differs from"
+            problems.append(loaded.problem(
+                ("figures", name),
+                f"{format_quantity(now, settings.locale, settings.sig_figs)} {verb} the "
+                f"{format_quantity(then, settings.locale, settings.sig_figs)} stated to {disclosure.to} "
+                f"on {disclosure.date.text} (disclosures[{index}])",
+                severity="warning",
+            ))
+    return problems
+
+
+def _claimed_days(number: float, unit: str, written: str) -> Quantity:
+    """A written duration as the interval of day counts it can honestly stand for."""
+    decimals = len(written.split(".")[1]) if "." in written else 0
+    half_step = 0.5 * 10 ** (-decimals)
+    per = _DURATION_UNITS[unit.lower()]
+    return Quantity.between(max(0.0, (number - half_step) * per), (number + half_step) * per, unit="days")
+
+
+def check_summary(loaded: LoadedIncident, metrics: IncidentMetrics, settings: Settings) -> list[Problem]:
+    """Placeholders must exist; typed numbers must agree with, or at least match, a figure."""
+    summary = loaded.incident.summary
+    if not summary:
+        return []
+    problems = []
+    known = metrics.all()
+    for match in _PLACEHOLDER.finditer(summary):
+        name = match.group(1).strip()
+        if name not in known and name not in PLACEHOLDER_EXTRAS:
+            problems.append(loaded.problem(
+                ("summary",), f"placeholder {{{name}}} names no figure or metric "
+                f"(expected one of {', '.join(sorted([*known, *PLACEHOLDER_EXTRAS]))})"))
+    prose = _PLACEHOLDER.sub(" ", summary)
+    claimed_spans = []
+    window = known["window_days"]
+    for match in _DURATION.finditer(prose):
+        claimed_spans.append(match.span())
+        number_text = match.group("n").replace(",", "")
+        claim = _claimed_days(float(number_text), match.group("unit"), number_text)
+        if not window.is_known:
+            continue
+        if not _overlap(claim, window):
+            problems.append(loaded.problem(
+                ("summary",),
+                f"'{match.group(0).strip()}' contradicts the window of "
+                f"{format_quantity(window, settings.locale, settings.sig_figs)} "
+                f"({settings.convention} convention); cite it as {{window_days}}",
+            ))
+    candidates = [q for q in known.values() if q.is_known]
+    candidates += [a.figures[n].quantity for a in loaded.incident.actors for n in a.figures]
+    for match in _FIGURE_IN_PROSE.finditer(prose):
+        if any(start <= match.start() < end for start, end in claimed_spans):
+            continue
+        number = match.group("n")
+        if _is_date_part(prose, match, number):
+            continue
+        try:
+            typed = parse_quantity(f"{match.group('q') or ''}{number}{match.group('m') or ''}".strip())
+        except ValueError:
+            continue
+        if not any(_overlap(_as_rounded(typed), candidate) for candidate in candidates):
+            problems.append(loaded.problem(
+                ("summary",),
+                f"the number '{match.group(0).strip()}' typed into the summary matches no figure or metric; "
+                "cite a figure as {name} so it is computed",
+                severity="warning",
+            ))
+    return problems
+
+
+def _is_date_part(prose: str, match: re.Match[str], number: str) -> bool:
+    """Years and days of month are not figures."""
+    value = number.replace(",", "")
+    if "." not in value and len(value) == 4 and 1900 <= int(value) <= 2200 and not match.group("m"):
+        return True
+    return bool(_DATE_CONTEXT.search(prose[: match.start()])) and not match.group("m")
+
+
+def _as_rounded(typed: Quantity) -> Quantity:
+    """A number typed in prose stands for anything that rounds to it (at its last digit)."""
+    if typed.qualifier is not Qualifier.EXACT or typed.value is None:
+        return typed
+    value = typed.value
+    magnitude = 1.0
+    while value and value % (magnitude * 10) == 0 and magnitude < 1e12:
+        magnitude *= 10
+    return Quantity.between(max(0.0, value - magnitude / 2), value + magnitude / 2)
+
+
+def _timeline_points(loaded: LoadedIncident) -> dict[str, tuple[When, tuple[str, ...]]]:
+    incident = loaded.incident
+    points: dict[str, tuple[When, tuple[str, ...]]] = {}
+    if incident.window is not None:
+        points["start"] = (incident.window.start, ("window", "start"))
+    for name, event in incident.timeline.items():
+        points[name] = (event.at, ("timeline", name))
+    return points
+
+
+def check_timeline(loaded: LoadedIncident) -> list[Problem]:
+    """Known events must come in a sensible order; only certain reversals are reported."""
+    points = _timeline_points(loaded)
+    problems = []
+    for earlier, later in TIMELINE_ORDER:
+        if earlier in points and later in points:
+            first, _ = points[earlier]
+            second, key = points[later]
+            if second.latest < first.earliest:
+                label = "the window start" if earlier == "start" else f"'{earlier}'"
+                problems.append(loaded.problem(key, f"'{later}' is before {label}; expected {earlier} ≤ {later}"))
+    return problems
+
+
+def errors_and_warnings(problems: Iterable[Problem]) -> tuple[int, int]:
+    """Count errors and warnings."""
+    problems = list(problems)
+    errors = sum(1 for p in problems if p.severity == "error")
+    return errors, len(problems) - errors

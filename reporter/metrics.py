@@ -1,0 +1,356 @@
+"""Metrics: what each incident's figures imply, and what a collection adds up to.
+
+Every metric is a :class:`~reporter.quantities.Quantity`: qualified, soundly bounded, and
+when it cannot be computed, unknown *with the reason* -- never NaN, infinity or a guess.
+The window-length convention is an explicit parameter, named in every output.
+
+Conventions (they are stated in every document's methodology appendix):
+
+- ``window_days``: end − start under the convention (``elapsed``: April 22 → June 5 is 44
+  days; ``inclusive``: both ends counted, 45).
+- ``daily_rate`` = interactions ÷ window_days; ``per_account`` = interactions ÷ accounts;
+  ``per_account_daily_rate`` = interactions ÷ accounts ÷ window_days.
+- ``detection_lag_days`` = detected − window start; ``reporting_lag_days`` = reported −
+  (aware, else detected), both elapsed days.
+- An incident's period is its window start, else its earliest timeline date, else
+  "unknown"; a partial date belongs to no finer period than it states.
+- A collection total sums the incidents that state the figure; when some do not, the
+  total is a lower bound ("at least"), since each unstated figure is at least 0.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+
+from reporter.dates import Precision, When, WindowConvention, days_between, window_days
+from reporter.quantities import Qualifier, Quantity, format_quantity, sum_quantities
+from reporter.records import Incident
+
+INCIDENT_METRICS = (
+    "window_days",
+    "daily_rate",
+    "per_account",
+    "per_account_daily_rate",
+    "detection_lag_days",
+    "reporting_lag_days",
+)
+BREAKDOWNS = ("actor", "category", "year", "quarter", "month")
+UNKNOWN_PERIOD = "unknown"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How figures are computed and phrased.
+
+    Attributes:
+        convention: window-length convention (elapsed or inclusive).
+        locale: Babel locale for phrases.
+        sig_figs: significant figures in prose.
+    """
+
+    convention: WindowConvention = WindowConvention.ELAPSED
+    locale: str = "en_US"
+    sig_figs: int = 4
+
+
+@dataclass
+class IncidentMetrics:
+    """An incident's stated figures and the metrics derived from them."""
+
+    id: str
+    figures: dict[str, Quantity]
+    derived: dict[str, Quantity]
+
+    def all(self) -> dict[str, Quantity]:
+        """Figures and metrics in one mapping (metrics after figures)."""
+        return {**self.figures, **self.derived}
+
+
+@dataclass
+class Group:
+    """One row of a breakdown: how many incidents, and their summed figures."""
+
+    count: int
+    figures: dict[str, Quantity]
+
+
+@dataclass
+class TimelineRow:
+    """One dated event, for the timeline table."""
+
+    incident: str
+    event: str
+    when: When
+    note: str | None = None
+
+
+@dataclass
+class CollectionMetrics:
+    """Everything computed over a set of incidents."""
+
+    settings: Settings
+    incidents: dict[str, IncidentMetrics]
+    count: int
+    totals: dict[str, Quantity]
+    breakdowns: dict[str, dict[str, Group]]
+    active_days: Quantity
+    peak_concurrency: Quantity
+    timeline: list[TimelineRow] = field(default_factory=list)
+
+
+def _not_computable(reason: str, unit: str | None) -> Quantity:
+    return Quantity.unknown(reason, unit=unit)
+
+
+def incident_metrics(incident: Incident, settings: Settings = Settings()) -> IncidentMetrics:
+    """Figures and derived metrics of one incident (see the module docstring for formulas)."""
+    figures = {name: figure.quantity for name, figure in incident.figures.items()}
+    derived: dict[str, Quantity] = {}
+    window = incident.window
+    if window is None:
+        days = _not_computable("no window: needs a start and an end", "days")
+    elif window.end is None:
+        days = _not_computable("the window is ongoing: it has no end date", "days")
+    else:
+        days = window_days(window.start, window.end, settings.convention)
+    derived["window_days"] = days
+
+    interactions = figures.get("interactions")
+    accounts = figures.get("accounts")
+    no_interactions = "no interactions figure"
+    no_accounts = "no accounts figure"
+
+    def rate(numerator: Quantity | None, denominator: Quantity, missing: str, unit: str) -> Quantity:
+        if numerator is None:
+            return _not_computable(missing, unit)
+        if not denominator.is_known:
+            return _not_computable(denominator.reason or "denominator not computable", unit)
+        return (numerator / denominator).with_unit(unit)
+
+    derived["daily_rate"] = rate(interactions, days, no_interactions, "per day")
+    per_account = (
+        rate(interactions, accounts, no_interactions, "per account")
+        if accounts is not None
+        else _not_computable(no_accounts, "per account")
+    )
+    derived["per_account"] = per_account
+    derived["per_account_daily_rate"] = (
+        rate(per_account, days, per_account.reason or no_interactions, "per account per day")
+        if per_account.is_known
+        else _not_computable(per_account.reason or no_accounts, "per account per day")
+    )
+
+    detected = incident.timeline_when("detected")
+    if window is None or detected is None:
+        derived["detection_lag_days"] = _not_computable(
+            "no window start" if window is None else "no 'detected' date in the timeline", "days")
+    else:
+        derived["detection_lag_days"] = days_between(window.start, detected)
+
+    reported = incident.timeline_when("reported")
+    known_from = incident.timeline_when("aware") or detected
+    if reported is None or known_from is None:
+        derived["reporting_lag_days"] = _not_computable(
+            "no 'reported' date in the timeline" if reported is None else "no 'aware' or 'detected' date", "days")
+    else:
+        derived["reporting_lag_days"] = days_between(known_from, reported)
+    return IncidentMetrics(incident.id, figures, derived)
+
+
+def period_keys(incident: Incident) -> dict[str, str]:
+    """The year, quarter and month an incident belongs to (or "unknown")."""
+    anchor = incident.window.start if incident.window else _earliest_timeline(incident)
+    if anchor is None:
+        return {"year": UNKNOWN_PERIOD, "quarter": UNKNOWN_PERIOD, "month": UNKNOWN_PERIOD}
+    day = anchor.date
+    month_known = anchor.precision is not Precision.YEAR
+    return {
+        "year": f"{day.year}",
+        "quarter": f"{day.year}-Q{(day.month - 1) // 3 + 1}" if month_known else UNKNOWN_PERIOD,
+        "month": f"{day.year}-{day.month:02d}" if month_known else UNKNOWN_PERIOD,
+    }
+
+
+def _earliest_timeline(incident: Incident) -> When | None:
+    dates = [event.at for event in incident.timeline.values()]
+    return min(dates, key=lambda w: w.earliest) if dates else None
+
+
+def _total(quantities: list[Quantity], members: int) -> Quantity:
+    """Sum what was stated; members that state nothing make the total a lower bound."""
+    total = sum_quantities(quantities)
+    if len(quantities) < members and total.is_known:
+        total = total + Quantity.at_least(0)
+    return total
+
+
+def _group(incidents: list[Incident], figure_lists: list[dict[str, Quantity]]) -> Group:
+    names = sorted({name for figures in figure_lists for name in figures})
+    return Group(
+        count=len(incidents),
+        figures={name: _total([f[name] for f in figure_lists if name in f], len(figure_lists)) for name in names},
+    )
+
+
+def _days_of(when: When, side: str) -> date:
+    return (when.earliest if side == "early" else when.latest).date()
+
+
+def _active_day_spans(incidents: Iterable[Incident], as_of: date | None) -> tuple[list[tuple[date, date]], list[tuple[date, date]], bool]:
+    """Spans certainly active (latest start → earliest end) and possibly active (earliest → latest)."""
+    certain, possible = [], []
+    open_ended = False
+    for incident in incidents:
+        window = incident.window
+        if window is None:
+            continue
+        if window.end is None:
+            if as_of is None:
+                open_ended = True
+                end_early = end_late = _days_of(window.start, "late")
+            else:
+                end_early = end_late = as_of
+        else:
+            end_early, end_late = _days_of(window.end, "early"), _days_of(window.end, "late")
+        start_early, start_late = _days_of(window.start, "early"), _days_of(window.start, "late")
+        possible.append((start_early, end_late))
+        if start_late <= end_early:
+            certain.append((start_late, end_early))
+    return certain, possible, open_ended
+
+
+def _union_days(spans: list[tuple[date, date]]) -> int:
+    total, current_end = 0, None
+    for start, end in sorted(spans):
+        if current_end is not None and start <= current_end:
+            if end > current_end:
+                total += (end - current_end).days
+                current_end = end
+        else:
+            total += (end - start).days + 1
+            current_end = end
+    return total
+
+
+def _peak(spans: list[tuple[date, date]]) -> int:
+    changes: dict[date, int] = defaultdict(int)
+    for start, end in spans:
+        changes[start] += 1
+        changes[end + timedelta(days=1)] -= 1
+    peak = running = 0
+    for day in sorted(changes):
+        running += changes[day]
+        peak = max(peak, running)
+    return peak
+
+
+def _bounded(low: int, high: int, open_ended: bool, unit: str | None) -> Quantity:
+    if open_ended:
+        return Quantity.at_least(low, unit=unit)
+    if low == high:
+        return Quantity.exact(low, unit=unit)
+    return Quantity.between(low, high, unit=unit)
+
+
+def collection_metrics(
+    incidents: Iterable[Incident],
+    settings: Settings = Settings(),
+    *,
+    actors: bool = True,
+    as_of: date | None = None,
+) -> CollectionMetrics:
+    """Per-incident metrics, totals, breakdowns, active days, peak concurrency and the timeline.
+
+    Args:
+        incidents: the (already audience-filtered) incidents.
+        settings: convention, locale and significant figures.
+        actors: include the by-actor breakdown.
+        as_of: the day ongoing windows are counted to; without it they make active days and
+            peak concurrency lower bounds.
+    """
+    incident_list = list(incidents)
+    per_incident = {i.id: incident_metrics(i, settings) for i in incident_list}
+    figure_lists = [per_incident[i.id].figures for i in incident_list]
+
+    # pandas does the grouping; the sums themselves stay in sound quantity arithmetic.
+    frame = pd.DataFrame(
+        [{"position": n, "category": i.category, **period_keys(i)} for n, i in enumerate(incident_list)],
+        columns=["position", "category", "year", "quarter", "month"],
+    )
+    breakdowns: dict[str, dict[str, Group]] = {}
+    for key in ("category", "year", "quarter", "month"):
+        groups: dict[str, Group] = {}
+        for value, rows in frame.groupby(key, sort=True).groups.items():
+            positions = [int(p) for p in frame.loc[rows, "position"]]
+            groups[str(value)] = _group([incident_list[p] for p in positions], [figure_lists[p] for p in positions])
+        breakdowns[key] = dict(sorted(groups.items(), key=lambda item: (item[0] == UNKNOWN_PERIOD, item[0])))
+    if actors:
+        by_actor: dict[str, tuple[list[Incident], list[dict[str, Quantity]]]] = {}
+        for incident in incident_list:
+            for actor in incident.actors:
+                members, figures = by_actor.setdefault(actor.name, ([], []))
+                members.append(incident)
+                figures.append({name: figure.quantity for name, figure in actor.figures.items()})
+        breakdowns["actor"] = {name: _group(*by_actor[name]) for name in sorted(by_actor)}
+
+    certain, possible, open_ended = _active_day_spans(incident_list, as_of)
+    timeline = sorted(
+        (TimelineRow(i.id, name, event.at, event.note) for i in incident_list for name, event in i.timeline.items()),
+        key=lambda row: (row.when.earliest, row.incident, row.event),
+    )
+    return CollectionMetrics(
+        settings=settings,
+        incidents=per_incident,
+        count=len(incident_list),
+        totals=_group(incident_list, figure_lists).figures,
+        breakdowns=breakdowns,
+        active_days=_bounded(_union_days(certain), _union_days(possible), open_ended, "days"),
+        peak_concurrency=_bounded(_peak(certain), _peak(possible), open_ended, None),
+        timeline=timeline,
+    )
+
+
+def quantity_json(q: Quantity, settings: Settings) -> dict[str, Any]:
+    """The stable JSON form of a quantity (see README, "Metrics JSON")."""
+    return {**q.as_dict(), "phrase": format_quantity(q, settings.locale, settings.sig_figs)}
+
+
+def metrics_json(metrics: CollectionMetrics) -> dict[str, Any]:
+    """The stable JSON interface of ``reporter metrics --format json``."""
+    settings = metrics.settings
+
+    def group_json(group: Group) -> dict[str, Any]:
+        return {"count": group.count, **{name: quantity_json(q, settings) for name, q in group.figures.items()}}
+
+    collection: dict[str, Any] = {
+        "count": metrics.count,
+        "totals": {name: quantity_json(q, settings) for name, q in metrics.totals.items()},
+    }
+    for key in BREAKDOWNS:
+        if key in metrics.breakdowns:
+            collection[f"by_{key}"] = {name: group_json(g) for name, g in metrics.breakdowns[key].items()}
+    collection["active_days"] = quantity_json(metrics.active_days, settings)
+    collection["peak_concurrency"] = quantity_json(metrics.peak_concurrency, settings)
+    collection["timeline"] = [
+        {"incident": row.incident, "event": row.event, "date": row.when.text, "note": row.note}
+        for row in metrics.timeline
+    ]
+    return {
+        "convention": {"window": str(settings.convention)},
+        "incidents": {
+            incident_id: {name: quantity_json(q, settings) for name, q in m.all().items()}
+            for incident_id, m in metrics.incidents.items()
+        },
+        "collection": collection,
+    }
+
+
+def is_lower_bound(q: Quantity) -> bool:
+    """Whether a quantity is only bounded below (drawn open-ended in charts)."""
+    return q.is_known and q.high is None and q.qualifier in (Qualifier.OVER, Qualifier.AT_LEAST)

@@ -1,0 +1,79 @@
+"""Plain-text and CSV views of computed metrics (for `reporter metrics`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from reporter.metrics import BREAKDOWNS, CollectionMetrics, Group
+from reporter.quantities import Quantity, format_quantity
+
+_CONVENTION_HELP = {
+    "elapsed": "window days = end − start",
+    "inclusive": "window days = end − start + 1 (both ends counted)",
+}
+
+
+def _cell(q: Quantity, metrics: CollectionMetrics) -> str:
+    phrase = format_quantity(q, metrics.settings.locale, metrics.settings.sig_figs)
+    return phrase if q.is_known else f"{phrase} ({q.reason})"
+
+
+def _rows(rows: list[tuple[str, str]], indent: str = "  ") -> list[str]:
+    width = max((len(name) for name, _ in rows), default=0)
+    return [f"{indent}{name.ljust(width)}  {value}".rstrip() for name, value in rows]
+
+
+def _group_lines(title: str, groups: dict[str, Group], metrics: CollectionMetrics) -> list[str]:
+    lines = [f"By {title}"]
+    for name, group in groups.items():
+        lines.append(f"  {name} ({group.count} incident{'' if group.count == 1 else 's'})")
+        lines += _rows([(figure, _cell(q, metrics)) for figure, q in group.figures.items()], "    ")
+    return lines
+
+
+def metrics_table(metrics: CollectionMetrics, by: list[str]) -> str:
+    """A readable report: each incident's figures and metrics, then the collection."""
+    convention = str(metrics.settings.convention)
+    lines = [f"Window convention: {convention} ({_CONVENTION_HELP[convention]})", ""]
+    for incident_id, incident in metrics.incidents.items():
+        lines.append(incident_id)
+        lines += _rows([(name, _cell(q, metrics)) for name, q in incident.all().items()])
+        lines.append("")
+    lines.append(f"Collection ({metrics.count} incident{'' if metrics.count == 1 else 's'})")
+    lines += _rows(
+        [(f"total {name}", _cell(q, metrics)) for name, q in metrics.totals.items()]
+        + [("active days", _cell(metrics.active_days, metrics)),
+           ("peak concurrency", _cell(metrics.peak_concurrency, metrics))]
+    )
+    for key in BREAKDOWNS:
+        if key in by and key in metrics.breakdowns:
+            lines.append("")
+            lines += _group_lines(key, metrics.breakdowns[key], metrics)
+    return "\n".join(lines) + "\n"
+
+
+_CSV_FIELDS = ["scope", "group", "name", "value", "low", "high", "qualifier", "unit", "phrase", "reason"]
+
+
+def metrics_csv(metrics: CollectionMetrics) -> str:
+    """Every quantity as one CSV row: scope (incident, total, by_*), group, name and its parts."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=_CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+
+    def write(scope: str, group: str, name: str, q: Quantity) -> None:
+        writer.writerow({"scope": scope, "group": group, "name": name, **q.as_dict(),
+                         "phrase": format_quantity(q, metrics.settings.locale, metrics.settings.sig_figs)})
+
+    for incident_id, incident in metrics.incidents.items():
+        for name, q in incident.all().items():
+            write("incident", incident_id, name, q)
+    for name, q in metrics.totals.items():
+        write("total", "", name, q)
+    for key in BREAKDOWNS:
+        for group_name, group in metrics.breakdowns.get(key, {}).items():
+            write(f"by_{key}", group_name, "count", Quantity.exact(group.count))
+            for name, q in group.figures.items():
+                write(f"by_{key}", group_name, name, q)
+    return out.getvalue()
