@@ -40,8 +40,10 @@ TIMELINE_ORDER = (
     ("contained", "resolved"),
 )
 
-# Days per unit, and how far a stated duration may be from the computed one: a claim is
-# read as rounded to its written precision (2.5 months: 2.45 to 2.55 months).
+# Days per unit, and how far a stated duration may be from the computed one: prose
+# durations are loose, so a claim stands for its value ± 10 %, or ± half its last digit
+# where that is wider (2.5 months: 2.25 to 2.75 months; 2 months: 1.5 to 2.5).
+_DURATION_SLACK = 0.10
 _DURATION_UNITS = {"day": 1.0, "week": 7.0, "month": 365.2425 / 12, "year": 365.2425}
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _DURATION = re.compile(
@@ -137,7 +139,7 @@ def check_disclosures(loaded: LoadedIncident, settings: Settings) -> list[Proble
 def _claimed_days(number: float, unit: str, written: str) -> Quantity:
     """A written duration as the interval of day counts it can honestly stand for."""
     decimals = len(written.split(".")[1]) if "." in written else 0
-    half_step = 0.5 * 10 ** (-decimals)
+    half_step = max(0.5 * 10 ** (-decimals), number * _DURATION_SLACK)
     per = _DURATION_UNITS[unit.lower()]
     return Quantity.between(max(0.0, (number - half_step) * per), (number + half_step) * per, unit="days")
 

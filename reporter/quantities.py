@@ -20,7 +20,7 @@ from enum import StrEnum
 from fractions import Fraction
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_compact_decimal, format_decimal
+from babel.numbers import format_compact_decimal, format_decimal, get_decimal_symbol, get_group_symbol
 
 from reporter.errors import QuantityError
 
@@ -134,8 +134,18 @@ def _check_figure(x: object) -> float:
     return f
 
 
-def _down(x: Fraction) -> float:
+_EXACT_INT_LIMIT = 2**53  # every integer below this is a float exactly
+
+
+def _num(x: float) -> int | Fraction:
+    """An exact number for arithmetic: a whole float as int (fast), anything else as Fraction."""
+    return int(x) if x.is_integer() else Fraction(x)
+
+
+def _down(x: int | Fraction) -> float:
     """Largest float not above ``x``: a lower bound must never move up when rounded."""
+    if type(x) is int and -_EXACT_INT_LIMIT < x < _EXACT_INT_LIMIT:
+        return float(x)
     try:
         f = float(x)
     except OverflowError:
@@ -143,8 +153,10 @@ def _down(x: Fraction) -> float:
     return math.nextafter(f, -math.inf) if Fraction(f) > x else f
 
 
-def _up(x: Fraction) -> float | None:
+def _up(x: int | Fraction) -> float | None:
     """Smallest float not below ``x``, or None (unbounded) when ``x`` exceeds every float."""
+    if type(x) is int and -_EXACT_INT_LIMIT < x < _EXACT_INT_LIMIT:
+        return float(x)
     try:
         f = float(x)
     except OverflowError:
@@ -154,8 +166,8 @@ def _up(x: Fraction) -> float | None:
     return None if math.isinf(f) else f
 
 
-def _frac(x: float | None) -> Fraction | None:
-    return None if x is None else Fraction(x)
+def _frac(x: float | None) -> int | Fraction | None:
+    return None if x is None else _num(x)
 
 
 def _is_point(q: Quantity) -> bool:
@@ -295,10 +307,10 @@ class Quantity:
         o = _coerce(other, self.unit)
         if (bad := _first_unknown(self, o)) is not None:
             return bad
-        a_lo, b_lo = Fraction(_lo(self)), Fraction(_lo(o))
+        a_lo, b_lo = _num(_lo(self)), _num(_lo(o))
         a_hi, b_hi = _frac(self.high), _frac(o.high)
         high = None if a_hi is None or b_hi is None else a_hi + b_hi
-        nominal = Fraction(self.value) + Fraction(o.value) if _is_point(self) and _is_point(o) else None
+        nominal = _num(self.value) + _num(o.value) if _is_point(self) and _is_point(o) else None
         return _derive(
             (self, o),
             a_lo + b_lo,
@@ -315,18 +327,18 @@ class Quantity:
         o = _coerce(other)
         if (bad := _first_unknown(self, o)) is not None:
             return bad
-        a_lo, b_lo = Fraction(_lo(self)), Fraction(_lo(o))
+        a_lo, b_lo = _num(_lo(self)), _num(_lo(o))
         a_hi, b_hi = _frac(self.high), _frac(o.high)
         # A factor that is certainly 0 makes the product 0, however large the other factor may be.
         if a_hi == 0 or b_hi == 0:
-            high: Fraction | None = Fraction(0)
+            high: int | Fraction | None = 0
             high_strict = False
         elif a_hi is None or b_hi is None:
             high, high_strict = None, False
         else:
             high = a_hi * b_hi
             high_strict = (self.high_strict and b_hi > 0) or (o.high_strict and a_hi > 0)
-        nominal = Fraction(self.value) * Fraction(o.value) if _is_point(self) and _is_point(o) else None
+        nominal = _num(self.value) * _num(o.value) if _is_point(self) and _is_point(o) else None
         return _derive(
             (self, o),
             a_lo * b_lo,
@@ -345,22 +357,22 @@ class Quantity:
             return bad
         if o.high == 0:
             return Quantity.unknown("division by zero: the divisor is 0")
-        a_lo, b_lo = Fraction(_lo(self)), Fraction(_lo(o))
+        a_lo, b_lo = _num(_lo(self)), _num(_lo(o))
         a_hi, b_hi = _frac(self.high), _frac(o.high)
         # The true quotient is smallest for the smallest numerator over the largest divisor.
         if b_hi is None:
             low, low_strict = Fraction(0), False
         else:
-            low = a_lo / b_hi
+            low = Fraction(a_lo) / b_hi
             low_strict = self.low_strict or (o.high_strict and a_lo > 0)
         # A divisor that may come arbitrarily close to 0 leaves the quotient unbounded above.
         if a_hi is None or b_lo == 0:
             high: Fraction | None = None
             high_strict = False
         else:
-            high = a_hi / b_lo
+            high = Fraction(a_hi) / b_lo
             high_strict = self.high_strict or (o.low_strict and a_hi > 0)
-        nominal = Fraction(self.value) / Fraction(o.value) if _is_point(self) and _is_point(o) else None
+        nominal = Fraction(_num(self.value)) / _num(o.value) if _is_point(self) and _is_point(o) else None
         return _derive((self, o), low, low_strict, high, high_strict, nominal, None)
 
     def __rtruediv__(self, other: float) -> Quantity:
@@ -426,7 +438,7 @@ def _first_unknown(a: Quantity, b: Quantity) -> Quantity | None:
 
 
 def _derive(
-    inputs: tuple[Quantity, Quantity],
+    inputs: tuple[Quantity, ...],
     low: Fraction,
     low_strict: bool,
     high: Fraction | None,
@@ -525,15 +537,34 @@ def parse_quantity(raw: int | float | str) -> Quantity:
 def sum_quantities(qs: Iterable[Quantity], unit: str | None = None) -> Quantity:
     """Sum quantities soundly; an empty sum is exact 0.
 
+    One pass with exact accumulators, then one rounding: the same result as adding pairwise
+    with ``+``, at a fraction of the cost for long sums.
+
     Args:
         qs: the summands.
         unit: unit of the result; None keeps the unit the summands share (if any).
     """
-    summands = iter(qs)
-    total = next(summands, Quantity.exact(0))
+    summands = list(qs)
+    if not summands:
+        return Quantity.exact(0, unit)
+    if len(summands) == 1:
+        return summands[0] if unit is None else summands[0].with_unit(unit)
     for q in summands:
-        total = total + q
-    return total if unit is None else total.with_unit(unit)
+        if not q.is_known:
+            return Quantity.unknown(q.reason or "an input is unknown", unit)
+    low = sum(_num(_lo(q)) for q in summands)
+    high = None if any(q.high is None for q in summands) else sum(_num(q.high) for q in summands)  # type: ignore[arg-type]
+    nominal = sum(_num(q.value) for q in summands) if all(_is_point(q) for q in summands) else None  # type: ignore[arg-type]
+    shared = summands[0].unit if all(q.unit == summands[0].unit for q in summands) else None
+    return _derive(
+        tuple(summands),
+        low,
+        any(q.low_strict for q in summands),
+        high,
+        any(q.high_strict for q in summands),
+        nominal,
+        unit if unit is not None else shared,
+    )
 
 
 # -- phrasing -----------------------------------------------------------------------------------
@@ -595,6 +626,7 @@ _UNITS: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
+@functools.lru_cache(maxsize=64)
 def _locale(locale: str) -> Locale:
     try:
         return Locale.parse(locale)
@@ -617,10 +649,28 @@ def _round(x: float, sig_figs: int, approximate: bool) -> Decimal:
     return d.normalize()
 
 
+@functools.lru_cache(maxsize=64)
+def _plain_symbols(loc: Locale) -> tuple[str, str] | None:
+    """The group and decimal symbols where the locale's plain number pattern is simple grouping by 3.
+
+    Babel applies its pattern machinery to every call; for these locales (en, de and most
+    others) the result is Python's own grouping with the locale's symbols, at a fraction of
+    the cost -- and metrics phrase tens of thousands of numbers.
+    """
+    pattern = loc.decimal_formats.get(None)
+    if pattern is None or pattern.grouping != (3, 3) or pattern.prefix != ("", "-") or pattern.suffix != ("", ""):
+        return None
+    return get_group_symbol(loc), get_decimal_symbol(loc)
+
+
 def _phrase_number(d: Decimal, loc: Locale, sig_figs: int) -> str:
     if abs(d) >= 10**6:
         return format_compact_decimal(d, format_type="long", locale=loc, fraction_digits=sig_figs)
-    return format_decimal(d, locale=loc, decimal_quantization=False)
+    symbols = _plain_symbols(loc)
+    if symbols is None or d < 0:
+        return format_decimal(d, locale=loc, decimal_quantization=False)
+    group, decimal = symbols
+    return f"{d:,f}".translate({ord(","): group, ord("."): decimal})
 
 
 def format_number(x: float, locale: str = "en_US", sig_figs: int = 4, approximate: bool = False) -> str:

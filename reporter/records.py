@@ -550,7 +550,7 @@ def validate_files(
     collection = Collection()
     problems: list[Problem] = []
     records = 0
-    seen_ids: dict[str, Problem] = {}
+    seen_ids: dict[str, LoadedIncident] = {}
     files = find_files([Path(p) for p in paths])
     for resolved, display in files:
         collection.files.append(display)
@@ -585,10 +585,10 @@ def validate_files(
                 continue
             loaded = LoadedIncident(incident, display, index, doc)
             if incident.id in seen_ids:
-                first = seen_ids[incident.id]
+                first = seen_ids[incident.id].problem(("id",), "")
                 problems.append(loaded.problem(("id",), f"duplicate id '{incident.id}' (first used at {first.location()})"))
                 continue
-            seen_ids[incident.id] = loaded.problem(("id",), "")
+            seen_ids[incident.id] = loaded
             collection.incidents.append(loaded)
     if not files:
         problems.append(Problem(", ".join(str(p) for p in paths) or ".", None, None, "",

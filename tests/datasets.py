@@ -23,8 +23,11 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:64] or "unknown"
 
 
-def kev_records(path: Path = KEV) -> list[dict[str, Any]]:
-    """Each KEV entry as an incident: active from the date it was added until its due date."""
+def kev_records(path: Path = KEV, *, due_dates: bool = True) -> list[dict[str, Any]]:
+    """Each KEV entry as an incident: active from the date it was added until its due date.
+
+    With ``due_dates=False`` the window is open-ended (for tests about periods, not windows).
+    """
     records = []
     for entry in json.loads(path.read_text(encoding="utf-8"))["vulnerabilities"]:
         records.append({
@@ -34,7 +37,7 @@ def kev_records(path: Path = KEV) -> list[dict[str, Any]]:
             "status": "confirmed",
             "sensitivity": "public",
             "summary": entry["shortDescription"],
-            "window": {"start": entry["dateAdded"], "end": entry["dueDate"]},
+            "window": {"start": entry["dateAdded"], "end": entry["dueDate"] if due_dates else None},
             "timeline": {"reported": entry["dateAdded"]},
             "targets": [entry["product"]],
         })

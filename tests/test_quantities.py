@@ -632,3 +632,38 @@ def test_exact_value_rounded_for_prose_is_called_about() -> None:
     assert format_quantity(rate.with_unit("per day")) == "about 654,500 per day"
     assert format_quantity(Quantity.exact(28_800_000)) == "28.8 million"
     assert format_quantity(Quantity.exact(1152)) == "1,152"
+
+
+@settings(max_examples=200, deadline=None)
+@given(ops=st.lists(operands(), min_size=1, max_size=6))
+def test_bulk_sum_is_at_least_as_tight_as_pairwise(ops: Operands) -> None:
+    """sum_quantities rounds once, after an exact pass; adding one by one rounds every step."""
+    qs = [q for q, _ in ops]
+    bulk, pairwise = sum_quantities(qs), reduce(lambda a, b: a + b, qs)
+    # Rounding each step can even lose a bound ("0 + over 0" cannot be bounded); one pass cannot.
+    if pairwise.is_known:
+        assert bulk.is_known
+        assert (bulk.low or 0) >= (pairwise.low or 0)
+        assert pairwise.high is None or (bulk.high is not None and bulk.high <= pairwise.high)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.integers(0, 10**12), min_size=1, max_size=6),
+       kinds=st.lists(st.sampled_from(["exact", "over", "at_least", "under", "at_most"]), min_size=6))
+def test_bulk_sum_equals_pairwise_for_whole_figures(values: list[int], kinds: list[str]) -> None:
+    qs = [getattr(Quantity, kind)(v) for v, kind in zip(values, kinds) if not (kind == "under" and v == 0)]
+    assume(qs)
+    # Whole figures add exactly in floats, so no step rounds (but "over 0" alone is unbounded).
+    assume(all(q.low for q in qs if q.high is None))
+    assert sum_quantities(qs) == reduce(lambda a, b: a + b, qs)
+
+
+@settings(max_examples=300, deadline=None)
+@given(x=st.decimals(min_value=0, max_value=999_999, places=4, allow_nan=False, allow_infinity=False),
+       locale=st.sampled_from(["en_US", "en_GB", "de_DE", "fr_FR", "en_IN", "de_CH"]))
+def test_fast_number_phrasing_matches_babel(x, locale: str) -> None:
+    from babel import Locale
+    from babel.numbers import format_decimal
+
+    d = x.normalize()
+    assert quantities._phrase_number(d, Locale.parse(locale), 4) == format_decimal(d, locale=locale, decimal_quantization=False)
