@@ -559,6 +559,12 @@ def _prefetch(batches: Iterator[pa.RecordBatch], depth: int = 2) -> Iterator[pa.
             q.put(("done", None))
         except BaseException as e:  # re-raised in the consumer thread
             q.put(("error", e))
+        finally:
+            # Close the reader here, on its own thread, so that its thread pool and
+            # open file are released even when the consumer stopped early.
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
 
     thread = threading.Thread(target=produce, name="evidence-reader", daemon=True)
     thread.start()

@@ -218,8 +218,11 @@ def test_unsorted_many_batches_and_sparse_mode_agree(tmp_path: Path, monkeypatch
     random.Random(1).shuffle(events)
     want = expected(events)
     paths = [WRITERS[fmt](tmp_path / f"e.{fmt}", events) for fmt in WRITERS]
-    # Small blocks: many batches per file, day ranges overlapping between batches.
+    # Small blocks: many batches per file, day ranges overlapping between batches;
+    # Parquet row groups "too big" to read whole, so they are streamed in batches.
     monkeypatch.setattr(evidence, "_TEXT_BLOCK_BYTES", 8 << 10)
+    monkeypatch.setattr(evidence, "_MAX_ROW_GROUP_ROWS", 100)
+    monkeypatch.setattr(evidence, "_BATCH_ROWS", 256)
     results = [summarize_log(p).as_dict() for p in paths]
     # A tiny dense limit forces the sparse (day, account) pair path.
     monkeypatch.setattr(evidence, "_MAX_DENSE_CELLS", 16)
