@@ -211,6 +211,38 @@ def check(
     raise typer.Exit(EXIT_INVALID if failed else 0)
 
 
+class Engine(StrEnum):
+    LOCAL = "local"
+    DASK = "dask"
+
+
+class SummaryFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+@command()
+def evidence(
+    log: Annotated[Path, typer.Argument(help="Event log: Parquet, CSV or JSON Lines with ts and account_id.",
+                                        show_default=False)],
+    format: Annotated[SummaryFormat, typer.Option("--format", help="table for people, json for tools.")] = SummaryFormat.TABLE,
+    engine: Annotated[Engine, typer.Option("--engine", help="local: streaming in this process; dask: a Dask cluster.")] = Engine.LOCAL,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Address of a running Dask scheduler "
+                                                  "(with --engine dask); without it a local cluster starts.")] = None,
+) -> None:
+    """Compute figures from an event log: interactions, accounts, window, daily series, distributions."""
+    from reporter.evidence import summarize_log
+    from reporter.tables import evidence_table
+
+    if scheduler and engine is not Engine.DASK:
+        raise UsageError("--scheduler needs --engine dask")
+    summary = summarize_log(log, engine=engine.value, scheduler=scheduler)
+    if format is SummaryFormat.JSON:
+        typer.echo(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(evidence_table(summary), nl=False)
+
+
 @command()
 def schema() -> None:
     """Print the JSON Schema of record files (for editors and other tools)."""

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import TYPE_CHECKING
+
+from babel.numbers import format_decimal
 
 from reporter.metrics import BREAKDOWNS, CollectionMetrics, Group
 from reporter.quantities import Quantity, format_quantity
+
+if TYPE_CHECKING:
+    from reporter.evidence import EvidenceSummary
 
 _CONVENTION_HELP = {
     "elapsed": "window days = end − start",
@@ -77,3 +83,33 @@ def metrics_csv(metrics: CollectionMetrics) -> str:
             for name, q in group.figures.items():
                 write(f"by_{key}", group_name, name, q)
     return out.getvalue()
+
+
+def evidence_table(summary: EvidenceSummary, locale: str = "en_US") -> str:
+    """A readable summary of an event log's computed figures."""
+    data = summary.as_dict()
+
+    def n(x: float) -> str:
+        return format_decimal(x, locale=locale)
+
+    lines = [f"Evidence log {summary.source} (sha256 {summary.sha256})"]
+    lines += _rows([
+        ("interactions", n(data["interactions"])),
+        ("accounts", n(data["accounts"])),
+        ("first event", data["first"]),
+        ("last event", data["last"]),
+        ("window days", n(round(data["window_days"], 3)) + " (elapsed, last − first)"),
+    ])
+    for title, key in (("Per account", "per_account"), ("Per account per day", "per_account_daily")):
+        lines.append(title)
+        lines += _rows([(stat, n(round(value, 2))) for stat, value in data[key].items()])
+    if data["by_capability"]:
+        lines.append("By capability")
+        lines += _rows([(name, n(count)) for name, count in data["by_capability"].items()])
+    lines.append("Daily")
+    def counted(count: int, word: str) -> str:
+        return f"{n(count)} {word}{'' if count == 1 else 's'}"
+
+    lines += _rows([(day["date"], f"{counted(day['interactions'], 'interaction')}, {counted(day['accounts'], 'account')}")
+                    for day in data["daily"]])
+    return "\n".join(lines) + "\n"
