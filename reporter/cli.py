@@ -6,7 +6,9 @@ This is the only module that prints or exits. Exit status: 0 success, 1 invalid 
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import sys
 import json
 import re
 from enum import StrEnum
@@ -241,6 +243,113 @@ def evidence(
         typer.echo(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
     else:
         typer.echo(evidence_table(summary), nl=False)
+
+
+class OutputFormat(StrEnum):
+    PDF = "pdf"
+    MD = "md"
+    HTML = "html"
+
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="reporter.toml to use (default: nearest upward).",
+                                                show_default=False)]
+RecordsOpt = Annotated[list[Path] | None, typer.Option("--records", help="Record files or directories "
+                                                       "(repeatable; default: paths.records in reporter.toml).",
+                                                       show_default=False)]
+TemplateDirOpt = Annotated[list[Path] | None, typer.Option("--template-dir", help="Extra template directory, "
+                                                           "searched before the bundled ones (repeatable).",
+                                                           show_default=False)]
+
+
+def _load_inputs(config_path: Path | None, records: list[Path] | None):
+    from reporter.config import find_config, load_config
+    from reporter.records import load_collection
+
+    config_path = config_path or find_config()
+    config = load_config(config_path)
+    record_paths = records or [config.resolve(p) for p in config.paths.records]
+    return config, config_path, load_collection(record_paths)
+
+
+def _show_progress() -> bool:
+    import os
+
+    return sys.stdout.isatty() and not os.environ.get("CI")
+
+
+@command()
+def build(
+    briefs: Annotated[list[Path], typer.Argument(help="Brief files (briefs/*.yaml).", show_default=False)],
+    records: RecordsOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Output directory (default: paths.output, 'out').",
+                                             show_default=False)] = None,
+    format: Annotated[list[OutputFormat] | None, typer.Option("--format", help="Formats to write (repeatable; "
+                                                              "default: the brief's list).", show_default=False)] = None,
+    config: ConfigOpt = None,
+    template_dir: TemplateDirOpt = None,
+) -> None:
+    """Build documents from briefs: DIR/<brief>.pdf, .md (images in <brief>_files/) and .html."""
+    from reporter.brief import Format, load_brief
+    from reporter.document import build_brief
+
+    loaded_config, config_path, collection = _load_inputs(config, records)
+    out_dir = out or loaded_config.resolve(loaded_config.paths.output)
+    formats = [Format(f.value) for f in format] if format else None
+    parsed = [(path, load_brief(path)) for path in briefs]
+    progress = typer.progressbar(parsed, label="Building", file=sys.stderr) if _show_progress() and len(parsed) > 1 else None
+    with progress if progress is not None else contextlib.nullcontext(parsed) as items:
+        for path, brief in items:
+            built = build_brief(brief, path, loaded_config, collection, out_dir, formats,
+                                extra_template_dirs=template_dir, config_path=config_path)
+            for url in built.refused_urls:
+                typer.echo(f"{path}: warning: refused to fetch {url}", err=True)
+            if progress is None:
+                typer.echo(f"{path}: wrote {', '.join(str(p) for p in built.paths if p.parent == out_dir.resolve())}")
+
+
+@command()
+def render(
+    template: Annotated[str, typer.Option("--template", help="Template name, e.g. regulator-letter.", show_default=False)],
+    audience: Annotated[str, typer.Option("--audience", help="Audience, e.g. public, regulator, executive.",
+                                         show_default=False)],
+    incident: Annotated[list[str], typer.Option("--incident", help="Incident id (repeatable).", show_default=False)],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output file: .md, .html or .pdf.", show_default=False)],
+    records: RecordsOpt = None,
+    title: Annotated[str | None, typer.Option("--title", help="Title (default: the first incident's).",
+                                              show_default=False)] = None,
+    date: Annotated[str | None, typer.Option("--date", help="Document date, YYYY-MM-DD (default: today).",
+                                             show_default=False)] = None,
+    config: ConfigOpt = None,
+    template_dir: TemplateDirOpt = None,
+) -> None:
+    """Render one document without a brief file."""
+    import datetime as dt
+
+    from reporter.brief import Brief, Format
+    from reporter.document import build_brief
+
+    suffix = output.suffix.lower().lstrip(".")
+    if suffix not in {f.value for f in Format}:
+        raise UsageError("-o: expected a file ending in .md, .html or .pdf")
+    loaded_config, config_path, collection = _load_inputs(config, records)
+    by_id = collection.by_id()
+    missing = [i for i in incident if i not in by_id]
+    if missing:
+        raise UsageError(f"--incident: no incident with id {', '.join(repr(m) for m in missing)} in the records")
+    brief_data = {
+        "template": template, "audience": audience,
+        "title": title or by_id[incident[0]].incident.title,
+        "date": date or dt.date.today().isoformat(), "incidents": incident, "formats": [suffix],
+    }
+    try:
+        brief = Brief.model_validate(brief_data)
+    except ValueError as exc:
+        raise UsageError(str(exc).splitlines()[0] if str(exc) else "invalid options") from None
+    out_dir = output.parent if str(output.parent) else Path(".")
+    stem = output.name[: -len(output.suffix)]
+    built = build_brief(brief, Path("<command line>"), loaded_config, collection, out_dir, [Format(suffix)],
+                        extra_template_dirs=template_dir, config_path=config_path, stem=stem)
+    typer.echo(f"wrote {built.paths[0]}")
 
 
 @command()

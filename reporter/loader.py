@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,14 +91,25 @@ class Document:
     text: str | None = field(default=None, repr=False)
     max_depth: int = field(default=DEFAULT_MAX_DEPTH, repr=False)
     json_mode: bool = field(default=False, repr=False)
+    source: Path | None = field(default=None, repr=False)
 
     def ensure_marks(self) -> None:
         """Fill in marks for a file loaded on the fast path.
 
         Valid files are read without marks (the common case, and twice as fast); marks are
-        needed only to report a problem, so they are found by reading the text again.
+        needed only to report a problem, so they are found by reading the text again (a file
+        restored from the cache keeps no text: it is read again from ``source``).
         """
-        if self.value_marks or self.text is None:
+        if self.value_marks:
+            return
+        if self.text is None and self.source is not None:
+            try:
+                self.text = decode_text(self.source.read_bytes(), self.path)
+            except (OSError, LoadError):
+                return
+            finally:
+                self.source = None
+        if self.text is None:
             return
         try:
             located = parse_yaml(self.text, self.path, self.max_depth, json_mode=self.json_mode, with_marks=True)
@@ -136,6 +148,11 @@ def _problem(path: str, mark: tuple[int | None, int | None], key_path: KeyPath, 
 
 def read_text(path: Path, display: str, max_file_size: int) -> str:
     """Read a file as UTF-8 (a byte-order mark is accepted), refusing oversize files before reading."""
+    return decode_text(read_raw(path, display, max_file_size), display)
+
+
+def read_raw(path: Path, display: str, max_file_size: int) -> bytes:
+    """A file's bytes, refusing oversize files before reading."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -146,9 +163,13 @@ def read_text(path: Path, display: str, max_file_size: int) -> str:
                     "(raise it with --max-file-size)")
         )
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise LoadError(Problem(display, None, None, "", f"cannot read file: {exc.strerror}")) from None
+
+
+def decode_text(raw: bytes, display: str) -> str:
+    """Bytes as UTF-8 text (a byte-order mark is accepted)."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -376,7 +397,12 @@ def load_document(path: Path, display: str | None = None, *, max_file_size: int 
                   max_depth: int = DEFAULT_MAX_DEPTH) -> Document:
     """Load one YAML or JSON file into a :class:`Document`; raise LoadError with its problem."""
     display = display or str(path)
-    text = read_text(path, display, max_file_size)
+    return parse_document(read_raw(path, display, max_file_size), path, display, max_depth)
+
+
+def parse_document(raw: bytes, path: Path, display: str, max_depth: int = DEFAULT_MAX_DEPTH) -> Document:
+    """Parse a file's bytes (already read, within the size limit) as JSON or YAML by its suffix."""
+    text = decode_text(raw, display)
     if path.suffix.lower() == ".json":
         return parse_json(text, display, max_depth)
     return parse_yaml(text, display, max_depth)
@@ -387,11 +413,43 @@ def find_files(paths: list[Path], suffixes: tuple[str, ...] = RECORD_SUFFIXES) -
     found: dict[Path, str] = {}
     for given in paths:
         if given.is_dir():
-            for child in sorted(given.rglob("*")):
-                if child.is_file() and child.suffix.lower() in suffixes and not any(
-                    part.startswith(".") for part in child.relative_to(given).parts
-                ):
-                    found.setdefault(child.resolve(), str(child))
+            for child, resolved in _walk(given, suffixes):
+                found.setdefault(resolved, str(child))
         else:
             found.setdefault(given.resolve(), str(given))
     return sorted(found.items(), key=lambda item: item[1])
+
+
+def _walk(given: Path, suffixes: tuple[str, ...]) -> list[tuple[Path, Path]]:
+    """Record files under a directory, not hidden, with their resolved paths.
+
+    Like ``given.rglob("*")`` (symbolic links to directories are not followed), but with one
+    ``scandir`` per directory and one ``resolve`` per directory rather than per file: a file
+    that is not itself a link resolves to its resolved directory joined with its name.
+    """
+    out: list[tuple[Path, Path]] = []
+    stack = [(given, given.resolve())]
+    while stack:
+        directory, resolved_dir = stack.pop()
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue  # a hidden file, or everything under a hidden directory
+            child = directory / name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((child, resolved_dir / name))
+                    continue
+                is_link = entry.is_symlink()
+                if not entry.is_file():  # follows a link, as Path.is_file does
+                    continue
+            except OSError:
+                continue
+            if os.path.splitext(name)[1].lower() in suffixes:
+                out.append((child, child.resolve() if is_link else resolved_dir / name))
+    out.sort()
+    return out

@@ -26,8 +26,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-import pandas as pd
-
 from reporter.dates import Precision, When, WindowConvention, days_between, window_days
 from reporter.quantities import Qualifier, Quantity, format_quantity, sum_quantities
 from reporter.records import Incident
@@ -278,17 +276,17 @@ def collection_metrics(
     per_incident = {i.id: incident_metrics(i, settings) for i in incident_list}
     figure_lists = [per_incident[i.id].figures for i in incident_list]
 
-    # pandas does the grouping; the sums themselves stay in sound quantity arithmetic.
-    frame = pd.DataFrame(
-        [{"position": n, "category": i.category, **period_keys(i)} for n, i in enumerate(incident_list)],
-        columns=["position", "category", "year", "quarter", "month"],
-    )
+    # Group positions by key (members keep collection order); the sums stay in sound quantity arithmetic.
+    keys = [{"category": i.category, **period_keys(i)} for i in incident_list]
     breakdowns: dict[str, dict[str, Group]] = {}
     for key in ("category", "year", "quarter", "month"):
-        groups: dict[str, Group] = {}
-        for value, rows in frame.groupby(key, sort=True).groups.items():
-            positions = [int(p) for p in frame.loc[rows, "position"]]
-            groups[str(value)] = _group([incident_list[p] for p in positions], [figure_lists[p] for p in positions])
+        members: dict[str, list[int]] = {}
+        for position, row in enumerate(keys):
+            members.setdefault(row[key], []).append(position)
+        groups = {
+            value: _group([incident_list[p] for p in positions], [figure_lists[p] for p in positions])
+            for value, positions in members.items()
+        }
         breakdowns[key] = dict(sorted(groups.items(), key=lambda item: (item[0] == UNKNOWN_PERIOD, item[0])))
     if actors:
         by_actor: dict[str, tuple[list[Incident], list[dict[str, Quantity]]]] = {}

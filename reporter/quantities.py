@@ -14,7 +14,7 @@ import math
 import numbers
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from fractions import Fraction
@@ -118,6 +118,12 @@ _SPLIT_RE = re.compile(rf"(?P<n>{_NUM})\s*(?P<m>[a-z]*)")
 
 def _check_figure(x: object) -> float:
     """Validate one numeric figure (any real number type, e.g. from pandas) and return it as a float."""
+    # Fast path for the common types (an ABC check costs more than the rest together).
+    if type(x) is float:
+        if 0 <= x <= MAX_FIGURE:
+            return x
+    elif type(x) is int and 0 <= x <= MAX_FIGURE:
+        return float(x)
     # bool is an int in Python, but a yes/no answer where a count belongs is a mistake.
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise QuantityError("not a figure: " + _EXPECTED)
@@ -142,6 +148,22 @@ def _num(x: float) -> int | Fraction:
     return int(x) if x.is_integer() else Fraction(x)
 
 
+def _above(f: float, x: int | Fraction) -> bool:
+    """Whether the float ``f`` is above the exact ``x`` (integer cross-multiplication, no Fraction built)."""
+    n, d = f.as_integer_ratio()
+    if type(x) is int:
+        return n > x * d
+    return n * x.denominator > x.numerator * d
+
+
+def _below(f: float, x: int | Fraction) -> bool:
+    """Whether the float ``f`` is below the exact ``x``."""
+    n, d = f.as_integer_ratio()
+    if type(x) is int:
+        return n < x * d
+    return n * x.denominator < x.numerator * d
+
+
 def _down(x: int | Fraction) -> float:
     """Largest float not above ``x``: a lower bound must never move up when rounded."""
     if type(x) is int and -_EXACT_INT_LIMIT < x < _EXACT_INT_LIMIT:
@@ -150,7 +172,7 @@ def _down(x: int | Fraction) -> float:
         f = float(x)
     except OverflowError:
         return math.nextafter(math.inf, 0.0)
-    return math.nextafter(f, -math.inf) if Fraction(f) > x else f
+    return math.nextafter(f, -math.inf) if _above(f, x) else f
 
 
 def _up(x: int | Fraction) -> float | None:
@@ -161,9 +183,36 @@ def _up(x: int | Fraction) -> float | None:
         f = float(x)
     except OverflowError:
         return None
-    if Fraction(f) < x:
+    if _below(f, x):
         f = math.nextafter(f, math.inf)
     return None if math.isinf(f) else f
+
+
+def _ratio(a: int | Fraction, b: int | Fraction) -> Fraction:
+    """``a / b`` exactly, as one Fraction built from integers (``b`` is not 0)."""
+    if type(a) is int:
+        if type(b) is int:
+            return Fraction(a, b)
+        return Fraction(a * b.denominator, b.numerator)
+    if type(b) is int:
+        return Fraction(a.numerator, a.denominator * b)
+    return Fraction(a.numerator * b.denominator, a.denominator * b.numerator)
+
+
+def _exact_sum(xs: list[float]) -> int | Fraction:
+    """The exact sum of finite floats: whole ones as ints, the rest over one power-of-two denominator."""
+    ints = 0
+    parts = []
+    for x in xs:
+        if x.is_integer():
+            ints += int(x)
+        else:
+            parts.append(x.as_integer_ratio())
+    if not parts:
+        return ints
+    # Every float's denominator is a power of two, so the largest one is a multiple of all of them.
+    den = max(d for _, d in parts)
+    return Fraction(ints * den + sum(n * (den // d) for n, d in parts), den)
 
 
 def _frac(x: float | None) -> int | Fraction | None:
@@ -363,16 +412,16 @@ class Quantity:
         if b_hi is None:
             low, low_strict = Fraction(0), False
         else:
-            low = Fraction(a_lo) / b_hi
+            low = _ratio(a_lo, b_hi)
             low_strict = self.low_strict or (o.high_strict and a_lo > 0)
         # A divisor that may come arbitrarily close to 0 leaves the quotient unbounded above.
         if a_hi is None or b_lo == 0:
             high: Fraction | None = None
             high_strict = False
         else:
-            high = Fraction(a_hi) / b_lo
+            high = _ratio(a_hi, b_lo)
             high_strict = self.high_strict or (o.low_strict and a_hi > 0)
-        nominal = Fraction(_num(self.value)) / _num(o.value) if _is_point(self) and _is_point(o) else None
+        nominal = _ratio(_num(self.value), _num(o.value)) if _is_point(self) and _is_point(o) else None
         return _derive((self, o), low, low_strict, high, high_strict, nominal, None)
 
     def __rtruediv__(self, other: float) -> Quantity:
@@ -380,7 +429,10 @@ class Quantity:
 
     def with_unit(self, unit: str | None) -> Quantity:
         """Return the same quantity in ``unit`` (arithmetic cannot know what a product or quotient measures)."""
-        return replace(self, unit=unit)
+        if unit == self.unit:
+            return self
+        return Quantity(self.qualifier, self.value, self.low, self.high, unit, self.reason, self.low_strict,
+                        self.high_strict, self.approximate)
 
     # -- inspection ---------------------------------------------------------------------------
 
@@ -552,9 +604,9 @@ def sum_quantities(qs: Iterable[Quantity], unit: str | None = None) -> Quantity:
     for q in summands:
         if not q.is_known:
             return Quantity.unknown(q.reason or "an input is unknown", unit)
-    low = sum(_num(_lo(q)) for q in summands)
-    high = None if any(q.high is None for q in summands) else sum(_num(q.high) for q in summands)  # type: ignore[arg-type]
-    nominal = sum(_num(q.value) for q in summands) if all(_is_point(q) for q in summands) else None  # type: ignore[arg-type]
+    low = _exact_sum([_lo(q) for q in summands])
+    high = None if any(q.high is None for q in summands) else _exact_sum([q.high for q in summands])  # type: ignore[misc]
+    nominal = _exact_sum([q.value for q in summands]) if all(_is_point(q) for q in summands) else None  # type: ignore[misc]
     shared = summands[0].unit if all(q.unit == summands[0].unit for q in summands) else None
     return _derive(
         tuple(summands),
@@ -665,12 +717,19 @@ def _plain_symbols(loc: Locale) -> tuple[str, str] | None:
 
 def _phrase_number(d: Decimal, loc: Locale, sig_figs: int) -> str:
     if abs(d) >= 10**6:
-        return format_compact_decimal(d, format_type="long", locale=loc, fraction_digits=sig_figs)
+        return _compact(str(d), loc, sig_figs)
     symbols = _plain_symbols(loc)
     if symbols is None or d < 0:
         return format_decimal(d, locale=loc, decimal_quantization=False)
     group, decimal = symbols
     return f"{d:,f}".translate({ord(","): group, ord("."): decimal})
+
+
+@functools.lru_cache(maxsize=16384)
+def _compact(text: str, loc: Locale, sig_figs: int) -> str:
+    # Babel's compact formatting costs ~50 µs a call; rounded figures repeat, so remember them
+    # (keyed by the Decimal's text, which is what Babel's output depends on).
+    return format_compact_decimal(Decimal(text), format_type="long", locale=loc, fraction_digits=sig_figs)
 
 
 def format_number(x: float, locale: str = "en_US", sig_figs: int = 4, approximate: bool = False) -> str:
@@ -703,6 +762,35 @@ def format_quantity(q: Quantity, locale: str = "en_US", sig_figs: int = 4, with_
     Raises:
         QuantityError: unknown locale, or a language without quantity wording.
     """
+    # Quantities are immutable and hashable, and collections repeat them (days, lags, totals):
+    # remember phrases. A signed zero equals an unsigned one but may phrase differently: not cached.
+    if type(q) is Quantity and type(locale) is str and type(sig_figs) is int and not (
+        q.value == 0 or q.low == 0 and q.qualifier is Qualifier.RANGE
+    ):
+        try:
+            return _format_quantity_cached(q, locale, sig_figs, bool(with_unit))
+        except TypeError:  # an unhashable field (a caller built a Quantity by hand)
+            pass
+    return _format_quantity(q, locale, sig_figs, with_unit)
+
+
+@functools.lru_cache(maxsize=16384)
+def _format_quantity_cached(q: Quantity, locale: str, sig_figs: int, with_unit: bool) -> str:
+    return _format_quantity(q, locale, sig_figs, with_unit)
+
+
+def _format_quantity(q: Quantity, locale: str = "en_US", sig_figs: int = 4, with_unit: bool = True) -> str:
+    """Phrase a quantity: "about 25,000", "more than 16.55 million", "44 Tage", "not computable".
+
+    Args:
+        q: the quantity.
+        locale: a Babel locale name; its language must be English or German.
+        sig_figs: significant figures for each number.
+        with_unit: append the unit (translated for the units metrics use, verbatim otherwise).
+
+    Raises:
+        QuantityError: unknown locale, or a language without quantity wording.
+    """
     loc = _locale(locale)
     if loc.language not in _PHRASES:
         raise QuantityError(f"no wording for language {loc.language!r}: expected English (en) or German (de)")
@@ -724,4 +812,14 @@ def format_quantity(q: Quantity, locale: str = "en_US", sig_figs: int = 4, with_
     if names is None:
         return f"{text} {q.unit}"
     # The unit agrees with the number next to it, as printed: "1 day", "1.5 days", "44 Tage".
-    return f"{text} {names[0] if loc.plural_form(rounded[-1]) == 'one' else names[1]}"
+    return f"{text} {names[0] if _plural_form(loc, rounded[-1]) == 'one' else names[1]}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _plural_form_cached(loc: Locale, text: str) -> str:
+    return loc.plural_form(Decimal(text))
+
+
+def _plural_form(loc: Locale, d: Decimal) -> str:
+    # Keyed by the text: 1 and 1.0 are equal Decimals but differ in CLDR plural operands.
+    return _plural_form_cached(loc, str(d))

@@ -9,6 +9,7 @@ which may be confidential.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -41,7 +42,8 @@ from reporter.loader import (
     LoadError,
     find_files,
     format_key_path,
-    load_document,
+    parse_document,
+    read_raw,
 )
 from reporter.quantities import Qualifier, Quantity, parse_quantity
 
@@ -161,7 +163,8 @@ class Figure(_Model):
     @property
     def quantity(self) -> Quantity:
         """The parsed, qualified quantity."""
-        return self._quantity
+        private = self.__pydantic_private__
+        return private["_quantity"] if private is not None and "_quantity" in private else self._quantity
 
     @model_validator(mode="before")
     @classmethod
@@ -531,11 +534,173 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return unique
 
 
+PARALLEL_THRESHOLD = 500
+"""Below this many files to read (cache misses), loading in worker processes does not pay."""
+
+
+@dataclass
+class _FileOutcome:
+    """What one file yields on its own (duplicate ids across files are found when merging)."""
+
+    problems: list[Problem] = field(default_factory=list)
+    records: int = 0
+    items: list[tuple[int | None, Incident]] = field(default_factory=list)
+    document: Document | None = None
+
+
+def _check_document(doc: Document) -> _FileOutcome:
+    outcome = _FileOutcome(document=doc)
+    problems = outcome.problems
+    display = doc.path
+    if not isinstance(doc.data, dict | list):
+        doc.ensure_marks()
+    if isinstance(doc.data, dict):
+        items: list[tuple[int | None, Any]] = [(None, doc.data)]
+    elif isinstance(doc.data, list):
+        items = list(enumerate(doc.data))
+        if not items:
+            doc.ensure_marks()
+            problems.append(Problem(display, *doc.mark(()), "", "the list holds no incidents"))
+    else:
+        problems.append(Problem(display, *doc.mark(()), "", "expected an incident (a mapping) or a list of incidents"))
+        return outcome
+    for index, raw in items:
+        outcome.records += 1
+        prefix: KeyPath = () if index is None else (index,)
+        record_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
+        try:
+            incident = Incident.model_validate(raw)
+        except ValidationError as exc:
+            problems.extend(_problems_from(exc, doc, prefix, record_id))
+            continue
+        outcome.items.append((index, incident))
+    return outcome
+
+
+def _check_file(resolved: Path, display: str, raw: bytes | None, max_file_size: int, max_depth: int) -> _FileOutcome:
+    """Load and validate one file (``raw``: its bytes, if already read)."""
+    try:
+        if raw is None:
+            raw = read_raw(resolved, display, max_file_size)
+        doc = parse_document(raw, resolved, display, max_depth)
+    except LoadError as exc:
+        return _FileOutcome(problems=[exc.problem])
+    return _check_document(doc)
+
+
+def _codec():  # noqa: ANN202 - imported late: only cached and parallel loading need it
+    global _CODEC
+    if _CODEC is None:
+        from reporter.cache import Codec
+
+        _CODEC = Codec(
+            [Figure, TimelineEvent, Attribution, Actor, Evidence, Action, Disclosure, Source, Window, Incident],
+            [Sensitivity, Status, Confidence, DisclosureForm, Qualifier],
+        )
+    return _CODEC
+
+
+_CODEC = None
+
+
+def _encode(outcome: _FileOutcome) -> Any:
+    """The cache entry of a fully valid file, or None (files with problems are not cached)."""
+    from reporter.cache import Uncacheable
+
+    if outcome.problems or outcome.document is None:
+        return None
+    codec = _codec()
+    try:
+        return [(index, codec.encode(incident)) for index, incident in outcome.items]
+    except Uncacheable:
+        return None
+
+
+def _restored(entry: Any, resolved: Path, display: str, max_depth: int) -> _FileOutcome:
+    """A file's outcome rebuilt from its cache entry; marks are read from the file if ever needed."""
+    codec = _codec()
+    doc = Document(display, None, max_depth=max_depth, json_mode=resolved.suffix.lower() == ".json", source=resolved)
+    items = [(index, codec.decode(encoded)) for index, encoded in entry]
+    return _FileOutcome(records=len(items), items=items, document=doc)
+
+
+# Set before worker processes fork, so that they inherit it rather than receive it.
+_JOB: tuple[list[tuple[Path, str]], list[bytes | None], int, int] | None = None
+
+
+def _work(start: int, stop: int) -> bytes:
+    """In a worker process: check files ``start:stop`` of the job; marshalled entries, None to redo."""
+    import marshal
+
+    assert _JOB is not None
+    files, raws, max_file_size, max_depth = _JOB
+    out = []
+    for (resolved, display), raw in zip(files[start:stop], raws[start:stop], strict=True):
+        out.append(_encode(_check_file(resolved, display, raw, max_file_size, max_depth)))
+    return marshal.dumps(out)
+
+
+def _workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def _check_parallel(files: list[tuple[Path, str]], raws: list[bytes | None], max_file_size: int, max_depth: int,
+                    workers: int, cache: Any) -> list[_FileOutcome]:
+    """Check files in ``workers`` processes (this one included); outcomes in file order.
+
+    Worker processes send back the compact form of valid files (cheap to rebuild); a file
+    with any problem is checked again here, so that its problems and document are exactly
+    those of the serial path.
+    """
+    import marshal
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _JOB
+    # This process takes the first share (it needs no encoding to hand it over) and rebuilds the rest.
+    bounds = [round(len(files) * k / workers) for k in range(workers + 1)]
+    _JOB = (files, raws, max_file_size, max_depth)
+    try:
+        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_work, bounds[k], bounds[k + 1]) for k in range(1, workers)]
+            outcomes = [_check_file(resolved, display, raw, max_file_size, max_depth)
+                        for (resolved, display), raw in zip(files[:bounds[1]], raws[:bounds[1]], strict=True)]
+            if cache is not None:
+                for outcome, raw, (resolved, _) in zip(outcomes, raws, files, strict=False):
+                    entry = _encode(outcome)
+                    if entry is not None and raw is not None:
+                        cache.put(_key(raw, resolved, max_depth), entry)
+            for k, future in enumerate(futures, start=1):
+                entries = marshal.loads(future.result())
+                for (resolved, display), raw, entry in zip(files[bounds[k]:bounds[k + 1]], raws[bounds[k]:bounds[k + 1]],
+                                                          entries, strict=True):
+                    if entry is None:
+                        outcomes.append(_check_file(resolved, display, raw, max_file_size, max_depth))
+                        continue
+                    outcomes.append(_restored(entry, resolved, display, max_depth))
+                    if cache is not None and raw is not None:
+                        cache.put(_key(raw, resolved, max_depth), entry)
+    finally:
+        _JOB = None
+    return outcomes
+
+
+def _key(raw: bytes, resolved: Path, max_depth: int) -> bytes:
+    from reporter.cache import file_key
+
+    return file_key(raw, resolved.suffix, max_depth)
+
+
 def validate_files(
     paths: Iterable[Path | str],
     *,
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
     max_depth: int = DEFAULT_MAX_DEPTH,
+    cache: bool = False,
+    workers: int | None = None,
 ) -> ValidationReport:
     """Load and validate every record file under ``paths``; collect every problem.
 
@@ -543,47 +708,75 @@ def validate_files(
         paths: files and directories (searched recursively for .yaml, .yml and .json).
         max_file_size: files larger than this many bytes are refused unread.
         max_depth: mappings and lists nested deeper than this are refused.
+        cache: restore fully valid files from the cache of validated files (keyed by their
+            content; see :mod:`reporter.cache`) and add the ones read now.
+        workers: processes to load with when there are many files to read (at least
+            ``PARALLEL_THRESHOLD``); None means one per available CPU, 1 means this one only.
 
     Returns:
-        The valid incidents and every problem found, sorted by file and line.
+        The valid incidents and every problem found, sorted by file and line. The outcome
+        does not depend on ``cache`` or ``workers``.
     """
     collection = Collection()
     problems: list[Problem] = []
     records = 0
     seen_ids: dict[str, LoadedIncident] = {}
     files = find_files([Path(p) for p in paths])
-    for resolved, display in files:
-        collection.files.append(display)
+
+    record_cache = None
+    if cache:
+        from reporter.cache import RecordCache
+
+        record_cache = RecordCache()
+    outcomes: list[_FileOutcome | None] = [None] * len(files)
+    todo: list[int] = []
+    raws: list[bytes | None] = []
+    for n, (resolved, display) in enumerate(files):
         if not resolved.is_file():
-            problems.append(Problem(display, None, None, "", "no such file or directory"))
+            outcomes[n] = _FileOutcome(problems=[Problem(display, None, None, "", "no such file or directory")])
             continue
-        try:
-            doc = load_document(resolved, display, max_file_size=max_file_size, max_depth=max_depth)
-        except LoadError as exc:
-            problems.append(exc.problem)
-            continue
-        if not isinstance(doc.data, dict | list):
-            doc.ensure_marks()
-        if isinstance(doc.data, dict):
-            items: list[tuple[int | None, Any]] = [(None, doc.data)]
-        elif isinstance(doc.data, list):
-            items = list(enumerate(doc.data))
-            if not items:
-                doc.ensure_marks()
-                problems.append(Problem(display, *doc.mark(()), "", "the list holds no incidents"))
-        else:
-            problems.append(Problem(display, *doc.mark(()), "", "expected an incident (a mapping) or a list of incidents"))
-            continue
-        for index, raw in items:
-            records += 1
-            prefix: KeyPath = () if index is None else (index,)
-            record_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
+        raw = None
+        if record_cache is not None:
             try:
-                incident = Incident.model_validate(raw)
-            except ValidationError as exc:
-                problems.extend(_problems_from(exc, doc, prefix, record_id))
+                raw = read_raw(resolved, display, max_file_size)
+            except LoadError as exc:
+                outcomes[n] = _FileOutcome(problems=[exc.problem])
                 continue
-            loaded = LoadedIncident(incident, display, index, doc)
+            entry = record_cache.get(_key(raw, resolved, max_depth))
+            if entry is not None:
+                try:
+                    outcomes[n] = _restored(entry, resolved, display, max_depth)
+                    continue
+                except Exception:  # noqa: BLE001 - a damaged entry: read the file instead
+                    pass
+        todo.append(n)
+        raws.append(raw)
+
+    workers = _workers() if workers is None else max(1, workers)
+    if len(todo) >= PARALLEL_THRESHOLD and workers > 1 and "fork" in _start_methods():
+        checked = _check_parallel([files[n] for n in todo], raws, max_file_size, max_depth, min(workers, 8),
+                                  record_cache)
+        for n, outcome in zip(todo, checked, strict=True):
+            outcomes[n] = outcome
+    else:
+        for n, raw in zip(todo, raws, strict=True):
+            resolved, display = files[n]
+            outcome = outcomes[n] = _check_file(resolved, display, raw, max_file_size, max_depth)
+            if record_cache is not None and raw is not None:
+                entry = _encode(outcome)
+                if entry is not None:
+                    record_cache.put(_key(raw, resolved, max_depth), entry)
+    if record_cache is not None:
+        record_cache.save()
+
+    for (_, display), outcome in zip(files, outcomes, strict=True):
+        assert outcome is not None
+        collection.files.append(display)
+        problems.extend(outcome.problems)
+        records += outcome.records
+        for index, incident in outcome.items:
+            assert outcome.document is not None
+            loaded = LoadedIncident(incident, display, index, outcome.document)
             if incident.id in seen_ids:
                 first = seen_ids[incident.id].problem(("id",), "")
                 problems.append(loaded.problem(("id",), f"duplicate id '{incident.id}' (first used at {first.location()})"))
@@ -596,9 +789,16 @@ def validate_files(
     return ValidationReport(collection, sorted(problems), len(files), records)
 
 
-def load_collection(paths: Iterable[Path | str], **limits: int) -> Collection:
+def _start_methods() -> list[str]:
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods()
+
+
+def load_collection(paths: Iterable[Path | str], *, cache: bool = False, workers: int | None = None,
+                    **limits: int) -> Collection:
     """Load and validate records, raising :class:`InputError` with every problem if any file is invalid."""
-    report = validate_files(paths, **limits)
+    report = validate_files(paths, cache=cache, workers=workers, **limits)
     if not report.ok:
         raise InputError(report.problems)
     return report.collection

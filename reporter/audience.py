@@ -1,0 +1,92 @@
+"""Audiences: an allow-list filter applied to records *before* metrics.
+
+A document's pipeline only ever holds what its audience may see. Anything whose
+sensitivity is above the audience's clearance -- a record, an actor, a figure, a timeline
+event, a piece of evidence, an action, a disclosure, a source -- is dropped here, so no
+metric can be derived from it later (no per-account rate from a withheld account count).
+An item without its own sensitivity has its record's; a record without one is
+confidential. What was withheld is counted, never described.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from reporter.records import Incident, Sensitivity
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """What the filter did: the kept incidents and how many things it withheld."""
+
+    incidents: list[Incident]
+    withheld_records: int
+    withheld_items: int
+
+    @property
+    def withheld(self) -> bool:
+        return bool(self.withheld_records or self.withheld_items)
+
+
+def _allowed(item_sensitivity: Sensitivity | None, record: Sensitivity, clearance: Sensitivity) -> bool:
+    return (item_sensitivity or record).rank <= clearance.rank
+
+
+def redact_incident(incident: Incident, clearance: Sensitivity) -> tuple[Incident | None, int]:
+    """The incident as ``clearance`` may see it, and how many items were withheld.
+
+    Returns ``(None, 0)`` when the whole record is above the clearance.
+    """
+    record = incident.sensitivity
+    if record.rank > clearance.rank:
+        return None, 0
+    withheld = 0
+
+    def keep_list(items: list[T]) -> list[T]:
+        nonlocal withheld
+        kept = [item for item in items if _allowed(getattr(item, "sensitivity"), record, clearance)]
+        withheld += len(items) - len(kept)
+        return kept
+
+    def keep_dict(items: dict[str, T]) -> dict[str, T]:
+        nonlocal withheld
+        kept = {k: v for k, v in items.items() if _allowed(getattr(v, "sensitivity"), record, clearance)}
+        withheld += len(items) - len(kept)
+        return kept
+
+    actors = [
+        actor.model_copy(update={"figures": keep_dict(actor.figures)})
+        for actor in keep_list(incident.actors)
+    ]
+    disclosures = [
+        disclosure.model_copy(update={"figures": keep_dict(disclosure.figures)})
+        for disclosure in keep_list(incident.disclosures)
+    ]
+    redacted = incident.model_copy(update={
+        "figures": keep_dict(incident.figures),
+        "timeline": keep_dict(incident.timeline),
+        "actors": actors,
+        "evidence": keep_list(incident.evidence),
+        "actions": keep_list(incident.actions),
+        "disclosures": disclosures,
+        "sources": keep_list(incident.sources),
+    })
+    return redacted, withheld
+
+
+def redact(incidents: Iterable[Incident], clearance: Sensitivity) -> Redaction:
+    """Filter a collection for a clearance (see the module docstring)."""
+    kept: list[Incident] = []
+    withheld_records = withheld_items = 0
+    for incident in incidents:
+        redacted, withheld = redact_incident(incident, clearance)
+        if redacted is None:
+            withheld_records += 1
+        else:
+            kept.append(redacted)
+            withheld_items += withheld
+    return Redaction(kept, withheld_records, withheld_items)

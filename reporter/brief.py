@@ -1,0 +1,139 @@
+"""Briefs: what document to make, for whom, about which incidents (``briefs/*.yaml``).
+
+A brief is validated like a record -- unknown keys are errors, every problem is
+reported with its file, line and key.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from reporter.dates import Precision, When
+from reporter.errors import InputError, Problem
+from reporter.loader import DEFAULT_MAX_FILE_SIZE, LoadError, load_document
+from reporter.records import SLUG, Incident, Status, WhenField, _one_line, _problems_from
+
+OneLine = Annotated[str, BeforeValidator(lambda v: _one_line(v) if isinstance(v, str) else v)]
+
+
+class Format(StrEnum):
+    """Output formats."""
+
+    PDF = "pdf"
+    MD = "md"
+    HTML = "html"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Recipient(_Model):
+    """Someone a letter is addressed to."""
+
+    honorific: str | None = Field(None, description='e.g. "The Honorable".')
+    name: OneLine = Field(description="Full name.")
+    title: str | None = Field(None, description='e.g. "Chairman", "Ranking Member".')
+    organisation: str | None = Field(None, description='e.g. "Committee on Banking, Housing, and Urban Affairs".')
+    address: list[str] = Field(default_factory=list, description="Address lines (chamber, building, city).")
+    salutation_name: str | None = Field(None, description='How the salutation names them, e.g. "Chairman Scott".')
+
+
+class Sender(_Model):
+    """Who signs; defaults to the organisation's signatory in reporter.toml."""
+
+    name: OneLine = Field(description="Full name.")
+    title: str | None = Field(None, description="Title.")
+    organisation: str | None = Field(None, description="Organisation, if not the configured one.")
+
+
+class IncidentFilter(_Model):
+    """Select incidents by category, status or period instead of by id."""
+
+    category: list[str] = Field(default_factory=list, description="Categories to include.")
+    status: list[Status] = Field(default_factory=list, description="Statuses to include.")
+    period: str | None = Field(None, description='A year "2026", quarter "2026-Q2" or month "2026-05".')
+
+    @field_validator("category", "status", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"\d{4}(-Q[1-4]|-\d{2})?", value):
+            raise ValueError('expected a year "2026", a quarter "2026-Q2" or a month "2026-05"')
+        return value
+
+
+class Brief(_Model):
+    """A document to build (see README, "Briefs")."""
+
+    template: Annotated[str, Field(pattern=r"^(default:)?[a-z0-9][a-z0-9-]{0,63}$")] = Field(
+        description="Template name, e.g. regulator-letter; 'default:NAME' forces the bundled one.")
+    audience: Annotated[str, Field(pattern=SLUG)] = Field(description="public, regulator, executive, or one from reporter.toml.")
+    title: OneLine = Field(description="Document title (PDF metadata and running header).")
+    date: WhenField = Field(description="Document date (a day); also pins PDF timestamps for reproducible output.")
+    incidents: list[Annotated[str, Field(pattern=SLUG)]] | IncidentFilter = Field(
+        default_factory=IncidentFilter, description="Incident ids, or a filter; empty means all.")
+    compare: list[Annotated[str, Field(pattern=SLUG)]] = Field(
+        default_factory=list, description="Earlier incidents shown for comparison.")
+    to: list[Recipient] = Field(default_factory=list, description="Addressees.")
+    sender: Sender | None = Field(None, alias="from", description="Signatory, if not the configured one.")
+    salutation: str | None = Field(None, description='e.g. "Dear Chairman Scott and Ranking Member Warren:".')
+    bottom_line: str | None = Field(None, description="The bottom line, if not generated from the figures.")
+    asks: list[str] = Field(default_factory=list, description="What the reader is asked to do.")
+    actions: list[str] = Field(default_factory=list, description="Actions taken, beyond those in the records.")
+    recommendations: list[str] = Field(default_factory=list, description="Recommendations (briefings).")
+    formats: list[Format] = Field(default_factory=lambda: [Format.PDF, Format.MD, Format.HTML],
+                                  description="pdf, md and/or html.")
+    marking: str | None = Field(None, description="Classification marking; defaults from the audience's clearance.")
+
+    @field_validator("date")
+    @classmethod
+    def _a_day(cls, value: When) -> When:
+        if value.precision is not Precision.DAY:
+            raise ValueError("expected a day such as 2026-06-10")
+        return value
+
+    def selects(self, incident: Incident, period: dict[str, str]) -> bool:
+        """Whether the brief's incident selection includes ``incident`` (period from metrics.period_keys)."""
+        if isinstance(self.incidents, list):
+            return not self.incidents or incident.id in self.incidents
+        chosen = self.incidents
+        if chosen.category and incident.category not in chosen.category:
+            return False
+        if chosen.status and incident.status not in chosen.status:
+            return False
+        if chosen.period:
+            key = "quarter" if "-Q" in chosen.period else "month" if "-" in chosen.period else "year"
+            return period[key] == chosen.period
+        return True
+
+
+def load_brief(path: Path, *, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> Brief:
+    """Load and validate a brief file.
+
+    Raises:
+        InputError: every problem, located.
+    """
+    display = str(path)
+    if not path.is_file():
+        raise InputError([Problem(display, None, None, "", "no such file")])
+    try:
+        doc = load_document(path, display, max_file_size=max_file_size)
+    except LoadError as exc:
+        raise InputError([exc.problem]) from None
+    if not isinstance(doc.data, dict):
+        doc.ensure_marks()
+        raise InputError([Problem(display, *doc.mark(()), "", "expected a brief (a mapping)")])
+    try:
+        return Brief.model_validate(doc.data)
+    except ValidationError as exc:
+        raise InputError(_problems_from(exc, doc, (), None, model=Brief)) from None

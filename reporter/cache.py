@@ -1,0 +1,223 @@
+"""A cache of validated record files, keyed by the hash of their content.
+
+Loading and validating 10,000 records costs seconds; restoring them from here costs a
+fraction of that. An entry is what validating one *fully valid* file produced: its
+incidents in a compact, ``marshal``-able form (tuples, dicts, lists, strings and numbers)
+that is rebuilt without validating again. Files with any problem are never cached: they
+are read again every time, so their problems are always reported afresh.
+
+The key of an entry is the SHA-256 of the file's bytes, its suffix (JSON and YAML read the
+same bytes differently) and the limits it was read under. The whole cache is one file,
+tagged with a digest of the code that produced it: a cache written by another version of
+reporter (or of Python or pydantic) is ignored, as is a corrupt or unreadable one. It is
+written atomically (a temporary file, then a rename), so a crash leaves the old cache.
+
+Location: ``$REPORTER_CACHE_DIR``, else ``${XDG_CACHE_HOME:-~/.cache}/reporter/``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import marshal
+import os
+import sys
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from reporter.dates import When, parse_when
+from reporter.quantities import Qualifier, Quantity
+
+CACHE_FORMAT = 1
+CACHE_FILE = "records-v%d.marshal" % CACHE_FORMAT
+MAX_ENTRIES = 200_000
+"""Past this many entries, a write keeps only the entries the current run used."""
+
+_MODULES = ("cache.py", "records.py", "loader.py", "quantities.py", "dates.py", "errors.py")
+
+
+class Uncacheable(Exception):
+    """A value the compact form cannot hold; the file is simply not cached."""
+
+
+def cache_dir() -> Path:
+    """Where the cache lives (see the module docstring)."""
+    explicit = os.environ.get("REPORTER_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "reporter"
+
+
+_VERSION: str | None = None
+
+
+def version_tag() -> str:
+    """A digest of everything that decides an entry: this code, Python and pydantic."""
+    global _VERSION
+    if _VERSION is None:
+        import pydantic
+
+        digest = hashlib.sha256(f"{CACHE_FORMAT}|{sys.version}|{pydantic.VERSION}".encode())
+        here = Path(__file__).parent
+        for name in _MODULES:
+            try:
+                digest.update((here / name).read_bytes())
+            except OSError:
+                digest.update(b"missing " + name.encode())
+        _VERSION = digest.hexdigest()
+    return _VERSION
+
+
+def file_key(raw: bytes, suffix: str, max_depth: int) -> bytes:
+    """The key of a file's entry: its content, how it is parsed and the depth limit.
+
+    The size limit is not part of the key: a file over it is refused before it is read.
+    """
+    digest = hashlib.sha256(f"{suffix.lower()}|{max_depth}|".encode())
+    digest.update(raw)
+    return digest.digest()
+
+
+# -- the compact form ---------------------------------------------------------------------------
+
+_MODEL, _ENUM, _WHEN, _QUANTITY = 0, 1, 2, 3
+
+
+class Codec:
+    """Encodes validated models into plain tuples and rebuilds them without validation."""
+
+    def __init__(self, models: list[type[BaseModel]], enums: list[type[Enum]]):
+        self.models = {cls.__name__: cls for cls in models}
+        self.enums = {cls.__name__: cls for cls in enums}
+        self._fields = {cls: tuple(cls.model_fields) for cls in models}
+
+    def encode(self, value: Any) -> Any:
+        kind = type(value)
+        if kind is str or kind is int or kind is float or kind is bool or value is None:
+            return value
+        if kind is list:
+            return [self.encode(item) for item in value]
+        if kind is dict:
+            if not all(type(key) is str for key in value):
+                self._refuse()
+            return {key: self.encode(item) for key, item in value.items()}
+        if kind is When:
+            return (_WHEN, value.text)
+        if kind is Quantity:
+            return (_QUANTITY, value.qualifier.value, value.value, value.low, value.high, value.unit, value.reason,
+                    value.low_strict, value.high_strict, value.approximate)
+        if isinstance(value, BaseModel):
+            if self.models.get(kind.__name__) is not kind or value.__pydantic_extra__:
+                self._refuse()
+            private = value.__pydantic_private__
+            return (
+                _MODEL,
+                kind.__name__,
+                {name: self.encode(item) for name, item in value.__dict__.items()},
+                sorted(value.__pydantic_fields_set__),
+                None if private is None else {name: self.encode(item) for name, item in private.items()},
+            )
+        if isinstance(value, Enum) and self.enums.get(kind.__name__) is kind:
+            return (_ENUM, kind.__name__, value.value)
+        self._refuse()
+
+    @staticmethod
+    def _refuse() -> Any:
+        raise Uncacheable
+
+    def decode(self, value: Any) -> Any:
+        kind = type(value)
+        if kind is tuple:
+            tag = value[0]
+            if tag == _MODEL:
+                cls = self.models[value[1]]
+                model = cls.__new__(cls)
+                decode = self.decode
+                setattr_ = object.__setattr__
+                setattr_(model, "__dict__", {name: decode(item) for name, item in value[2].items()})
+                setattr_(model, "__pydantic_fields_set__", set(value[3]))
+                setattr_(model, "__pydantic_extra__", None)
+                private = value[4]
+                setattr_(model, "__pydantic_private__",
+                         None if private is None else {name: decode(item) for name, item in private.items()})
+                return model
+            if tag == _WHEN:
+                return parse_when(value[1])
+            if tag == _QUANTITY:
+                return Quantity(Qualifier(value[1]), *value[2:])
+            if tag == _ENUM:
+                return self.enums[value[1]](value[2])
+            raise ValueError("unknown tag in cache entry")
+        if kind is list:
+            return [self.decode(item) for item in value]
+        if kind is dict:
+            return {key: self.decode(item) for key, item in value.items()}
+        return value
+
+
+# -- the cache file -----------------------------------------------------------------------------
+
+
+class RecordCache:
+    """Entries by key, loaded from and saved to one file."""
+
+    def __init__(self, directory: Path | None = None):
+        self.path = (directory or cache_dir()) / CACHE_FILE
+        self.entries: dict[bytes, Any] = {}
+        self.used: set[bytes] = set()
+        self.added = 0
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            raw = self.path.read_bytes()
+        except OSError:
+            return
+        try:
+            tag, entries = marshal.loads(raw)
+            if tag != version_tag() or type(entries) is not dict:
+                return
+        except Exception:  # noqa: BLE001 - a corrupt cache is ignored and rebuilt
+            return
+        self.entries = entries
+
+    def get(self, key: bytes) -> Any:
+        entry = self.entries.get(key)
+        if entry is not None:
+            self.used.add(key)
+        return entry
+
+    def put(self, key: bytes, entry: Any) -> None:
+        self.entries[key] = entry
+        self.used.add(key)
+        self.added += 1
+
+    def save(self) -> None:
+        """Write the cache if anything was added; failures (read-only disk, …) are ignored."""
+        if not self.added:
+            return
+        entries = self.entries
+        if len(entries) > MAX_ENTRIES:
+            entries = {key: entries[key] for key in self.used if key in entries}
+        try:
+            data = marshal.dumps((version_tag(), entries))
+        except ValueError:  # an unmarshallable value slipped through: drop the cache
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(prefix=".records-", suffix=".tmp", dir=self.path.parent)
+        except OSError:
+            return
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(temp, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+        self.added = 0

@@ -1,0 +1,348 @@
+"""The typed template context: everything a document template may use, already phrased.
+
+Templates receive plain data only -- strings, numbers, lists and these frozen dataclasses
+-- built from records that were filtered for the audience *before* anything was
+computed. Every field documents itself (``field(metadata={"doc": ...})``); a test checks
+that none lacks a description.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from reporter.dates import When, WindowConvention, format_date_range, format_when, window_days
+from reporter.metrics import CollectionMetrics, IncidentMetrics, Settings
+from babel.numbers import format_decimal
+
+from reporter.quantities import Qualifier, Quantity, format_quantity
+from reporter.records import Incident, Sensitivity
+
+
+def doc(text: str, default: Any = None, factory: Any = None) -> Any:
+    """A dataclass field with help text."""
+    if factory is not None:
+        return field(default_factory=factory, metadata={"doc": text})
+    return field(default=default, metadata={"doc": text})
+
+
+@dataclass(frozen=True)
+class FigureView:
+    """A figure or metric, phrased for prose and shown exactly for the appendix."""
+
+    name: str = doc("Machine name, e.g. interactions, daily_rate.")
+    label: str = doc("Human label, e.g. 'Interactions per day'.")
+    phrase: str = doc("As written in prose: 'about 654,500 per day', 'more than 16.55 million'.")
+    exact: str = doc("Exact value or bounds for the appendix, e.g. '654,545.4545' or '23,750 to 26,250'.")
+    qualifier: str = doc("exact, about, over, at-least, under, at-most, range or unknown.")
+    known: bool = doc("False when not computable (see reason).")
+    reason: str = doc("Why it is not computable; empty when known.")
+    lower_bound: bool = doc("True when only a lower bound is known (charts draw it open-ended).")
+    value: float | None = doc("Nominal number for charts (the lower bound for 'more than').")
+
+
+@dataclass(frozen=True)
+class ActorView:
+    """A party behind an incident, as the audience may see it."""
+
+    name: str = doc("Name.")
+    kind: str = doc("company, group, individual, unknown … (may be empty).")
+    confidence: str = doc("Attribution confidence: low, moderate or high (empty if none).")
+    basis: list[str] = doc("Basis of the attribution.", factory=list)
+    figures: list[FigureView] = doc("This actor's share of the figures.", factory=list)
+
+
+@dataclass(frozen=True)
+class EventView:
+    """A dated event."""
+
+    incident: str = doc("Incident id.")
+    name: str = doc("Event name, e.g. detected.")
+    label: str = doc("Human label, e.g. 'Detected'.")
+    date: str = doc("Phrased date.")
+    iso: str = doc("Date as written (ISO).")
+    note: str = doc("Note (may be empty).")
+
+
+@dataclass(frozen=True)
+class ActionView:
+    """A response or mitigation."""
+
+    text: str = doc("What was done.")
+    date: str = doc("Phrased date (may be empty).")
+
+
+@dataclass(frozen=True)
+class SourceView:
+    """A published source, numbered as a footnote."""
+
+    number: int = doc("Footnote number, from 1.")
+    title: str = doc("Title.")
+    publisher: str = doc("Publisher (may be empty).")
+    url: str = doc("http(s) URL, shown as text and a plain link (may be empty).")
+    date: str = doc("Phrased publication date (may be empty).")
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    """A figure compared with what an earlier disclosure stated."""
+
+    label: str = doc("Figure label.")
+    now: str = doc("Today's phrase.")
+    then: str = doc("The earlier phrase.")
+    to: str = doc("To whom it was stated.")
+    date: str = doc("When it was stated (phrased).")
+    changed: bool = doc("Whether the figure changed.")
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    """One incident as the audience may see it."""
+
+    id: str = doc("Record id.")
+    title: str = doc("Title.")
+    category: str = doc("Category slug.")
+    status: str = doc("draft, confirmed, disclosed or closed.")
+    summary: str = doc("Summary with every {placeholder} replaced by its phrased figure (may be empty).")
+    window: str = doc("Phrased window, e.g. 'April 22 to June 5, 2026' (empty without one).")
+    window_days: FigureView = doc("Window length under the document's convention.")
+    figures: list[FigureView] = doc("Stated figures.", factory=list)
+    metrics: list[FigureView] = doc("Derived metrics (rates, lags).", factory=list)
+    actors: list[ActorView] = doc("Actors with attribution.", factory=list)
+    targets: list[str] = doc("Targeted capabilities or systems.", factory=list)
+    techniques: list[str] = doc("ATLAS / ATT&CK technique ids.", factory=list)
+    timeline: list[EventView] = doc("Dated events in order.", factory=list)
+    actions: list[ActionView] = doc("Response and mitigations.", factory=list)
+    changes: list[ChangeView] = doc("Figures compared with the latest earlier disclosure.", factory=list)
+    sources: list[SourceView] = doc("This incident's sources (numbered across the document).", factory=list)
+    evidence: list[str] = doc("Statements of evidence the audience may see.", factory=list)
+
+    def figure(self, name: str) -> FigureView | None:
+        """A figure or metric by name, or None."""
+        return next((f for f in (*self.figures, *self.metrics) if f.name == name), None)
+
+
+@dataclass(frozen=True)
+class PartyView:
+    """A person in an address block or signature."""
+
+    honorific: str = doc("e.g. 'The Honorable' (may be empty).")
+    name: str = doc("Full name.")
+    title: str = doc("Title (may be empty).")
+    organisation: str = doc("Organisation (may be empty).")
+    address: list[str] = doc("Address lines.", factory=list)
+    salutation_name: str = doc("How a salutation names them (may be empty).")
+
+
+@dataclass(frozen=True)
+class InputView:
+    """An input file named in the methodology appendix."""
+
+    path: str = doc("Path as given.")
+    sha256: str = doc("SHA-256 of its bytes.")
+
+
+@dataclass(frozen=True)
+class MethodologyView:
+    """Conventions, formulas and inputs, for the appendix."""
+
+    convention: str = doc("elapsed or inclusive.")
+    convention_text: str = doc("The convention in words.")
+    worked_example: str = doc("The convention applied to an included window.")
+    formulas: list[str] = doc("Formulas of the derived metrics.", factory=list)
+    sig_figs: int = doc("Significant figures in prose.", 4)
+    about_tolerance: str = doc("How 'about' is read, e.g. '±5 %'.")
+    inputs: list[InputView] = doc("Input files with their SHA-256.", factory=list)
+    tool: str = doc("reporter and its version.")
+    locale: str = doc("Locale of numbers and dates.")
+
+
+@dataclass(frozen=True)
+class ChartView:
+    """A chart: an image for Markdown, inline SVG for HTML and PDF, and its alt text."""
+
+    kind: str = doc("timeline, by-actor, rates, per-period or daily-volume.")
+    title: str = doc("Caption.")
+    alt: str = doc("Alt text that states the data.")
+    src: str = doc("Relative path of the PNG beside the Markdown.")
+
+
+@dataclass(frozen=True)
+class DocumentContext:
+    """The whole context of a document template."""
+
+    title: str = doc("Document title.")
+    date: str = doc("Phrased document date.")
+    date_iso: str = doc("Document date, ISO.")
+    template: str = doc("Template name.")
+    audience: str = doc("Audience name, e.g. regulator.")
+    clearance: str = doc("public, confidential or restricted.")
+    marking: str = doc("Classification banner text; empty for public documents.")
+    draft: bool = doc("True when any included record is a draft (DRAFT watermark).")
+    withheld: bool = doc("True when material was withheld for this audience.")
+    withheld_notice: str = doc("Sentence telling the reader that material was withheld (empty if none).")
+    organisation: PartyView = doc("The sending organisation (name, address).")
+    logo: str = doc("Logo as a data: URI (empty if none).")
+    signatory: PartyView = doc("Who signs.")
+    recipients: list[PartyView] = doc("Addressees.", factory=list)
+    salutation: str = doc("Salutation line.")
+    bottom_line: str = doc("The bottom line, first thing a reader sees.")
+    asks: list[str] = doc("What the reader is asked to do.", factory=list)
+    actions: list[ActionView] = doc("Actions taken (brief's, then records').", factory=list)
+    recommendations: list[str] = doc("Recommendations.", factory=list)
+    incidents: list[IncidentView] = doc("The incidents the document is about.", factory=list)
+    compare: list[IncidentView] = doc("Earlier incidents for comparison.", factory=list)
+    totals: list[FigureView] = doc("Totals across the included incidents.", factory=list)
+    judgments: list[str] = doc("Key judgments with stated confidence.", factory=list)
+    sources: list[SourceView] = doc("All sources, numbered.", factory=list)
+    methodology: MethodologyView = doc("Conventions, formulas, inputs.")
+    charts: dict[str, ChartView] = doc("Charts by kind (only those with data).", factory=dict)
+    page_label: tuple[str, str] = doc("Words around page numbers, e.g. ('Page', 'of').", ("Page", "of"))
+    paper: str = doc("Paper size: letter or a4.", "letter")
+
+
+LABELS = {
+    "accounts": "Accounts",
+    "interactions": "Interactions",
+    "records": "Records",
+    "users": "Users",
+    "login_attempts": "Login attempts",
+    "window_days": "Window",
+    "daily_rate": "Interactions per day",
+    "per_account": "Interactions per account",
+    "per_account_daily_rate": "Interactions per account per day",
+    "detection_lag_days": "Days from start to detection",
+    "reporting_lag_days": "Days from detection to report",
+}
+EVENT_LABELS = {
+    "start": "Activity began",
+    "end": "Activity ended",
+    "detected": "Detected",
+    "aware": "Became aware",
+    "materiality_determined": "Materiality determined",
+    "contained": "Contained",
+    "resolved": "Resolved",
+    "reported": "Reported",
+}
+PAGE_LABELS = {"en": ("Page", "of"), "de": ("Seite", "von")}
+WITHHELD_NOTICE = "Some material in the underlying records has been withheld from this document for its audience."
+FORMULAS = [
+    "Window (days) = end − start under the stated convention",
+    "Interactions per day = interactions ÷ window days",
+    "Interactions per account = interactions ÷ accounts",
+    "Interactions per account per day = interactions ÷ accounts ÷ window days",
+    "Days from start to detection = detected − window start",
+    "Days from detection to report = reported − (aware, else detected)",
+    "Totals add the figures of the included incidents; where some state none, the total is a lower bound",
+]
+CONVENTION_TEXT = {
+    WindowConvention.ELAPSED: "Elapsed days: the window's length is its end date minus its start date.",
+    WindowConvention.INCLUSIVE: "Calendar days counting both ends: end date minus start date, plus one.",
+}
+
+
+def label(name: str) -> str:
+    """A readable label for a figure or metric name."""
+    return LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def _exact_text(q: Quantity, locale: str) -> str:
+    if not q.is_known:
+        return "not computable"
+
+    def full(x: float) -> str:
+        # Exact digits, at most four decimals: the appendix shows what prose rounds.
+        return format_decimal(round(x, 4), locale=locale, decimal_quantization=False)
+
+    if q.qualifier is Qualifier.EXACT and q.value is not None:
+        return full(q.value)
+    low = full(q.low) if q.low is not None else ""
+    high = full(q.high) if q.high is not None else ""
+    if q.high is None:
+        return f"{'>' if q.low_strict else '≥'} {low}"
+    if not q.low:
+        return f"{'<' if q.high_strict else '≤'} {high}"
+    return f"{low} to {high}"
+
+
+def figure_view(name: str, q: Quantity, settings: Settings) -> FigureView:
+    """Phrase one quantity for templates."""
+    return FigureView(
+        name=name,
+        label=label(name),
+        phrase=format_quantity(q, settings.locale, settings.sig_figs),
+        exact=_exact_text(q, settings.locale),
+        qualifier=str(q.qualifier),
+        known=q.is_known,
+        reason=q.reason or "",
+        lower_bound=q.is_known and q.high is None,
+        value=q.value if q.is_known else None,
+    )
+
+
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+def fill_summary(incident: Incident, metrics: IncidentMetrics, settings: Settings, withheld: set[str]) -> str:
+    """The summary with each {name} replaced by its phrase; withheld figures say so, not what."""
+    if not incident.summary:
+        return ""
+    known = metrics.all()
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name == "window":
+            return window_text(incident, settings) or "an unstated period"
+        if name in known:
+            q = known[name]
+            if not q.is_known and name in withheld:
+                return "[withheld]"
+            return format_quantity(q, settings.locale, settings.sig_figs)
+        return "[withheld]" if name in withheld else "[unknown figure]"
+
+    return " ".join(_PLACEHOLDER.sub(replace, incident.summary).split())
+
+
+def window_text(incident: Incident, settings: Settings) -> str:
+    window = incident.window
+    if window is None:
+        return ""
+    return format_date_range(window.start, window.end, settings.locale)
+
+
+def when_text(when: When | None, settings: Settings) -> str:
+    """A phrased date, or empty."""
+    return "" if when is None else format_when(when, settings.locale)
+
+
+def worked_example(incidents: list[Incident], settings: Settings) -> str:
+    """The convention applied to the first included window (or to a reference window)."""
+    for incident in incidents:
+        window = incident.window
+        if window is not None and window.end is not None:
+            break
+    else:
+        return ""
+    elapsed = window_days(window.start, window.end, WindowConvention.ELAPSED)
+    inclusive = window_days(window.start, window.end, WindowConvention.INCLUSIVE)
+    chosen = elapsed if settings.convention is WindowConvention.ELAPSED else inclusive
+    other = inclusive if chosen is elapsed else elapsed
+    other_name = "counting both ends" if chosen is elapsed else "as elapsed days"
+    return (f"{format_date_range(window.start, window.end, settings.locale)} is "
+            f"{format_quantity(chosen, settings.locale, settings.sig_figs)} under this convention "
+            f"({format_quantity(other, settings.locale, settings.sig_figs)} {other_name}).")
+
+
+def marking(clearance: Sensitivity, audience: str, brief_marking: str | None, recipients: list[PartyView]) -> str:
+    """The classification banner: empty for public documents."""
+    if brief_marking:
+        return brief_marking
+    if clearance is Sensitivity.PUBLIC:
+        return ""
+    prepared_for = next((r.organisation for r in recipients if r.organisation), "") or audience
+    return f"{clearance.value.upper()} — PREPARED FOR {prepared_for.upper()}"
+
+
+def collection_totals(metrics: CollectionMetrics) -> list[FigureView]:
+    return [figure_view(name, q, metrics.settings) for name, q in metrics.totals.items()]

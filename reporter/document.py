@@ -1,0 +1,379 @@
+"""Building documents: brief + records → audience filter → metrics → context → formats.
+
+This is the pipeline of DESIGN §2 for one document. Redaction happens before metrics, so
+nothing derived from what the audience may not see can reach a template.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from reporter.audience import redact
+from reporter.brief import Brief, Format
+from reporter.config import Config
+from reporter.context import (
+    CONVENTION_TEXT,
+    EVENT_LABELS,
+    FORMULAS,
+    PAGE_LABELS,
+    WITHHELD_NOTICE,
+    ActionView,
+    ActorView,
+    ChangeView,
+    ChartView,
+    DocumentContext,
+    EventView,
+    IncidentView,
+    InputView,
+    MethodologyView,
+    PartyView,
+    SourceView,
+    collection_totals,
+    figure_view,
+    fill_summary,
+    marking,
+    when_text,
+    window_text,
+    worked_example,
+)
+from reporter.dates import format_when
+from reporter.errors import ConfigError, InputError, Problem
+from reporter.metrics import INCIDENT_METRICS, CollectionMetrics, Settings, collection_metrics, period_keys
+from reporter.quantities import ABOUT_TOLERANCE, format_quantity
+from reporter.records import Collection, Incident, LoadedIncident, Sensitivity
+from reporter.render import BODY, PAGE, Templates, html_to_pdf, markdown_to_html, render_template
+
+
+def tool_version() -> str:
+    try:
+        return version("reporter")
+    except PackageNotFoundError:  # running from a source tree without installing
+        return "unknown"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass
+class Rendered:
+    """One document in every format, in memory (writing is the caller's job)."""
+
+    markdown: str
+    html: str
+    pdf: bytes | None
+    images: dict[str, bytes] = field(default_factory=dict)  # name → PNG bytes beside the Markdown
+    refused_urls: list[str] = field(default_factory=list)
+
+
+def settings_for(config: Config, overrides: dict[str, Any] | None = None) -> Settings:
+    documents = config.documents
+    values = {"convention": documents.window_convention, "locale": documents.locale, "sig_figs": documents.sig_figs}
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    return Settings(**values)
+
+
+def _select(brief: Brief, brief_path: str, collection: Collection) -> tuple[list[LoadedIncident], list[LoadedIncident]]:
+    by_id = collection.by_id()
+    problems = []
+    if isinstance(brief.incidents, list):
+        problems += [Problem(brief_path, None, None, "incidents", f"no incident with id '{i}' in the records")
+                     for i in brief.incidents if i not in by_id]
+    problems += [Problem(brief_path, None, None, "compare", f"no incident with id '{i}' in the records")
+                 for i in brief.compare if i not in by_id]
+    if problems:
+        raise InputError(problems)
+    selected = [loaded for loaded in collection.incidents
+                if loaded.incident.id not in brief.compare and brief.selects(loaded.incident, period_keys(loaded.incident))]
+    if not selected:
+        raise InputError([Problem(brief_path, None, None, "incidents", "selects no incident from the records")])
+    compare = [by_id[i] for i in brief.compare]
+    return selected, compare
+
+
+def _party(name: str = "", title: str | None = None, organisation: str | None = None, address: list[str] | None = None,
+           honorific: str | None = None, salutation_name: str | None = None) -> PartyView:
+    return PartyView(honorific=honorific or "", name=name, title=title or "", organisation=organisation or "",
+                     address=list(address or []), salutation_name=salutation_name or "")
+
+
+def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Settings, withheld: set[str],
+                   sources: list[SourceView]) -> IncidentView:
+    own = metrics.incidents[incident.id]
+    events = [("start", incident.window.start, "")] if incident.window else []
+    if incident.window and incident.window.end:
+        events.append(("end", incident.window.end, ""))
+    events += [(name, event.at, event.note or "") for name, event in incident.timeline.items()]
+    events.sort(key=lambda e: e[1].earliest)
+    own_sources = []
+    for source in incident.sources:
+        view = SourceView(number=len(sources) + 1, title=source.title, publisher=source.publisher or "",
+                          url=source.url or "", date=when_text(source.date, settings))
+        sources.append(view)
+        own_sources.append(view)
+    changes = []
+    if incident.disclosures:
+        latest = max(incident.disclosures, key=lambda d: d.date.earliest)
+        for name, stated in latest.figures.items():
+            if name in incident.figures:
+                now, then = incident.figures[name].quantity, stated.quantity
+                changes.append(ChangeView(
+                    label=figure_view(name, now, settings).label,
+                    now=format_quantity(now, settings.locale, settings.sig_figs),
+                    then=format_quantity(then, settings.locale, settings.sig_figs),
+                    to=latest.to, date=format_when(latest.date, settings.locale),
+                    changed=now.with_unit(None) != then.with_unit(None)))
+    return IncidentView(
+        id=incident.id,
+        title=incident.title,
+        category=incident.category,
+        status=str(incident.status),
+        summary=fill_summary(incident, own, settings, withheld),
+        window=window_text(incident, settings),
+        window_days=figure_view("window_days", own.derived["window_days"], settings),
+        figures=[figure_view(name, q, settings) for name, q in own.figures.items()],
+        metrics=[figure_view(name, own.derived[name], settings) for name in INCIDENT_METRICS],
+        actors=[ActorView(
+            name=actor.name, kind=actor.kind or "",
+            confidence=str(actor.attribution.confidence) if actor.attribution else "",
+            basis=list(actor.attribution.basis) if actor.attribution else [],
+            figures=[figure_view(n, f.quantity, settings) for n, f in actor.figures.items()],
+        ) for actor in incident.actors],
+        targets=list(incident.targets),
+        techniques=list(incident.techniques),
+        timeline=[EventView(incident=incident.id, name=name, label=EVENT_LABELS.get(name, name.replace("_", " ").capitalize()),
+                            date=format_when(when, settings.locale), iso=when.text, note=note)
+                  for name, when, note in events],
+        actions=[ActionView(text=a.text, date=when_text(a.date, settings)) for a in incident.actions],
+        changes=changes,
+        sources=own_sources,
+        evidence=[e.text for e in incident.evidence if e.text],
+    )
+
+
+def _judgments(incidents: list[IncidentView]) -> list[str]:
+    judgments = []
+    for incident in incidents:
+        for actor in incident.actors:
+            if not actor.confidence:
+                continue
+            share = next((f.phrase for f in actor.figures if f.name == "interactions"), "")
+            what = f" for {share} interactions" if share else ""
+            judgments.append(f"We assess with {actor.confidence} confidence that {actor.name} was responsible"
+                             f"{what} in '{incident.title}'.")
+    return judgments
+
+
+def _bottom_line(brief: Brief, incidents: list[IncidentView]) -> str:
+    if brief.bottom_line:
+        return " ".join(brief.bottom_line.split())
+    first = incidents[0]
+    return first.summary or f"{first.title}."
+
+
+def build_context(brief: Brief, brief_path: Path, config: Config, collection: Collection,
+                  settings: Settings, config_path: Path | None = None) -> tuple[DocumentContext, CollectionMetrics]:
+    """Everything the template sees, computed from what the audience may see."""
+    clearance = config.clearance(brief.audience)
+    selected, compare = _select(brief, str(brief_path), collection)
+    kept = redact([loaded.incident for loaded in selected], clearance)
+    kept_compare = redact([loaded.incident for loaded in compare], clearance)
+    if not kept.incidents:
+        raise InputError([Problem(str(brief_path), None, None, "incidents",
+                                  f"every selected incident is above the {brief.audience} audience's clearance")])
+    withheld_names = _withheld_names(selected, kept.incidents)
+    metrics = collection_metrics(kept.incidents, settings, as_of=brief.date.date)
+    compare_metrics = collection_metrics(kept_compare.incidents, settings, as_of=brief.date.date)
+    sources: list[SourceView] = []
+    incident_views = [_incident_view(i, metrics, settings, withheld_names.get(i.id, set()), sources)
+                      for i in kept.incidents]
+    compare_views = [_incident_view(i, compare_metrics, settings, withheld_names.get(i.id, set()), [])
+                     for i in kept_compare.incidents]
+    organisation = config.organisation
+    recipients = [_party(r.name, r.title, r.organisation, r.address, r.honorific, r.salutation_name) for r in brief.to]
+    if brief.sender is not None:
+        signatory = _party(brief.sender.name, brief.sender.title, brief.sender.organisation or organisation.name)
+    elif organisation.signatory is not None:
+        signatory = _party(organisation.signatory.name, organisation.signatory.title, organisation.name)
+    else:
+        raise ConfigError("no signatory: set [organisation.signatory] in reporter.toml or 'from' in the brief")
+    inputs = _inputs(selected + compare, brief_path, config, config_path)
+    withheld = kept.withheld or kept_compare.withheld
+    language = settings.locale.split("_")[0]
+    context = DocumentContext(
+        title=brief.title,
+        date=format_when(brief.date, settings.locale),
+        date_iso=brief.date.text,
+        template=brief.template,
+        audience=brief.audience,
+        clearance=clearance.value,
+        marking=marking(clearance, brief.audience, brief.marking, recipients),
+        draft=any(i.status.value == "draft" for i in (*kept.incidents, *kept_compare.incidents)),
+        withheld=withheld,
+        withheld_notice=WITHHELD_NOTICE if withheld else "",
+        organisation=_party(organisation.name, address=organisation.address),
+        logo=_logo(config),
+        signatory=signatory,
+        recipients=recipients,
+        salutation=brief.salutation or _salutation(recipients),
+        bottom_line=_bottom_line(brief, incident_views),
+        asks=list(brief.asks),
+        actions=[ActionView(text=a, date="") for a in brief.actions]
+        + [action for view in incident_views for action in view.actions],
+        recommendations=list(brief.recommendations),
+        incidents=incident_views,
+        compare=compare_views,
+        totals=collection_totals(metrics),
+        judgments=_judgments(incident_views),
+        sources=sources,
+        methodology=MethodologyView(
+            convention=settings.convention.value,
+            convention_text=CONVENTION_TEXT[settings.convention],
+            worked_example=worked_example(kept.incidents, settings),
+            formulas=list(FORMULAS),
+            sig_figs=settings.sig_figs,
+            about_tolerance=f"±{ABOUT_TOLERANCE:.0%}".replace("%", " %"),
+            inputs=inputs,
+            tool=f"reporter {tool_version()}",
+            locale=settings.locale,
+        ),
+        charts={},
+        page_label=PAGE_LABELS.get(language, PAGE_LABELS["en"]),
+        paper=config.documents.paper,
+    )
+    return context, metrics
+
+
+def _withheld_names(selected: list[LoadedIncident], kept: list[Incident]) -> dict[str, set[str]]:
+    """Per incident, the figure names removed by the filter (to say '[withheld]', not 'unknown')."""
+    kept_by_id = {i.id: i for i in kept}
+    names: dict[str, set[str]] = {}
+    for loaded in selected:
+        incident = loaded.incident
+        if incident.id in kept_by_id:
+            removed = set(incident.figures) - set(kept_by_id[incident.id].figures)
+            # Metrics derived from a removed figure are withheld too.
+            if removed & {"accounts", "interactions"}:
+                removed |= {"daily_rate", "per_account", "per_account_daily_rate"}
+            names[incident.id] = removed
+    return names
+
+
+def _inputs(loaded: list[LoadedIncident], brief_path: Path, config: Config, config_path: Path | None) -> list[InputView]:
+    paths = sorted({item.path for item in loaded})
+    files = [Path(p) for p in paths] + [brief_path] + ([config_path] if config_path else [])
+    return [InputView(path=_display(p, config.root), sha256=sha256_file(p)) for p in files if p.is_file()]
+
+
+def _display(path: Path, root: Path) -> str:
+    """A path relative to the project root (so documents do not depend on where it is checked out)."""
+    resolved = path.resolve()
+    return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else path.name
+
+
+def _salutation(recipients: list[PartyView]) -> str:
+    names = [r.salutation_name or r.name for r in recipients]
+    if not names:
+        return ""
+    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"Dear {joined}:"
+
+
+def _logo(config: Config) -> str:
+    logo = config.organisation.logo
+    if logo is None:
+        return ""
+    path = config.resolve(logo)
+    mime = {".svg": "image/svg+xml", ".png": "image/png"}.get(path.suffix.lower())
+    if mime is None:
+        raise ConfigError(f"organisation.logo: expected an .svg or .png file, not {path.name}")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"organisation.logo: cannot read {path}: {exc.strerror}") from None
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _as_template_data(context: DocumentContext) -> dict[str, Any]:
+    """The context as plain data: templates get no objects with methods to call."""
+    return asdict(context)
+
+
+def render(brief: Brief, context: DocumentContext, templates: Templates, formats: list[Format],
+           epoch: int) -> Rendered:
+    """Render the body once, then derive every requested format from it."""
+    data = _as_template_data(context)
+    markdown = render_template(templates, templates.resolve(brief.template, BODY), data, markdown=True)
+    html = ""
+    pdf = None
+    refused: list[str] = []
+    if Format.HTML in formats or Format.PDF in formats:
+        body, headings = markdown_to_html(markdown)
+        css = templates.stylesheet(brief.template)
+        page_data = {**data, "body": body, "toc": [asdict(h) for h in headings], "css": css.replace("</", "<\\/")}
+        html = render_template(templates, templates.resolve(brief.template, PAGE), page_data, markdown=False)
+        if Format.PDF in formats:
+            identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+            pdf, refused = html_to_pdf(html, epoch=epoch, identifier=identifier)
+    return Rendered(markdown=markdown, html=html, pdf=pdf, refused_urls=refused)
+
+
+def brief_epoch(brief: Brief) -> int:
+    """The brief's date as seconds since 1970 (midnight UTC): every timestamp in the output."""
+    day = brief.date.date
+    return int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp())
+
+
+@dataclass
+class Built:
+    """Files written for one brief."""
+
+    paths: list[Path]
+    refused_urls: list[str]
+
+
+def write_outputs(rendered: Rendered, out_dir: Path, stem: str, formats: list[Format]) -> Built:
+    """Write each requested format atomically as ``out_dir/stem.ext`` (images under ``stem_files/``)."""
+    from reporter.output import output_path, write_atomic
+
+    written = []
+    for fmt, payload in ((Format.MD, rendered.markdown), (Format.HTML, rendered.html), (Format.PDF, rendered.pdf)):
+        if fmt in formats and payload is not None:
+            target = output_path(out_dir, stem, f".{fmt.value}")
+            write_atomic(target, payload)
+            written.append(target)
+    if Format.MD in formats and rendered.images:
+        images_dir = output_path(out_dir, f"{stem}_files", "")
+        for name, data in sorted(rendered.images.items()):
+            target = output_path(images_dir, name.rsplit(".", 1)[0], "." + name.rsplit(".", 1)[1])
+            write_atomic(target, data)
+            written.append(target)
+    return Built(written, rendered.refused_urls)
+
+
+def build_brief(brief: Brief, brief_path: Path, config: Config, collection: Collection, out_dir: Path,
+                formats: list[Format] | None = None, *, extra_template_dirs: list[Path] | None = None,
+                config_path: Path | None = None, settings: Settings | None = None, stem: str | None = None) -> Built:
+    """Build one brief into ``out_dir`` in its formats (or ``formats``)."""
+    chosen = list(formats or brief.formats)
+    settings = settings or settings_for(config)
+    templates = Templates(user_dirs=[config.resolve(d) for d in config.paths.templates] + list(extra_template_dirs or []))
+    if not templates.exists(brief.template):
+        raise InputError([Problem(str(brief_path), None, None, "template",
+                                  f"no template named '{brief.template}' (bundled: {', '.join(BUNDLED)})")])
+    context, _ = build_context(brief, brief_path, config, collection, settings, config_path)
+    rendered = render(brief, context, templates, chosen, brief_epoch(brief))
+    return write_outputs(rendered, out_dir, stem or brief_path.stem, chosen)
+
+
+BUNDLED = ("regulator-letter", "executive-briefing", "disclosure-summary")

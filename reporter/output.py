@@ -1,0 +1,42 @@
+"""Deterministic, atomic writes: no reader ever sees a half-written document."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from reporter.errors import UsageError
+
+_SAFE_STEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same directory, then rename.
+
+    The temporary file is flushed and fsynced before ``os.replace``, which is atomic on
+    POSIX: a crash leaves either the old file or the new one, never a mixture.
+    """
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+def output_path(directory: Path, stem: str, suffix: str) -> Path:
+    """``directory/stem+suffix``, refusing any stem that could leave ``directory``."""
+    if not _SAFE_STEM.match(stem) or ".." in stem:
+        raise UsageError(f"cannot use {stem!r} as an output name: expected letters, digits, '.', '_' and '-'")
+    target = (directory / f"{stem}{suffix}").resolve()
+    if target.parent != directory.resolve():
+        raise UsageError(f"output name {stem!r} would leave the output directory")
+    return target

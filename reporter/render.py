@@ -1,0 +1,316 @@
+"""Rendering: Jinja → Markdown → HTML → PDF, with nothing fetched and nothing injected.
+
+- One Jinja2 Markdown body per template is the single source of the text. Every value a
+  template prints is escaped for Markdown (``finalize``), so record text is always data.
+- Markdown becomes HTML through markdown-it-py with raw HTML off; the HTML page frame is
+  a Jinja template with HTML autoescaping, whatever its file name.
+- WeasyPrint sees one self-contained HTML string (inline CSS and SVG, data: images) and a
+  URL fetcher that answers ``data:`` URLs and refuses everything else.
+- Templates are looked up user directories first, bundled last; ``default:NAME`` names a
+  bundled one so a user template can extend it. Templates run in Jinja's sandbox with
+  StrictUndefined, and may not be symlinks out of their directory.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import os
+import re
+import urllib.parse
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+from reporter.errors import RenderError, TemplateError
+
+BODY = "body.md.j2"
+PAGE = "page.html.j2"
+STYLE = "style.css"
+BASE = "base"
+MAX_OUTPUT_CHARS = 5_000_000  # a rendered body beyond this is a runaway template, not a document
+
+
+def bundled_templates() -> Path:
+    """The bundled templates: inside the installed package, or beside it in a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / BASE).is_dir():
+            return candidate
+    raise TemplateError("bundled templates not found (reinstall reporter)")
+
+
+class ConfinedLoader(jinja2.FileSystemLoader):
+    """A FileSystemLoader that refuses files resolving outside its directories (symlinks out)."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        resolved = Path(filename).resolve()
+        if not any(resolved.is_relative_to(Path(root).resolve()) for root in self.searchpath):
+            raise TemplateError(f"template {template!r} leads outside its template directory")
+        return source, filename, uptodate
+
+
+# -- escaping ------------------------------------------------------------------------------------
+
+_MD_ALWAYS = re.compile(r"([\\`*_\[\]<>!|~&#{}$])")
+_MD_LINE_START = re.compile(r"^(\s*)([-+*=>]|\d+[.)]|:(?=::))(?=\s|$|:)")
+
+
+def md_escape(text: str) -> str:
+    """Escape text so Markdown shows it literally: no emphasis, links, images, HTML or tables.
+
+    Newlines are folded into spaces (record text is one paragraph wherever it is placed), so
+    only the start of the text can begin a block; list and quote markers there are escaped.
+    """
+    folded = re.sub(r"\s+", " ", str(text))
+    escaped = _MD_ALWAYS.sub(r"\\\1", folded)
+    def escape_marker(match: re.Match[str]) -> str:
+        marker = match.group(2)
+        if marker[0].isdigit():  # "1." starts a list: escape the dot, not the digit
+            return f"{match.group(1)}{marker[:-1]}\\{marker[-1]}"
+        return f"{match.group(1)}\\{marker}"
+
+    return _MD_LINE_START.sub(escape_marker, escaped)
+
+
+def md_lines(items: Any) -> Markup:
+    """Non-empty items as separate lines of one paragraph (Markdown hard breaks), each escaped."""
+    return Markup("\\\n".join(md_escape(str(item)) for item in items if item and str(item).strip()))
+
+
+def md_url_link(url: str) -> Markup:
+    """An http(s) URL as a Markdown autolink; anything else is shown as escaped text."""
+    text = str(url)
+    if not re.match(r"^https?://[^\s<>]+$", text, flags=re.IGNORECASE):
+        return Markup(md_escape(text))
+    return Markup("<" + urllib.parse.quote(text, safe=":/?#[]@!$&'()*+,;=%-._~") + ">")
+
+
+def lower_first(text: str) -> str:
+    """'Shared payment…' → 'shared payment…' (for lists run into a sentence)."""
+    text = str(text)
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def and_list(items: Any, locale: str = "en_US") -> str:
+    """['a', 'b', 'c'] → 'a, b, and c' in the locale's own list style (Babel)."""
+    from babel.lists import format_list
+
+    values = [str(item) for item in items if str(item).strip()]
+    return format_list(values, locale=locale) if values else ""
+
+
+MARKDOWN_FILTERS: dict[str, Callable[..., Any]] = {"lines": md_lines, "url_link": md_url_link,
+                                                  "lower_first": lower_first, "and_list": and_list}
+
+
+def _md_finalize(value: Any) -> Any:
+    if isinstance(value, Markup):
+        return value
+    return Markup(md_escape("" if value is None else str(value)))
+
+
+# -- environments --------------------------------------------------------------------------------
+
+
+@dataclass
+class Templates:
+    """The template search path for one build: user directories first, bundled last."""
+
+    user_dirs: list[Path] = field(default_factory=list)
+    filters: dict[str, Callable[..., Any]] = field(default_factory=dict)
+
+    def _loader(self) -> jinja2.BaseLoader:
+        bundled = ConfinedLoader(str(bundled_templates()))
+        loaders: list[jinja2.BaseLoader] = []
+        if self.user_dirs:
+            loaders.append(ConfinedLoader([str(d) for d in self.user_dirs]))
+        loaders += [jinja2.PrefixLoader({"default": bundled}, delimiter=":"), bundled]
+        return jinja2.ChoiceLoader(loaders)
+
+    def environment(self, markdown: bool) -> jinja2.Environment:
+        env = ImmutableSandboxedEnvironment(
+            loader=self._loader(),
+            undefined=jinja2.StrictUndefined,
+            autoescape=True,  # HTML for page frames; Markdown via finalize for bodies
+            finalize=_md_finalize if markdown else None,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            auto_reload=False,
+        )
+        env.filters.update(MARKDOWN_FILTERS)
+        env.filters.update(self.filters)
+        return env
+
+    def resolve(self, template: str, name: str) -> str:
+        """The most specific existing template file: ``TEMPLATE/name``, then ``base/name``."""
+        prefix = ""
+        if template.startswith("default:"):
+            prefix, template = "default:", template.removeprefix("default:")
+        candidates = [f"{prefix}{template}/{name}", f"{prefix}{BASE}/{name}"]
+        env = self.environment(markdown=False)
+        for candidate in candidates:
+            try:
+                env.loader.get_source(env, candidate)  # type: ignore[union-attr]
+                return candidate
+            except jinja2.TemplateNotFound:
+                continue
+        raise TemplateError(f"template {template!r} has no {name} (looked for {', '.join(candidates)})")
+
+    def exists(self, template: str) -> bool:
+        try:
+            self.resolve(template, BODY)
+        except TemplateError:
+            return False
+        return not template.removeprefix("default:").startswith(BASE)
+
+    def source(self, name: str) -> str:
+        env = self.environment(markdown=False)
+        return env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
+
+    def stylesheet(self, template: str) -> str:
+        """The base print CSS, then the template's own ``style.css`` if it has one."""
+        prefix = "default:" if template.startswith("default:") else ""
+        parts = [self.source(f"{prefix}{BASE}/{STYLE}")]
+        try:
+            parts.append(self.source(f"{prefix}{template.removeprefix('default:')}/{STYLE}"))
+        except jinja2.TemplateNotFound:
+            pass
+        return "\n".join(parts)
+
+
+def render_template(templates: Templates, name: str, context: dict[str, Any], *, markdown: bool) -> str:
+    """Render one template; template mistakes become TemplateError, never a traceback."""
+    env = templates.environment(markdown)
+    try:
+        output = env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"{exc.filename or name}:{exc.lineno}: template syntax error: {exc.message}") from None
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"{name}: {exc.message}") from None
+    except jinja2.exceptions.SecurityError as exc:
+        raise TemplateError(f"{name}: unsafe template operation refused: {exc}") from None
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"{name}: {exc}") from None
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, ArithmeticError) as exc:
+        # Mistakes in template logic (adding a list to text, indexing past the end).
+        raise TemplateError(f"{name}: {type(exc).__name__}: {exc}") from None
+    if len(output) > MAX_OUTPUT_CHARS:
+        raise TemplateError(f"{name}: output is over {MAX_OUTPUT_CHARS:,} characters; refusing a runaway template")
+    return output
+
+
+# -- Markdown → HTML -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A second-level heading, for the table of contents."""
+
+    id: str
+    text: str
+
+
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    md.use(anchors_plugin, min_level=2, max_level=3, permalink=False)
+    for name in ("tiles", "box", "note", "pagebreak", "chart"):
+        md.use(container_plugin, name=name)
+
+    # Links may only be http(s), in-document anchors or footnote references.
+    def validate_link(url: str) -> bool:
+        return bool(re.match(r"^(https?://|#)", url.strip(), flags=re.IGNORECASE))
+
+    md.validateLink = validate_link  # type: ignore[method-assign]
+    return md
+
+
+_MARKDOWN = _markdown()
+
+
+def markdown_to_html(markdown: str) -> tuple[str, list[Heading]]:
+    """Convert a rendered body to HTML; also return its second-level headings."""
+    tokens = _MARKDOWN.parse(markdown)
+    headings = []
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and token.tag == "h2":
+            inline = tokens[index + 1]
+            headings.append(Heading(str(token.attrs.get("id", "")), inline.content.replace("\\", "")))
+    html = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
+    return html, headings
+
+
+# -- HTML → PDF ----------------------------------------------------------------------------------
+
+
+class RestrictedFetcher:
+    """Resolves ``data:`` URLs only; every other URL is refused and remembered.
+
+    Built lazily on WeasyPrint's URLFetcher so that importing this module stays cheap.
+    """
+
+    def __new__(cls) -> Any:
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+        class _Fetcher(URLFetcher):
+            def __init__(self) -> None:
+                super().__init__(allowed_protocols={"data"}, allow_redirects=False, fail_on_errors=False)
+                self.refused: list[str] = []
+
+            def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+                if not url.lower().startswith("data:"):
+                    self.refused.append(url)
+                    raise ValueError("reporter fetches nothing: only data: URLs are allowed")
+                header, _, payload = url[5:].partition(",")
+                mime = header.split(";")[0] or "text/plain"
+                body = base64.b64decode(payload) if header.endswith(";base64") else urllib.parse.unquote_to_bytes(payload)
+                return URLFetcherResponse(url, body, headers={"Content-Type": mime})
+
+        return _Fetcher()
+
+
+@contextlib.contextmanager
+def _source_date_epoch(epoch: int) -> Iterator[None]:
+    # fontTools stamps subset fonts with "now" unless SOURCE_DATE_EPOCH says otherwise.
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+def html_to_pdf(html: str, *, epoch: int, identifier: bytes) -> tuple[bytes, list[str]]:
+    """Lay out a self-contained HTML page as PDF; return the bytes and any refused URLs.
+
+    Args:
+        html: the page, with inline CSS (``@page`` rules included).
+        epoch: seconds since 1970 for every timestamp in the file (the brief's date).
+        identifier: PDF file identifier; derived from the inputs so builds are reproducible.
+    """
+    import weasyprint
+
+    fetcher = RestrictedFetcher()
+    try:
+        with _source_date_epoch(epoch):
+            document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher)
+            pdf = document.write_pdf(pdf_identifier=identifier, uncompressed_pdf=False)
+    except Exception as exc:  # WeasyPrint raises many kinds; none may escape as a traceback
+        raise RenderError(f"PDF layout failed: {type(exc).__name__}: {exc}") from None
+    return pdf, list(fetcher.refused)
