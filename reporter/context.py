@@ -117,10 +117,7 @@ class IncidentView:
     changes: list[ChangeView] = doc("Figures compared with the latest earlier disclosure.", factory=list)
     sources: list[SourceView] = doc("This incident's sources (numbered across the document).", factory=list)
     evidence: list[str] = doc("Statements of evidence the audience may see.", factory=list)
-
-    def figure(self, name: str) -> FigureView | None:
-        """A figure or metric by name, or None."""
-        return next((f for f in (*self.figures, *self.metrics) if f.name == name), None)
+    named: dict[str, FigureView] = doc("Figures and metrics by name, e.g. named['daily_rate'].", factory=dict)
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,8 @@ def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Set
                     then=format_quantity(then, settings.locale, settings.sig_figs),
                     to=latest.to, date=format_when(latest.date, settings.locale),
                     changed=now.with_unit(None) != then.with_unit(None)))
+    figures = [figure_view(name, q, settings) for name, q in own.figures.items()]
+    derived = [figure_view(name, own.derived[name], settings) for name in INCIDENT_METRICS]
     return IncidentView(
         id=incident.id,
         title=incident.title,
@@ -141,8 +143,9 @@ def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Set
         summary=fill_summary(incident, own, settings, withheld),
         window=window_text(incident, settings),
         window_days=figure_view("window_days", own.derived["window_days"], settings),
-        figures=[figure_view(name, q, settings) for name, q in own.figures.items()],
-        metrics=[figure_view(name, own.derived[name], settings) for name in INCIDENT_METRICS],
+        figures=figures,
+        metrics=derived,
+        named={f.name: f for f in (*figures, *derived)},
         actors=[ActorView(
             name=actor.name, kind=actor.kind or "",
             confidence=str(actor.attribution.confidence) if actor.attribution else "",

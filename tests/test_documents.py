@@ -1,0 +1,276 @@
+"""Documents: golden Markdown, PDFs read back, determinism, atomic writes, templates and briefs.
+
+Golden files live in tests/golden/. After an intended change to a template or an example,
+regenerate them with ``REPORTER_UPDATE_GOLDEN=1 make test`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+import typing
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from reporter import output
+from reporter.cli import app
+from reporter.context import DocumentContext
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).parent / "golden"
+BRIEFS = ["senate-banking-letter", "executive-briefing", "public-disclosure"]
+runner = CliRunner()
+
+
+def copy_project(target: Path) -> Path:
+    """The example project (records, briefs, config, assets) in a scratch directory."""
+    for name in ("incidents", "briefs", "assets"):
+        shutil.copytree(ROOT / name, target / name)
+    shutil.copy(ROOT / "reporter.toml", target / "reporter.toml")
+    return target
+
+
+def build(project: Path, out: Path, *briefs: str, extra: tuple[str, ...] = ()) -> None:
+    old = Path.cwd()
+    os.chdir(project)
+    try:
+        result = runner.invoke(app, ["build", *(f"briefs/{b}.yaml" for b in briefs), "--out", str(out), *extra])
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = copy_project(tmp_path_factory.mktemp("project"))
+    out = project / "out"
+    build(project, out, *BRIEFS)
+    return out
+
+
+def pdf_text(path: Path) -> list[str]:
+    return [page.extract_text() or "" for page in PdfReader(path).pages]
+
+
+@pytest.mark.parametrize("brief", BRIEFS)
+def test_golden_markdown(built: Path, brief: str) -> None:
+    produced = (built / f"{brief}.md").read_text(encoding="utf-8")
+    golden = GOLDEN / f"{brief}.md"
+    if os.environ.get("REPORTER_UPDATE_GOLDEN"):
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(produced, encoding="utf-8")
+    assert golden.exists(), "no golden file: run REPORTER_UPDATE_GOLDEN=1 make test"
+    assert produced == golden.read_text(encoding="utf-8")
+
+
+def test_every_format_written(built: Path) -> None:
+    for brief in BRIEFS:
+        for suffix in (".pdf", ".md", ".html"):
+            assert (built / f"{brief}{suffix}").stat().st_size > 0
+
+
+def test_letter_pdf_reads_right(built: Path) -> None:
+    pages = pdf_text(built / "senate-banking-letter.pdf")
+    text = "\n".join(pages)
+    flat = " ".join(text.split())
+    for phrase in ("28.8 million", "about 25,000", "44 days", "April 22 to June 5, 2026",
+                   "Elapsed days", "The Honorable Tim Scott", "The Honorable Elizabeth Warren",
+                   "Dear Chairman Scott and Ranking Member Warren:", "Jordan Avery", "Head of Threat Intelligence",
+                   "AI Security Wire", "Appendix: methodology", "SHA-256"):
+        assert phrase in flat, phrase
+    for number, page in enumerate(pages, start=1):
+        flat_page = " ".join(page.split())
+        assert f"Page {number} of {len(pages)}" in flat_page
+        assert flat_page.count("CONFIDENTIAL — PREPARED FOR COMMITTEE ON BANKING, HOUSING, AND URBAN AFFAIRS") == 2
+    assert "DRAFT" not in text
+
+
+def test_pdf_metadata(built: Path) -> None:
+    meta = PdfReader(built / "senate-banking-letter.pdf").metadata
+    assert meta.title == "Coordinated distillation campaign against our models"
+    assert meta.author == "Example AI Lab"
+    assert meta.subject
+    assert "distillation" in meta["/Keywords"]
+    assert meta["/CreationDate"].startswith("D:20260610")
+
+
+def test_briefing_has_contents_and_pages(built: Path) -> None:
+    pages = pdf_text(built / "executive-briefing.pdf")
+    assert len(pages) > 1
+    contents = " ".join(pages[1].split())
+    assert "Contents" in contents
+    # Each entry ends in the page its section starts on.
+    entries = re.findall(r"(Bottom line|Key figures|Key judgments|Appendix: methodology) \.+ (\d+)", contents)
+    assert len(entries) == 4
+    for title, number in entries:
+        assert title in pages[int(number) - 1]
+    # A draft record is included: every page carries the watermark.
+    assert all("DRAFT" in page for page in pages)
+    assert all("RESTRICTED — PREPARED FOR EXECUTIVE" in " ".join(page.split()) for page in pages)
+
+
+def test_public_summary_has_no_banner(built: Path) -> None:
+    text = "\n".join(pdf_text(built / "public-disclosure.pdf"))
+    assert "CONFIDENTIAL" not in text and "RESTRICTED" not in text
+    assert "28.8 million" in text
+
+
+def test_no_placeholders_or_nan_leak(built: Path) -> None:
+    for path in built.iterdir():
+        if path.suffix in (".md", ".html"):
+            text = path.read_text(encoding="utf-8")
+        elif path.suffix == ".pdf":
+            text = "\n".join(pdf_text(path))
+        else:
+            continue
+        for bad in ("None", "nan", "NaN", "{{", "}}", "{%", "Infinity"):
+            assert bad not in text, (path.name, bad)
+
+
+def test_html_is_self_contained(built: Path) -> None:
+    html = (built / "executive-briefing.html").read_text(encoding="utf-8")
+    assert "<style>" in html
+    assert not re.search(r"""(?:src|href)=["'](?!#|https?://)""", html)
+    assert "<link" not in html and "<script" not in html
+
+
+def test_two_builds_are_byte_identical(built: Path, tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "again")
+    again = tmp_path / "out"
+    build(project, again, *BRIEFS)
+    for path in sorted(built.iterdir()):
+        if path.is_file():
+            assert (again / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_atomic_write_leaves_old_file_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "letter.pdf"
+    target.write_bytes(b"old complete file")
+
+    def fail(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(output.os, "replace", fail)
+    with pytest.raises(OSError):
+        output.write_atomic(target, b"new")
+    assert target.read_bytes() == b"old complete file"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_output_names_cannot_escape(tmp_path: Path) -> None:
+    from reporter.errors import UsageError
+
+    for stem in ("../evil", "a/b", ".hidden", ""):
+        with pytest.raises(UsageError):
+            output.output_path(tmp_path, stem, ".pdf")
+
+
+def test_format_option_limits_outputs(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "p")
+    out = tmp_path / "only-md"
+    build(project, out, "public-disclosure", extra=("--format", "md"))
+    assert sorted(p.name for p in out.iterdir()) == ["public-disclosure.md"]
+
+
+def test_render_without_brief(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "p")
+    old = Path.cwd()
+    os.chdir(project)
+    try:
+        result = runner.invoke(app, ["render", "--template", "disclosure-summary", "--audience", "public",
+                                     "--incident", "distillation-2026-q2", "--date", "2026-06-11",
+                                     "-o", str(tmp_path / "summary.md")])
+        bad = runner.invoke(app, ["render", "--template", "disclosure-summary", "--audience", "press",
+                                  "--incident", "distillation-2026-q2", "-o", str(tmp_path / "x.md")])
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 0, result.output
+    assert "28.8 million" in (tmp_path / "summary.md").read_text()
+    assert bad.exit_code == 1
+    assert "unknown audience 'press': expected one of executive, public, regulator" in bad.output
+
+
+def test_bad_brief_is_located(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "p")
+    brief = project / "briefs" / "bad.yaml"
+    brief.write_text("template: regulator-letter\naudience: regulator\ntitle: T\ndate: 2026-06-10\nincidnts: []\n")
+    old = Path.cwd()
+    os.chdir(project)
+    try:
+        result = runner.invoke(app, ["build", "briefs/bad.yaml"])
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == "briefs/bad.yaml:5:1: incidnts: unknown key 'incidnts' (did you mean 'incidents'?)"
+
+
+def test_unknown_template_is_an_error(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "p")
+    (project / "briefs" / "x.yaml").write_text(
+        "template: press-release\naudience: public\ntitle: T\ndate: 2026-06-10\nincidents: [distillation-2026-q2]\n")
+    old = Path.cwd()
+    os.chdir(project)
+    try:
+        result = runner.invoke(app, ["build", "briefs/x.yaml"])
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 1
+    assert "no template named 'press-release' (bundled: regulator-letter, executive-briefing, disclosure-summary)" in result.output
+
+
+def _user_template(project: Path, body: str) -> Path:
+    user = project / "my-templates" / "disclosure-summary"
+    user.mkdir(parents=True)
+    (user / "body.md.j2").write_text(body)
+    return project / "my-templates"
+
+
+def test_user_template_extends_bundled(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "p")
+    templates = _user_template(project, '{% extends "default:disclosure-summary/body.md.j2" %}\n')
+    # Extending keeps the bundled text; a user dir comes first in the lookup.
+    (templates / "disclosure-summary" / "body.md.j2").write_text(
+        "Prepared by the comms team.\n\n{% include 'default:disclosure-summary/body.md.j2' %}")
+    out = tmp_path / "out"
+    build(project, out, "public-disclosure", extra=("--template-dir", str(templates), "--format", "md"))
+    text = (out / "public-disclosure.md").read_text()
+    assert text.startswith("Prepared by the comms team.\n\n# What we found")
+
+
+def test_undefined_names_are_errors(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "p")
+    templates = _user_template(project, "Total: {{ no_such_figure }}\n")
+    old = Path.cwd()
+    os.chdir(project)
+    try:
+        result = runner.invoke(app, ["build", "briefs/public-disclosure.yaml", "--template-dir", str(templates)])
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 1
+    assert "'no_such_figure' is undefined" in result.output
+
+
+def test_record_text_cannot_become_markup(tmp_path: Path) -> None:
+    from reporter.render import markdown_to_html, md_escape
+
+    hostile = "**bold** [link](http://x) ![img](file:///etc/passwd) <img src=x> | cell | # heading `code`"
+    html, _ = markdown_to_html(md_escape(hostile))
+    assert "<strong>" not in html and "<a " not in html and "<img" not in html and "<code>" not in html
+    assert "&lt;img src=x&gt;" in html
+
+
+def test_template_context_fields_are_documented() -> None:
+    from reporter import context as module
+
+    classes = [obj for obj in vars(module).values() if dataclasses.is_dataclass(obj) and obj.__module__ == module.__name__]
+    assert DocumentContext in classes
+    for cls in classes:
+        for f in dataclasses.fields(cls):
+            assert f.metadata.get("doc"), f"{cls.__name__}.{f.name} has no description"
+    hints = typing.get_type_hints(DocumentContext)
+    assert "incidents" in hints
