@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from reporter.quantities import Quantity
 from reporter.records import Incident, Sensitivity
 
 T = TypeVar("T")
@@ -90,3 +91,29 @@ def redact(incidents: Iterable[Incident], clearance: Sensitivity) -> Redaction:
             kept.append(redacted)
             withheld_items += withheld
     return Redaction(kept, withheld_records, withheld_items)
+
+
+def suppress_small_counts(incidents: Iterable[Incident], threshold: int) -> list[Incident]:
+    """Show breakdown figures (actors' shares) below ``threshold`` as "fewer than threshold".
+
+    Small counts in a breakdown can identify people; public documents may blur them. The
+    replacement is itself sound: a true value below the threshold is "fewer than" it.
+    Applied before metrics, so totals and charts see the same blurred figures.
+    """
+    if threshold <= 0:
+        return list(incidents)
+    blurred = Quantity.under(threshold)
+    result = []
+    for incident in incidents:
+        actors = []
+        for actor in incident.actors:
+            figures = {}
+            for name, figure in actor.figures.items():
+                q = figure.quantity
+                if q.is_known and q.high is not None and q.high < threshold:
+                    figure = figure.model_copy()
+                    figure._quantity = blurred.with_unit(q.unit)
+                figures[name] = figure
+            actors.append(actor.model_copy(update={"figures": figures}))
+        result.append(incident.model_copy(update={"actors": actors}))
+    return result

@@ -7,6 +7,7 @@ nothing derived from what the audience may not see can reach a template.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -14,7 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from reporter.audience import redact
+from reporter.audience import redact, suppress_small_counts
 from reporter.brief import Brief, Format
 from reporter.config import Config
 from reporter.context import (
@@ -191,6 +192,10 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
     selected, compare = _select(brief, str(brief_path), collection)
     kept = redact([loaded.incident for loaded in selected], clearance)
     kept_compare = redact([loaded.incident for loaded in compare], clearance)
+    if clearance is Sensitivity.PUBLIC and config.documents.small_counts:
+        k = config.documents.small_counts
+        kept = dataclasses.replace(kept, incidents=suppress_small_counts(kept.incidents, k))
+        kept_compare = dataclasses.replace(kept_compare, incidents=suppress_small_counts(kept_compare.incidents, k))
     if not kept.incidents:
         raise InputError([Problem(str(brief_path), None, None, "incidents",
                                   f"every selected incident is above the {brief.audience} audience's clearance")])
@@ -210,7 +215,9 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
         signatory = _party(organisation.signatory.name, organisation.signatory.title, organisation.name)
     else:
         raise ConfigError("no signatory: set [organisation.signatory] in reporter.toml or 'from' in the brief")
-    inputs = _inputs(selected + compare, brief_path, config, config_path)
+    # Only files behind what the audience sees: naming a withheld record's file would tell.
+    visible = {i.id for i in (*kept.incidents, *kept_compare.incidents)}
+    inputs = _inputs([l for l in selected + compare if l.incident.id in visible], brief_path, config, config_path)
     withheld = kept.withheld or kept_compare.withheld
     language = settings.locale.split("_")[0]
     context = DocumentContext(

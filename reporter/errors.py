@@ -90,6 +90,10 @@ class TemplateError(ReporterError):
     """A document template is missing, unsafe or failed to render."""
 
 
+class TemplateMissing(TemplateError):
+    """No template of that name in any template directory."""
+
+
 class RenderError(ReporterError):
     """A document could not be produced (Markdown, HTML or PDF stage)."""
 

@@ -17,6 +17,8 @@ import base64
 import contextlib
 import os
 import re
+import signal
+import threading
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,13 +33,16 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from reporter.errors import RenderError, TemplateError
+from reporter.errors import RenderError, TemplateError, TemplateMissing
 
 BODY = "body.md.j2"
 PAGE = "page.html.j2"
 STYLE = "style.css"
 BASE = "base"
-MAX_OUTPUT_CHARS = 5_000_000  # a rendered body beyond this is a runaway template, not a document
+MAX_OUTPUT_CHARS = 2_000_000  # a rendered body beyond this is a runaway template, not a document
+MAX_RENDER_SECONDS = 20.0
+MAX_TABLE_ROWS = 3_000  # WeasyPrint lays out about a thousand rows a second: beyond this, refuse
+MAX_BLOCKS = 30_000
 
 
 def bundled_templates() -> Path:
@@ -166,12 +171,12 @@ class Templates:
                 return candidate
             except jinja2.TemplateNotFound:
                 continue
-        raise TemplateError(f"template {template!r} has no {name} (looked for {', '.join(candidates)})")
+        raise TemplateMissing(f"template {template!r} has no {name} (looked for {', '.join(candidates)})")
 
     def exists(self, template: str) -> bool:
         try:
             self.resolve(template, BODY)
-        except TemplateError:
+        except TemplateMissing:
             return False
         return not template.removeprefix("default:").startswith(BASE)
 
@@ -190,11 +195,55 @@ class Templates:
         return "\n".join(parts)
 
 
+class _RenderTimeout(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Interrupt a template that runs too long (an endless loop in a user template).
+
+    A timer signal is the one way to stop pure-Python work that produces no output; it is
+    only available in the main thread, elsewhere the output-size bound still holds.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise _RenderTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _bounded_render(template: jinja2.Template, context: dict[str, Any], name: str) -> str:
+    chunks: list[str] = []
+    size = 0
+    for chunk in template.generate(context):
+        size += len(chunk)
+        if size > MAX_OUTPUT_CHARS:
+            raise TemplateError(f"{name}: output is over {MAX_OUTPUT_CHARS:,} characters; refusing a runaway template")
+        chunks.append(chunk)
+    return "".join(chunks)
+
+
 def render_template(templates: Templates, name: str, context: dict[str, Any], *, markdown: bool) -> str:
-    """Render one template; template mistakes become TemplateError, never a traceback."""
+    """Render one template; template mistakes become TemplateError, never a traceback.
+
+    Rendering is bounded in time (``MAX_RENDER_SECONDS``) and output size (``MAX_OUTPUT_CHARS``).
+    """
     env = templates.environment(markdown)
     try:
-        output = env.get_template(name).render(context)
+        with _deadline(MAX_RENDER_SECONDS):
+            output = _bounded_render(env.get_template(name), context, name)
+    except _RenderTimeout:
+        raise TemplateError(f"{name}: rendering took over {MAX_RENDER_SECONDS:g} s; refusing a runaway template") from None
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"{exc.filename or name}:{exc.lineno}: template syntax error: {exc.message}") from None
     except jinja2.UndefinedError as exc:
@@ -206,8 +255,6 @@ def render_template(templates: Templates, name: str, context: dict[str, Any], *,
     except (TypeError, ValueError, KeyError, IndexError, AttributeError, ArithmeticError) as exc:
         # Mistakes in template logic (adding a list to text, indexing past the end).
         raise TemplateError(f"{name}: {type(exc).__name__}: {exc}") from None
-    if len(output) > MAX_OUTPUT_CHARS:
-        raise TemplateError(f"{name}: output is over {MAX_OUTPUT_CHARS:,} characters; refusing a runaway template")
     return output
 
 
@@ -223,7 +270,8 @@ class Heading:
 
 
 def _markdown() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    # maxNesting bounds how deep lists and quotes may nest before markdown-it stops nesting.
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False, "maxNesting": 20})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
     md.use(anchors_plugin, min_level=2, max_level=3, permalink=False)
@@ -244,6 +292,12 @@ _MARKDOWN = _markdown()
 def markdown_to_html(markdown: str) -> tuple[str, list[Heading]]:
     """Convert a rendered body to HTML; also return its second-level headings."""
     tokens = _MARKDOWN.parse(markdown)
+    rows = sum(1 for token in tokens if token.type == "tr_open")
+    if rows > MAX_TABLE_ROWS:
+        raise RenderError(f"document too large: {rows:,} table rows (the limit is {MAX_TABLE_ROWS:,}); "
+                          "select fewer incidents or use a template that summarises")
+    if len(tokens) > MAX_BLOCKS * 3:
+        raise RenderError(f"document too large: {len(tokens) // 3:,} blocks (the limit is {MAX_BLOCKS:,})")
     headings = []
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag == "h2":
