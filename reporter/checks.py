@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 from reporter.dates import When
 from reporter.errors import Problem
+from reporter.logs import check_against_logs, summarise
 from reporter.metrics import IncidentMetrics, Settings, incident_metrics
 from reporter.quantities import Qualifier, Quantity, format_quantity, parse_quantity, sum_quantities
 from reporter.records import Collection, LoadedIncident
@@ -62,9 +63,14 @@ PLACEHOLDER_EXTRAS = ("window",)
 
 
 def check_collection(collection: Collection, settings: Settings = Settings()) -> list[Problem]:
-    """Run every check over valid incidents; return problems sorted by file and line."""
-    problems: list[Problem] = []
+    """Run every check over valid incidents; return problems sorted by file and line.
+
+    Incidents that cite an evidence log are also checked against the figures computed from it.
+    """
+    summaries, problems = summarise(collection.incidents)
     for loaded in collection.incidents:
+        if loaded.incident.id in summaries:
+            problems += check_against_logs(loaded, summaries[loaded.incident.id], settings.locale)
         metrics = incident_metrics(loaded.incident, settings)
         problems += check_breakdowns(loaded)
         problems += check_disclosures(loaded, settings)

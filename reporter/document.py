@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from reporter.audience import redact, suppress_small_counts
+from reporter.logs import log_refs, summarise, with_log_figures
 from reporter.brief import Brief, Format
 from reporter.config import Config
 from reporter.context import (
@@ -199,6 +200,13 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
     if not kept.incidents:
         raise InputError([Problem(str(brief_path), None, None, "incidents",
                                   f"every selected incident is above the {brief.audience} audience's clearance")])
+    # Figures computed from evidence logs replace stated ones where the audience may see the log.
+    summaries, log_problems = summarise(selected + compare)
+    if log_problems:
+        raise InputError(log_problems)
+    kept = dataclasses.replace(kept, incidents=[with_log_figures(i, summaries.get(i.id)) for i in kept.incidents])
+    kept_compare = dataclasses.replace(
+        kept_compare, incidents=[with_log_figures(i, summaries.get(i.id)) for i in kept_compare.incidents])
     withheld_names = _withheld_names(selected, kept.incidents)
     metrics = collection_metrics(kept.incidents, settings, as_of=brief.date.date)
     compare_metrics = collection_metrics(kept_compare.incidents, settings, as_of=brief.date.date)
@@ -217,7 +225,10 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
         raise ConfigError("no signatory: set [organisation.signatory] in reporter.toml or 'from' in the brief")
     # Only files behind what the audience sees: naming a withheld record's file would tell.
     visible = {i.id for i in (*kept.incidents, *kept_compare.incidents)}
-    inputs = _inputs([l for l in selected + compare if l.incident.id in visible], brief_path, config, config_path)
+    visible_loaded = [loaded for loaded in selected + compare if loaded.incident.id in visible]
+    cites_log = {i.id for i in (*kept.incidents, *kept_compare.incidents) if any(item.log for item in i.evidence)}
+    used_logs = [log_refs(loaded)[0].path for loaded in visible_loaded if loaded.incident.id in cites_log]
+    inputs = _inputs(visible_loaded, brief_path, config, config_path, used_logs)
     withheld = kept.withheld or kept_compare.withheld
     language = settings.locale.split("_")[0]
     context = DocumentContext(
@@ -279,9 +290,10 @@ def _withheld_names(selected: list[LoadedIncident], kept: list[Incident]) -> dic
     return names
 
 
-def _inputs(loaded: list[LoadedIncident], brief_path: Path, config: Config, config_path: Path | None) -> list[InputView]:
+def _inputs(loaded: list[LoadedIncident], brief_path: Path, config: Config, config_path: Path | None,
+            logs: list[Path]) -> list[InputView]:
     paths = sorted({item.path for item in loaded})
-    files = [Path(p) for p in paths] + [brief_path] + ([config_path] if config_path else [])
+    files = [Path(p) for p in paths] + sorted(set(logs)) + [brief_path] + ([config_path] if config_path else [])
     return [InputView(path=_display(p, config.root), sha256=sha256_file(p)) for p in files if p.is_file()]
 
 

@@ -1,0 +1,92 @@
+"""Records that cite evidence logs: figures computed from the log, and stated figures checked against it.
+
+An incident with ``evidence: [{log: path}]`` gets its ``interactions`` and ``accounts``
+from the log (exact counts), in place of the stated ones, wherever the audience may see
+that evidence. ``reporter check`` reports stated figures the log contradicts beyond their
+qualifier. Log paths are relative to the record file and may not leave its directory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from reporter.errors import EvidenceError, Problem
+from reporter.evidence import EvidenceSummary, summarize_log
+from reporter.quantities import Quantity, format_quantity
+from reporter.records import Figure, Incident, LoadedIncident
+
+COMPUTED = ("interactions", "accounts")
+
+
+@dataclass(frozen=True)
+class LogRef:
+    """One evidence log cited by a record."""
+
+    incident: str
+    index: int  # position in the record's evidence list
+    path: Path
+
+
+def log_refs(loaded: LoadedIncident) -> list[LogRef]:
+    """The logs an incident cites, resolved against its file and confined to its directory."""
+    base = Path(loaded.path).resolve().parent
+    refs = []
+    for index, item in enumerate(loaded.incident.evidence):
+        if item.log is None:
+            continue
+        target = (base / item.log).resolve()
+        if not target.is_relative_to(base):
+            raise EvidenceError(f"{loaded.path}: evidence[{index}].log leads outside the record's directory")
+        refs.append(LogRef(loaded.incident.id, index, target))
+    return refs
+
+
+def summarise(loaded_incidents: list[LoadedIncident], engine: str = "local",
+              scheduler: str | None = None) -> tuple[dict[str, EvidenceSummary], list[Problem]]:
+    """Summaries of the first log each incident cites (by incident id), and located problems
+    for logs that cannot be read."""
+    summaries: dict[str, EvidenceSummary] = {}
+    problems: list[Problem] = []
+    for loaded in loaded_incidents:
+        try:
+            refs = log_refs(loaded)
+            if refs:
+                summaries[loaded.incident.id] = summarize_log(refs[0].path, engine=engine, scheduler=scheduler)
+        except EvidenceError as exc:
+            index = next((i for i, item in enumerate(loaded.incident.evidence) if item.log), 0)
+            problems.append(loaded.problem(("evidence", index, "log"), str(exc).replace(str(Path.cwd()) + "/", "")))
+    return summaries, problems
+
+
+def with_log_figures(incident: Incident, summary: EvidenceSummary | None) -> Incident:
+    """The incident with interactions and accounts computed from its log (if it still cites one).
+
+    Call after the audience filter: a log withheld from the audience is no longer cited
+    by the filtered incident, and the stated figures stand.
+    """
+    if summary is None or not any(item.log for item in incident.evidence):
+        return incident
+    figures = dict(incident.figures)
+    for name, count in (("interactions", summary.interactions), ("accounts", summary.accounts)):
+        stated = figures.get(name)
+        figure = Figure.model_validate({"value": count, "sensitivity": stated.sensitivity if stated else None})
+        figures[name] = figure
+    return incident.model_copy(update={"figures": figures})
+
+
+def check_against_logs(loaded: LoadedIncident, summary: EvidenceSummary, locale: str = "en_US") -> list[Problem]:
+    """Stated figures the log contradicts: the computed count lies outside what the qualifier allows."""
+    problems = []
+    computed = {"interactions": summary.interactions, "accounts": summary.accounts}
+    for name in COMPUTED:
+        figure = loaded.incident.figures.get(name)
+        if figure is None:
+            continue
+        if not figure.quantity.contains(computed[name]):
+            problems.append(loaded.problem(
+                ("figures", name),
+                f"stated as {format_quantity(figure.quantity, locale)}, but the evidence log counts "
+                f"{format_quantity(Quantity.exact(computed[name]), locale, sig_figs=15)}",
+            ))
+    return problems
