@@ -94,7 +94,9 @@ class Codec:
     def __init__(self, models: list[type[BaseModel]], enums: list[type[Enum]]):
         self.models = {cls.__name__: cls for cls in models}
         self.enums = {cls.__name__: cls for cls in enums}
-        self._fields = {cls: tuple(cls.model_fields) for cls in models}
+        # Field values are stored by position, the set fields as a bit mask.
+        self._fields = {cls.__name__: tuple(cls.model_fields) for cls in models}
+        self._bits = {name: {field: 1 << n for n, field in enumerate(fields)} for name, fields in self._fields.items()}
 
     def encode(self, value: Any) -> Any:
         kind = type(value)
@@ -114,13 +116,22 @@ class Codec:
         if isinstance(value, BaseModel):
             if self.models.get(kind.__name__) is not kind or value.__pydantic_extra__:
                 self._refuse()
+            name = kind.__name__
+            fields = self._fields[name]
+            state = value.__dict__
+            if tuple(state) != fields:
+                self._refuse()
+            bits = self._bits[name]
+            mask = 0
+            for field in value.__pydantic_fields_set__:
+                mask |= bits[field]
             private = value.__pydantic_private__
             return (
                 _MODEL,
-                kind.__name__,
-                {name: self.encode(item) for name, item in value.__dict__.items()},
-                sorted(value.__pydantic_fields_set__),
-                None if private is None else {name: self.encode(item) for name, item in private.items()},
+                name,
+                tuple([self.encode(item) for item in state.values()]),
+                mask,
+                None if private is None else {key: self.encode(item) for key, item in private.items()},
             )
         if isinstance(value, Enum) and self.enums.get(kind.__name__) is kind:
             return (_ENUM, kind.__name__, value.value)
@@ -132,15 +143,25 @@ class Codec:
 
     def decode(self, value: Any) -> Any:
         kind = type(value)
+        if kind in _SCALARS:
+            return value
         if kind is tuple:
             tag = value[0]
             if tag == _MODEL:
-                cls = self.models[value[1]]
+                name = value[1]
+                cls = self.models[name]
+                fields = self._fields[name]
                 model = cls.__new__(cls)
                 decode = self.decode
                 setattr_ = object.__setattr__
-                setattr_(model, "__dict__", {name: decode(item) for name, item in value[2].items()})
-                setattr_(model, "__pydantic_fields_set__", set(value[3]))
+                values = value[2]
+                if len(values) != len(fields):
+                    raise ValueError("cache entry does not fit the model")
+                setattr_(model, "__dict__", {
+                    field: item if type(item) in _SCALARS else decode(item) for field, item in zip(fields, values)})
+                mask = value[3]
+                setattr_(model, "__pydantic_fields_set__",
+                         {field for n, field in enumerate(fields) if mask >> n & 1})
                 setattr_(model, "__pydantic_extra__", None)
                 private = value[4]
                 setattr_(model, "__pydantic_private__",
@@ -149,15 +170,19 @@ class Codec:
             if tag == _WHEN:
                 return parse_when(value[1])
             if tag == _QUANTITY:
-                return Quantity(Qualifier(value[1]), *value[2:])
+                return Quantity(_QUALIFIERS[value[1]], *value[2:])
             if tag == _ENUM:
-                return self.enums[value[1]](value[2])
+                return self.enums[value[1]]._value2member_map_[value[2]]
             raise ValueError("unknown tag in cache entry")
         if kind is list:
-            return [self.decode(item) for item in value]
+            return [item if type(item) in _SCALARS else self.decode(item) for item in value]
         if kind is dict:
-            return {key: self.decode(item) for key, item in value.items()}
-        return value
+            return {key: item if type(item) in _SCALARS else self.decode(item) for key, item in value.items()}
+        raise ValueError("unknown value in cache entry")
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_QUALIFIERS = {q.value: q for q in Qualifier}
 
 
 # -- the cache file -----------------------------------------------------------------------------

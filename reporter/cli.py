@@ -49,7 +49,7 @@ def _size(text: str) -> int:
 
 
 PathsArg = Annotated[list[Path], typer.Argument(help="Record files or directories (searched recursively).",
-                                                show_default=False)]
+                                                show_default=False, metavar="PATH...")]
 MaxFileSize = Annotated[str, typer.Option("--max-file-size", help="Refuse record files larger than this.",
                                           metavar="SIZE")]
 
@@ -158,22 +158,45 @@ def metrics(
     locale: Annotated[str, typer.Option("--locale", help="Locale for phrases, e.g. en_US, en_GB, de_DE.")] = "en_US",
     sig_figs: Annotated[int, typer.Option("--sig-figs", min=1, max=15, help="Significant figures in phrases.")] = 4,
     max_file_size: MaxFileSize = "8MiB",
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Read every file again: do not use or update the "
+                                                               "cache of validated files.")] = False,
 ) -> None:
     """Compute figures and metrics per incident and across the collection."""
-    from reporter.metrics import collection_metrics, metrics_json
+    import gc
+
+    from reporter.metrics import collection_metrics, dumps_json, metrics_json
     from reporter.records import load_collection
     from reporter.tables import metrics_csv, metrics_table
 
     settings = _settings(window_convention, locale, sig_figs)
     _check_locale(settings.locale)
-    collection = load_collection(paths, max_file_size=_size(max_file_size))
-    computed = collection_metrics(collection, settings)
-    if format is TableFormat.JSON:
-        typer.echo(json.dumps(metrics_json(computed), indent=2, ensure_ascii=False))
-    elif format is TableFormat.CSV:
-        typer.echo(metrics_csv(computed), nl=False)
-    else:
-        typer.echo(metrics_table(computed, [b.value for b in by or []]), nl=False)
+    # Everything built here lives until the end and holds no cycles to collect: the cyclic
+    # collector would only rescan a growing heap.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        collection = load_collection(paths, max_file_size=_size(max_file_size), cache=not no_cache)
+        computed = collection_metrics(_with_logs(collection), settings)
+        if format is TableFormat.JSON:
+            text = dumps_json(metrics_json(computed))  # json.dumps(..., indent=2, ensure_ascii=False), faster
+            typer.echo(text)
+        elif format is TableFormat.CSV:
+            typer.echo(metrics_csv(computed), nl=False)
+        else:
+            typer.echo(metrics_table(computed, [b.value for b in by or []]), nl=False)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _with_logs(collection):
+    """The incidents, with interactions and accounts computed from any evidence log they cite."""
+    from reporter.logs import summarise, with_log_figures
+
+    summaries, problems = summarise(collection.incidents)
+    if problems:
+        raise InputError(problems)
+    return [with_log_figures(loaded.incident, summaries.get(loaded.incident.id)) for loaded in collection.incidents]
 
 
 def _check_locale(locale: str) -> None:
@@ -226,7 +249,7 @@ class SummaryFormat(StrEnum):
 @command()
 def evidence(
     log: Annotated[Path, typer.Argument(help="Event log: Parquet, CSV or JSON Lines with ts and account_id.",
-                                        show_default=False)],
+                                        show_default=False, metavar="LOG")],
     format: Annotated[SummaryFormat, typer.Option("--format", help="table for people, json for tools.")] = SummaryFormat.TABLE,
     engine: Annotated[Engine, typer.Option("--engine", help="local: streaming in this process; dask: a Dask cluster.")] = Engine.LOCAL,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="Address of a running Dask scheduler "
@@ -279,7 +302,8 @@ def _show_progress() -> bool:
 
 @command()
 def build(
-    briefs: Annotated[list[Path], typer.Argument(help="Brief files (briefs/*.yaml).", show_default=False)],
+    briefs: Annotated[list[Path], typer.Argument(help="Brief files (briefs/*.yaml).", show_default=False,
+                                                 metavar="BRIEF...")],
     records: RecordsOpt = None,
     out: Annotated[Path | None, typer.Option("--out", help="Output directory (default: paths.output, 'out').",
                                              show_default=False)] = None,
@@ -350,6 +374,103 @@ def render(
     built = build_brief(brief, Path("<command line>"), loaded_config, collection, out_dir, [Format(suffix)],
                         extra_template_dirs=template_dir, config_path=config_path, stem=stem)
     typer.echo(f"wrote {built.paths[0]}")
+
+
+class ChartKind(StrEnum):
+    TIMELINE = "timeline"
+    BY_ACTOR = "by-actor"
+    RATES = "rates"
+    PER_PERIOD = "per-period"
+    DAILY_VOLUME = "daily-volume"
+
+
+class Period(StrEnum):
+    YEAR = "year"
+    QUARTER = "quarter"
+    MONTH = "month"
+
+
+class Grouping(StrEnum):
+    ACTOR = "actor"
+    CATEGORY = "category"
+
+
+@command()
+def chart(
+    paths: PathsArg,
+    kind: Annotated[ChartKind, typer.Option("--kind", help="Which chart.", show_default=False)],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output file: .svg (vector) or .png.",
+                                         show_default=False)],
+    by: Annotated[Grouping, typer.Option("--by", help="Timeline lanes.")] = Grouping.ACTOR,
+    period: Annotated[Period, typer.Option("--period", help="Periods of the per-period chart.")] = Period.YEAR,
+    figure: Annotated[str, typer.Option("--figure", help="Figure of the by-actor chart.")] = "interactions",
+    audience: Annotated[str | None, typer.Option("--audience", help="Only what this audience may see "
+                                                 "(clearances from reporter.toml).", show_default=False)] = None,
+    locale: Annotated[str, typer.Option("--locale", help="Locale for labels and alt text.")] = "en_US",
+    window_convention: ConventionOpt = Convention.ELAPSED,
+    config: ConfigOpt = None,
+) -> None:
+    """Draw one chart of the records as SVG or PNG; its alt text states the data."""
+    from reporter import charts
+    from reporter.audience import redact
+    from reporter.config import load_config
+    from reporter.metrics import collection_metrics
+    from reporter.output import write_atomic
+    from reporter.records import load_collection
+
+    suffix = output.suffix.lower()
+    if suffix not in (".svg", ".png"):
+        raise UsageError("-o: expected a file ending in .svg or .png")
+    settings = _settings(window_convention, locale)
+    _check_locale(settings.locale)
+    collection = load_collection(paths)
+    incidents = _with_logs(collection)
+    if audience is not None:
+        incidents = redact(incidents, load_config(config).clearance(audience)).incidents
+    metrics = collection_metrics(incidents, settings)
+    summary = None
+    if kind is ChartKind.DAILY_VOLUME:
+        from reporter.logs import summarise
+
+        visible = {i.id for i in incidents if any(item.log for item in i.evidence)}
+        summaries, _ = summarise([l for l in collection.incidents if l.incident.id in visible])
+        summary = next(iter(summaries.values()), None)
+    made = {
+        ChartKind.TIMELINE: lambda: charts.timeline_chart(incidents, settings, by=by.value),
+        ChartKind.BY_ACTOR: lambda: charts.by_actor_chart(metrics, figure=figure),
+        ChartKind.RATES: lambda: charts.rates_chart(metrics, incidents),
+        ChartKind.PER_PERIOD: lambda: charts.per_period_chart(metrics, period=period.value),
+        ChartKind.DAILY_VOLUME: lambda: charts.daily_volume_chart(summary, settings) if summary else None,
+    }[kind]()
+    if made is None:
+        raise InputError([Problem(", ".join(str(p) for p in paths), None, None, "",
+                                  f"nothing to draw for a {kind.value} chart in these records")])
+    write_atomic(output, charts.to_svg(made) if suffix == ".svg" else charts.to_png(made))
+    typer.echo(f"wrote {output}: {made.alt}")
+
+
+class NewKind(StrEnum):
+    RECORD = "record"
+    BRIEF = "brief"
+
+
+@command()
+def new(
+    what: Annotated[NewKind, typer.Argument(help="record or brief.", show_default=False)],
+    name: Annotated[str, typer.Argument(help="Id of the record, or name of the brief (a slug).", show_default=False)],
+    directory: Annotated[Path | None, typer.Option("--dir", help="Where to write it (default: incidents/ or "
+                                                   "briefs/).", show_default=False)] = None,
+    template: Annotated[str, typer.Option("--template", help="Template of a new brief.")] = "regulator-letter",
+    category: Annotated[str, typer.Option("--category", help="Category of a new record.")] = "uncategorised",
+) -> None:
+    """Start a record or a brief from a skeleton that already validates."""
+    from reporter.scaffold import new_brief, new_record
+
+    if what is NewKind.RECORD:
+        path = new_record(name, directory or Path("incidents"), category=category)
+    else:
+        path = new_brief(name, directory or Path("briefs"), template=template)
+    typer.echo(f"wrote {path}")
 
 
 @command()

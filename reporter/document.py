@@ -17,7 +17,10 @@ from typing import Any
 
 from reporter.audience import redact, suppress_small_counts
 from reporter.logs import log_refs, summarise, with_log_figures
+from markupsafe import escape
+
 from reporter.brief import Brief, Format
+from reporter.charts import KINDS, Chart, build_chart, to_png, to_svg
 from reporter.config import Config
 from reporter.context import (
     CONVENTION_TEXT,
@@ -187,8 +190,9 @@ def _bottom_line(brief: Brief, incidents: list[IncidentView]) -> str:
 
 
 def build_context(brief: Brief, brief_path: Path, config: Config, collection: Collection,
-                  settings: Settings, config_path: Path | None = None) -> tuple[DocumentContext, CollectionMetrics]:
-    """Everything the template sees, computed from what the audience may see."""
+                  settings: Settings, config_path: Path | None = None,
+                  stem: str = "document") -> tuple[DocumentContext, CollectionMetrics, dict[str, Chart]]:
+    """Everything the template sees, computed from what the audience may see; and its charts."""
     clearance = config.clearance(brief.audience)
     selected, compare = _select(brief, str(brief_path), collection)
     kept = redact([loaded.incident for loaded in selected], clearance)
@@ -210,6 +214,10 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
     withheld_names = _withheld_names(selected, kept.incidents)
     metrics = collection_metrics(kept.incidents, settings, as_of=brief.date.date)
     compare_metrics = collection_metrics(kept_compare.incidents, settings, as_of=brief.date.date)
+    visible_summary = next((summaries[i.id] for i in kept.incidents
+                            if i.id in summaries and any(item.log for item in i.evidence)), None)
+    charts = {kind: chart for kind in KINDS
+              if (chart := build_chart(kind, kept.incidents, metrics, settings, visible_summary)) is not None}
     sources: list[SourceView] = []
     incident_views = [_incident_view(i, metrics, settings, withheld_names.get(i.id, set()), sources)
                       for i in kept.incidents]
@@ -268,11 +276,12 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
             tool=f"reporter {tool_version()}",
             locale=settings.locale,
         ),
-        charts={},
+        charts={kind: ChartView(kind=kind, title=chart.title, alt=chart.alt, src=f"{stem}_files/{kind}.png")
+                for kind, chart in charts.items()},
         page_label=PAGE_LABELS.get(language, PAGE_LABELS["en"]),
         paper=config.documents.paper,
     )
-    return context, metrics
+    return context, metrics, charts
 
 
 def _withheld_names(selected: list[LoadedIncident], kept: list[Incident]) -> dict[str, set[str]]:
@@ -331,23 +340,39 @@ def _as_template_data(context: DocumentContext) -> dict[str, Any]:
     return asdict(context)
 
 
+def _figure_html(chart: Chart, svg: str) -> str:
+    # The alt text is printed as the caption too: the PDF keeps no SVG <title>, and readers
+    # of the printed page deserve the numbers in words.
+    return (f'<span class="figure">{svg}<span class="caption"><strong>{escape(chart.title)}.</strong> '
+            f"{escape(chart.alt)}</span></span>")
+
+
 def render(brief: Brief, context: DocumentContext, templates: Templates, formats: list[Format],
-           epoch: int) -> Rendered:
-    """Render the body once, then derive every requested format from it."""
+           epoch: int, charts: dict[str, Chart] | None = None) -> Rendered:
+    """Render the body once, then derive every requested format from it.
+
+    Charts are exported only if the template placed them: PNG beside the Markdown, inline
+    SVG in HTML and PDF.
+    """
     data = _as_template_data(context)
     markdown = render_template(templates, templates.resolve(brief.template, BODY), data, markdown=True)
+    used = {view.src: (kind, (charts or {})[kind]) for kind, view in context.charts.items()
+            if f"]({view.src})" in markdown}
+    images = ({src.split("/", 1)[1]: to_png(chart) for src, (_, chart) in used.items()}
+              if Format.MD in formats else {})
     html = ""
     pdf = None
     refused: list[str] = []
     if Format.HTML in formats or Format.PDF in formats:
-        body, headings = markdown_to_html(markdown)
+        figures = {src: _figure_html(chart, to_svg(chart)) for src, (_, chart) in used.items()}
+        body, headings = markdown_to_html(markdown, figures)
         css = templates.stylesheet(brief.template)
         page_data = {**data, "body": body, "toc": [asdict(h) for h in headings], "css": css.replace("</", "<\\/")}
         html = render_template(templates, templates.resolve(brief.template, PAGE), page_data, markdown=False)
         if Format.PDF in formats:
             identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
             pdf, refused = html_to_pdf(html, epoch=epoch, identifier=identifier)
-    return Rendered(markdown=markdown, html=html, pdf=pdf, refused_urls=refused)
+    return Rendered(markdown=markdown, html=html, pdf=pdf, images=images, refused_urls=refused)
 
 
 def brief_epoch(brief: Brief) -> int:
@@ -393,9 +418,10 @@ def build_brief(brief: Brief, brief_path: Path, config: Config, collection: Coll
     if not templates.exists(brief.template):
         raise InputError([Problem(str(brief_path), None, None, "template",
                                   f"no template named '{brief.template}' (bundled: {', '.join(BUNDLED)})")])
-    context, _ = build_context(brief, brief_path, config, collection, settings, config_path)
-    rendered = render(brief, context, templates, chosen, brief_epoch(brief))
-    return write_outputs(rendered, out_dir, stem or brief_path.stem, chosen)
+    stem = stem or brief_path.stem
+    context, _, charts = build_context(brief, brief_path, config, collection, settings, config_path, stem)
+    rendered = render(brief, context, templates, chosen, brief_epoch(brief), charts)
+    return write_outputs(rendered, out_dir, stem, chosen)
 
 
 BUNDLED = ("regulator-letter", "executive-briefing", "disclosure-summary")

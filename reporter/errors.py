@@ -98,5 +98,9 @@ class RenderError(ReporterError):
     """A document could not be produced (Markdown, HTML or PDF stage)."""
 
 
+class ChartError(UsageError, ValueError):
+    """A chart that cannot be made as asked (unknown kind, grouping or period)."""
+
+
 class EvidenceError(ReporterError):
     """An evidence log is missing, unreadable or lacks a required column."""

@@ -427,10 +427,10 @@ def _walk(given: Path, suffixes: tuple[str, ...]) -> list[tuple[Path, Path]]:
     ``scandir`` per directory and one ``resolve`` per directory rather than per file: a file
     that is not itself a link resolves to its resolved directory joined with its name.
     """
-    out: list[tuple[Path, Path]] = []
-    stack = [(given, given.resolve())]
+    out: list[tuple[tuple[str, ...], Path, Path]] = []
+    stack: list[tuple[Path, Path, tuple[str, ...]]] = [(given, given.resolve(), ())]
     while stack:
-        directory, resolved_dir = stack.pop()
+        directory, resolved_dir, parts = stack.pop()
         try:
             entries = list(os.scandir(directory))
         except OSError:
@@ -442,7 +442,7 @@ def _walk(given: Path, suffixes: tuple[str, ...]) -> list[tuple[Path, Path]]:
             child = directory / name
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    stack.append((child, resolved_dir / name))
+                    stack.append((child, resolved_dir / name, (*parts, name)))
                     continue
                 is_link = entry.is_symlink()
                 if not entry.is_file():  # follows a link, as Path.is_file does
@@ -450,6 +450,6 @@ def _walk(given: Path, suffixes: tuple[str, ...]) -> list[tuple[Path, Path]]:
             except OSError:
                 continue
             if os.path.splitext(name)[1].lower() in suffixes:
-                out.append((child, child.resolve() if is_link else resolved_dir / name))
-    out.sort()
-    return out
+                out.append(((*parts, name), child, child.resolve() if is_link else resolved_dir / name))
+    out.sort(key=lambda item: item[0])  # the order of sorted(rglob(...)): by path components
+    return [(child, resolved) for _, child, resolved in out]

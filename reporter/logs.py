@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reporter.errors import EvidenceError, Problem
-from reporter.evidence import EvidenceSummary, summarize_log
 from reporter.quantities import Quantity, format_quantity
 from reporter.records import Figure, Incident, LoadedIncident
+
+if TYPE_CHECKING:  # the evidence engine imports pyarrow: only load it for records that cite logs
+    from reporter.evidence import EvidenceSummary
 
 COMPUTED = ("interactions", "accounts")
 
@@ -52,6 +55,8 @@ def summarise(loaded_incidents: list[LoadedIncident], engine: str = "local",
         try:
             refs = log_refs(loaded)
             if refs:
+                from reporter.evidence import summarize_log
+
                 summaries[loaded.incident.id] = summarize_log(refs[0].path, engine=engine, scheduler=scheduler)
         except EvidenceError as exc:
             index = next((i for i, item in enumerate(loaded.incident.evidence) if item.log), 0)

@@ -20,6 +20,8 @@ Conventions (they are stated in every document's methodology appendix):
 
 from __future__ import annotations
 
+import json
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,6 +31,13 @@ from typing import Any
 from reporter.dates import Precision, When, WindowConvention, days_between, window_days
 from reporter.quantities import Qualifier, Quantity, format_quantity, sum_quantities
 from reporter.records import Incident
+
+try:  # the C string encoder json.dumps uses with ensure_ascii=False
+    from json.encoder import c_encode_basestring as _encode_str  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    from json.encoder import py_encode_basestring as _encode_str  # type: ignore[assignment]
+if _encode_str is None:  # pragma: no cover
+    from json.encoder import py_encode_basestring as _encode_str  # type: ignore[assignment]
 
 INCIDENT_METRICS = (
     "window_days",
@@ -352,3 +361,65 @@ def metrics_json(metrics: CollectionMetrics) -> dict[str, Any]:
 def is_lower_bound(q: Quantity) -> bool:
     """Whether a quantity is only bounded below (drawn open-ended in charts)."""
     return q.is_known and q.high is None and q.qualifier in (Qualifier.OVER, Qualifier.AT_LEAST)
+
+
+def dumps_json(data: Any) -> str:
+    """The same text as ``json.dumps(data, indent=2, ensure_ascii=False)``, several times faster.
+
+    The standard library's C encoder cannot indent (before Python 3.13), and its Python one
+    is slow for the 10^5 small mappings of a large collection's metrics. Accepts what metrics
+    JSON holds: dicts with string keys, lists, strings, ints, finite floats, bools and None;
+    anything else is left to :func:`json.dumps`.
+    """
+    chunks: list[str] = []
+    try:
+        _dump(data, chunks, "\n")
+    except _NotPlain:
+        return json.dumps(data, indent=2, ensure_ascii=False)
+    return "".join(chunks)
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def _dump(value: Any, out: list[str], newline: str) -> None:
+    kind = type(value)
+    if kind is str:
+        out.append(_encode_str(value))
+    elif kind is dict:
+        if not value:
+            out.append("{}")
+            return
+        inner = newline + "  "
+        first = True
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _NotPlain
+            out.append(("{" if first else ",") + inner + _encode_str(key) + ": ")
+            first = False
+            _dump(item, out, inner)
+        out.append(newline + "}")
+    elif kind is list:
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + "  "
+        first = True
+        for item in value:
+            out.append(("[" if first else ",") + inner)
+            first = False
+            _dump(item, out, inner)
+        out.append(newline + "]")
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif kind is int:
+        out.append(int.__repr__(value))
+    elif kind is float and math.isfinite(value):
+        out.append(float.__repr__(value))
+    else:
+        raise _NotPlain

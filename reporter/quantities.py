@@ -687,7 +687,9 @@ def _locale(locale: str) -> Locale:
 
 
 def _round(x: float, sig_figs: int, approximate: bool) -> Decimal:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
+    if type(x) is float and math.isfinite(x):
+        pass  # the common case, without the costly ABC check below
+    elif isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
         raise QuantityError("not a finite number: cannot phrase it")
     if sig_figs < 1:
         raise QuantityError("sig_figs must be at least 1")

@@ -9,6 +9,7 @@ which may be confidential.
 from __future__ import annotations
 
 import difflib
+import gc
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -489,7 +490,10 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _problems_from(error: ValidationError, doc: Document, prefix: KeyPath, record_id: str | None) -> list[Problem]:
+def _problems_from(error: ValidationError, doc: Document, prefix: KeyPath, record_id: str | None,
+                   model: type[BaseModel] | None = None) -> list[Problem]:
+    """Located problems from a pydantic error on ``model`` (an Incident unless said otherwise)."""
+    model = model or Incident
     problems = []
     doc.ensure_marks()
     for item in error.errors(include_url=False, include_input=False):
@@ -501,7 +505,7 @@ def _problems_from(error: ValidationError, doc: Document, prefix: KeyPath, recor
             loc = _existing(doc.data, prefix, loc)
         if item["type"] == "window_order":
             loc = (*loc, "end")
-        message, at_key = _message({**item, "loc": loc}, Incident)
+        message, at_key = _message({**item, "loc": loc}, model)
         full = (*prefix, *loc)
         line, column = doc.mark(full, key=at_key) if item["type"] != "missing" else doc.mark(full[:-1])
         if record_id and prefix:
@@ -717,6 +721,19 @@ def validate_files(
         The valid incidents and every problem found, sorted by file and line. The outcome
         does not depend on ``cache`` or ``workers``.
     """
+    # Loading builds millions of small objects and no reference cycles worth collecting: the
+    # cyclic collector would rescan the growing heap again and again (a third of the time).
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _validate_files(paths, max_file_size=max_file_size, max_depth=max_depth, cache=cache, workers=workers)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _validate_files(paths: Iterable[Path | str], *, max_file_size: int, max_depth: int, cache: bool,
+                    workers: int | None) -> ValidationReport:
     collection = Collection()
     problems: list[Problem] = []
     records = 0

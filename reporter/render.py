@@ -115,8 +115,23 @@ def and_list(items: Any, locale: str = "en_US") -> str:
     return format_list(values, locale=locale) if values else ""
 
 
+CHART_SRC = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*_files/[a-z-]+\.png$")
+
+
+def md_figure(chart: Any) -> Markup:
+    """A chart as a Markdown block: its PNG with the alt text that states its data.
+
+    HTML and PDF replace the image with the chart's inline SVG (see :func:`markdown_to_html`).
+    """
+    src = str(chart["src"])
+    if not CHART_SRC.match(src):
+        raise TemplateError(f"not a chart image path: {src!r}")
+    return Markup(f"::: chart\n![{md_escape(chart['alt'])}]({src})\n:::")
+
+
 MARKDOWN_FILTERS: dict[str, Callable[..., Any]] = {"lines": md_lines, "url_link": md_url_link,
-                                                  "lower_first": lower_first, "and_list": and_list}
+                                                  "lower_first": lower_first, "and_list": and_list,
+                                                  "figure": md_figure}
 
 
 def _md_finalize(value: Any) -> Any:
@@ -278,19 +293,32 @@ def _markdown() -> MarkdownIt:
     for name in ("tiles", "box", "note", "pagebreak", "chart"):
         md.use(container_plugin, name=name)
 
-    # Links may only be http(s), in-document anchors or footnote references.
+    # Links may only be http(s), in-document anchors or footnote references; images only
+    # the document's own chart files.
     def validate_link(url: str) -> bool:
-        return bool(re.match(r"^(https?://|#)", url.strip(), flags=re.IGNORECASE))
+        return bool(re.match(r"^(https?://|#)", url.strip(), flags=re.IGNORECASE) or CHART_SRC.match(url))
 
     md.validateLink = validate_link  # type: ignore[method-assign]
+    default_image = md.renderer.rules["image"]
+
+    def render_image(renderer: Any, tokens: Any, idx: int, options: Any, env: dict[str, Any]) -> str:
+        figure = env.get("figures", {}).get(tokens[idx].attrGet("src"))
+        return figure if figure is not None else default_image(tokens, idx, options, env)
+
+    md.add_render_rule("image", render_image)
     return md
 
 
 _MARKDOWN = _markdown()
 
 
-def markdown_to_html(markdown: str) -> tuple[str, list[Heading]]:
-    """Convert a rendered body to HTML; also return its second-level headings."""
+def markdown_to_html(markdown: str, figures: dict[str, str] | None = None) -> tuple[str, list[Heading]]:
+    """Convert a rendered body to HTML; also return its second-level headings.
+
+    Args:
+        markdown: the rendered body.
+        figures: chart image path → the HTML (inline SVG and caption) that replaces it.
+    """
     tokens = _MARKDOWN.parse(markdown)
     rows = sum(1 for token in tokens if token.type == "tr_open")
     if rows > MAX_TABLE_ROWS:
@@ -303,7 +331,7 @@ def markdown_to_html(markdown: str) -> tuple[str, list[Heading]]:
         if token.type == "heading_open" and token.tag == "h2":
             inline = tokens[index + 1]
             headings.append(Heading(str(token.attrs.get("id", "")), inline.content.replace("\\", "")))
-    html = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
+    html = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {"figures": figures or {}})
     return html, headings
 
 

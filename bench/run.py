@@ -1,0 +1,128 @@
+"""Benchmarks: ``make bench`` (all cases) or ``python bench/run.py [CASE...]``.
+
+Each case is a function taking no arguments and returning an exit status (0: within target).
+Add one by writing it and naming it in ``CASES``. Generated inputs live outside the repository,
+under ``${XDG_CACHE_HOME:-~/.cache}/reporter-bench/``, and are made once.
+
+``metrics``: ``reporter metrics DIR --format json`` over 10,000 generated records, timed as a
+subprocess (wall clock, start-up included): cold (empty cache of validated files) and warm (the
+cache from the run before), median of 3 each; the baseline is PyYAML's C loader reading the same
+files, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+_SCRIPT = Path(sys.executable).parent / "reporter"
+REPORTER = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "reporter"]
+RECORDS = 10_000
+TARGET_SECONDS = 3.0
+REPEATS = 3
+
+
+def bench_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "reporter-bench"
+
+
+def records_dir(count: int = RECORDS) -> Path:
+    """Generated records (made once; regenerated if incomplete)."""
+    directory = bench_dir() / f"records-{count // 1000}k"
+    done = directory / ".complete"
+    if not done.exists():
+        shutil.rmtree(directory, ignore_errors=True)
+        sys.path.insert(0, str(BENCH))
+        from gen_records import generate
+
+        print(f"generating {count:,} records in {directory} ...", flush=True)
+        generate(count, directory)
+        done.write_text("ok\n")
+    return directory
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> float:
+    """Wall seconds of a command; its output is discarded, a failure stops the benchmark."""
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr.decode(errors='replace')}")
+    return elapsed
+
+
+_PYYAML = (
+    "import sys, yaml, pathlib\n"
+    "for p in sorted(pathlib.Path(sys.argv[1]).glob('*.yaml')):\n"
+    "    yaml.load(p.read_bytes(), Loader=yaml.CSafeLoader)\n"
+)
+
+
+def case_metrics() -> int:
+    """reporter metrics over 10k records: cold, warm, and the PyYAML C loader baseline."""
+    directory = records_dir()
+    cmd = [*REPORTER, "metrics", str(directory), "--format", "json"]
+    cold, warm, baseline = [], [], []
+    for _ in range(REPEATS):
+        with tempfile.TemporaryDirectory(prefix="reporter-bench-cache-") as cache:
+            env = {**os.environ, "REPORTER_CACHE_DIR": cache}
+            cold.append(timed(cmd, env))
+            warm.append(timed(cmd, env))
+        baseline.append(timed([sys.executable, "-c", _PYYAML, str(directory)], dict(os.environ)))
+    rows = [
+        ("reporter metrics, cold (no cache)", statistics.median(cold)),
+        ("reporter metrics, warm (cached)", statistics.median(warm)),
+        ("baseline: yaml.load CSafeLoader only", statistics.median(baseline)),
+    ]
+    print(f"\nmetrics: {RECORDS:,} records, wall seconds incl. start-up, median of {REPEATS}, "
+          f"{os.cpu_count()} CPUs")
+    print(f"  {'case':<40} {'seconds':>8} {'target':>7} {'/target':>8} {'/baseline':>10}")
+    base = rows[2][1]
+    for name, seconds in rows:
+        target = f"{TARGET_SECONDS:.1f}" if "reporter" in name else ""
+        ratio = f"{seconds / TARGET_SECONDS:.2f}" if "reporter" in name else ""
+        print(f"  {name:<40} {seconds:8.2f} {target:>7} {ratio:>8} {seconds / base:10.2f}")
+    print(f"  runs: cold {', '.join(f'{s:.2f}' for s in cold)}; warm {', '.join(f'{s:.2f}' for s in warm)}; "
+          f"baseline {', '.join(f'{s:.2f}' for s in baseline)}")
+    return 0 if rows[0][1] <= TARGET_SECONDS and rows[1][1] <= TARGET_SECONDS else 1
+
+
+def case_evidence() -> int:
+    """The evidence benchmark (bench/bench_evidence.py, maintained separately)."""
+    sys.path.insert(0, str(BENCH))
+    import bench_evidence
+
+    return int(bench_evidence.main([]) or 0)
+
+
+CASES: dict[str, Callable[[], int]] = {
+    "metrics": case_metrics,
+    "evidence": case_evidence,
+}
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(CASES)
+    unknown = [name for name in names if name not in CASES]
+    if unknown:
+        print(f"unknown case(s): {', '.join(unknown)}; cases: {', '.join(CASES)}", file=sys.stderr)
+        return 2
+    status = 0
+    for name in names:
+        print(f"== {name}", flush=True)
+        status = max(status, CASES[name]())
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

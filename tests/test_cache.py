@@ -1,0 +1,142 @@
+"""The cache of validated files: hits, misses, versions, corruption, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from reporter import cache as cache_module
+from reporter.cache import CACHE_FILE, RecordCache, cache_dir, file_key
+from reporter.cli import app
+from reporter.records import validate_files
+
+ROOT = Path(__file__).parent.parent
+INCIDENTS = ROOT / "incidents"
+runner = CliRunner()
+
+
+def _copy_incidents(target: Path) -> Path:
+    """The example records, with the evidence log one of them cites."""
+    shutil.copytree(INCIDENTS, target, dirs_exist_ok=True)
+    return target
+
+
+def _same(a, b) -> None:  # noqa: ANN001
+    assert [(x.path, x.index, x.incident) for x in a.collection.incidents] == [
+        (x.path, x.index, x.incident) for x in b.collection.incidents]
+    assert [x.incident.model_fields_set for x in a.collection.incidents] == [
+        x.incident.model_fields_set for x in b.collection.incidents]
+    assert a.problems == b.problems and a.files == b.files and a.records == b.records
+    for x, y in zip(a.collection.incidents, b.collection.incidents, strict=True):
+        assert {n: f.quantity for n, f in x.incident.figures.items()} == {
+            n: f.quantity for n, f in y.incident.figures.items()}
+
+
+def test_cache_dir_follows_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("REPORTER_CACHE_DIR", str(tmp_path / "c"))
+    assert cache_dir() == tmp_path / "c"
+    monkeypatch.delenv("REPORTER_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "xdg" / "reporter"
+
+
+def test_second_run_restores_the_same_collection(tmp_path: Path, _isolated_record_cache: Path) -> None:
+    records = _copy_incidents(tmp_path / "records")
+    plain = validate_files([records])
+    first = validate_files([records], cache=True)
+    assert (_isolated_record_cache / CACHE_FILE).exists()
+    cache = RecordCache()
+    assert len(cache.entries) == len(plain.collection.files)  # every seed file is valid: all cached
+    second = validate_files([records], cache=True)
+    _same(plain, first)
+    _same(plain, second)
+    # A restored incident re-reads its file for locations, only when a problem needs one.
+    restored = second.collection.incidents[0]
+    assert restored.document.data is None
+    assert restored.problem(("id",), "x") == plain.collection.incidents[0].problem(("id",), "x")
+
+
+def test_changed_file_is_read_again(tmp_path: Path) -> None:
+    records = _copy_incidents(tmp_path / "records")
+    validate_files([records], cache=True)
+    seed = records / "2026-06-distillation-campaign.yaml"
+    seed.write_text(seed.read_text().replace("title: ", "title: Changed ", 1))
+    again = validate_files([records], cache=True)
+    _same(validate_files([records]), again)
+    assert any(x.incident.title.startswith("Changed ") for x in again.collection.incidents)
+
+
+def test_invalid_files_are_not_cached_and_report_the_same(tmp_path: Path, _isolated_record_cache: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "a.yaml").write_text("id: a\ntitle: A\ncategory: x\nfigures:\n  accounts: lots\n")
+    (bad / "b.yaml").write_text("id: a\ntitle: B\ncategory: x\n")  # duplicate id across files
+    (bad / "c.yaml").write_text("id: a\ntitle: C\ncategory: x\n")
+    plain = validate_files([bad])
+    assert not plain.ok
+    for _ in range(2):
+        _same(plain, validate_files([bad], cache=True))
+    assert len(RecordCache().entries) == 2  # b and c are valid on their own; a is not cached
+
+
+def test_other_versions_and_corrupt_caches_are_ignored(tmp_path: Path, _isolated_record_cache: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    records = _copy_incidents(tmp_path / "records")
+    plain = validate_files([records])
+    path = _isolated_record_cache / CACHE_FILE
+    for content in (b"", b"garbage", marshal.dumps(("another-version", {})), marshal.dumps([1, 2, 3]),
+                    marshal.dumps((cache_module.version_tag(), {b"k": "not an entry"}))):
+        path.write_bytes(content)
+        _same(plain, validate_files([records], cache=True))
+    # An entry under the right key that does not decode is read again, not trusted.
+    raw = (records / "2023-credential-stuffing.yaml").read_bytes()
+    path.write_bytes(marshal.dumps((cache_module.version_tag(), {file_key(raw, ".yaml", 32): [(None, (9, "x"))]})))
+    _same(plain, validate_files([records], cache=True))
+    # Another version of the code: the cache is not trusted.
+    validate_files([records], cache=True)
+    monkeypatch.setattr(cache_module, "_VERSION", "other")
+    assert RecordCache().entries == {}
+
+
+def test_write_is_atomic_and_failures_are_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 _isolated_record_cache: Path) -> None:
+    records = _copy_incidents(tmp_path / "records")
+    validate_files([records], cache=True)
+    assert [p.name for p in _isolated_record_cache.iterdir()] == [CACHE_FILE]  # no temporary left
+    unwritable = tmp_path / "file-not-dir"
+    unwritable.write_text("")
+    monkeypatch.setenv("REPORTER_CACHE_DIR", str(unwritable / "sub"))
+    _same(validate_files([records]), validate_files([records], cache=True))
+
+    def failing_replace(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setenv("REPORTER_CACHE_DIR", str(tmp_path / "fresh"))
+    monkeypatch.setattr(os, "replace", failing_replace)
+    validate_files([records], cache=True)
+    assert list((tmp_path / "fresh").iterdir()) == []
+
+
+def test_key_depends_on_content_suffix_and_depth() -> None:
+    assert file_key(b"a: 1", ".yaml", 32) == file_key(b"a: 1", ".YAML", 32)
+    assert len({file_key(b"a: 1", ".yaml", 32), file_key(b"a: 2", ".yaml", 32), file_key(b"a: 1", ".json", 32),
+                file_key(b"a: 1", ".yaml", 4)}) == 4
+
+
+def test_metrics_cli_cache_and_no_cache_agree(tmp_path: Path, _isolated_record_cache: Path) -> None:
+    records = _copy_incidents(tmp_path / "records")
+    outputs = []
+    for args in (["--no-cache"], [], [], ["--no-cache"]):
+        result = runner.invoke(app, ["metrics", str(records), "--format", "json", *args])
+        assert result.exit_code == 0, result.output
+        outputs.append(result.output)
+        if args == ["--no-cache"] and len(outputs) == 1:
+            assert not (_isolated_record_cache / CACHE_FILE).exists()
+    assert len(set(outputs)) == 1
+    assert json.loads(outputs[0])["collection"]["count"] >= 5

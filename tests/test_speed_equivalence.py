@@ -1,0 +1,167 @@
+"""The fast paths give exactly what the plain ones give: parallel loading, file discovery,
+JSON text, cached phrasing and one-pass sums."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reporter import quantities, records
+from reporter.loader import find_files
+from reporter.metrics import Settings, collection_metrics, dumps_json, metrics_json
+from reporter.quantities import Quantity, format_quantity, parse_quantity, sum_quantities
+from reporter.records import validate_files
+
+ROOT = Path(__file__).parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from gen_records import generate  # noqa: E402
+
+BAD = {
+    "zz-bad-figure.yaml": "id: bad-one\ntitle: Bad\ncategory: x\nfigures:\n  accounts: lots\n",
+    "zz-bad-yaml.yaml": "id: [unclosed\n",
+    "zz-duplicate.yaml": "id: incident-00003\ntitle: Again\ncategory: x\n",
+    "zz-list.yaml": "- id: list-a\n  title: A\n  category: x\n- id: list-b\n  title: B\n  category: y\n  bogus: 1\n",
+    "zz-empty.json": "[]",
+    "zz-ok.json": '{"id": "json-one", "title": "J", "category": "x", "figures": {"users": "over 3 million"}}',
+}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("corpus")
+    generate(60, directory)
+    for name, text in BAD.items():
+        (directory / name).write_text(text)
+    return directory
+
+
+def _summary(report: records.ValidationReport) -> tuple:
+    return (
+        [(x.path, x.index, x.incident, x.incident.model_fields_set,
+          {n: f.quantity for n, f in x.incident.figures.items()}) for x in report.collection.incidents],
+        report.collection.files, report.problems, report.files, report.records,
+    )
+
+
+@pytest.mark.parametrize("cache", [False, True])
+def test_parallel_loading_matches_serial(corpus: Path, monkeypatch: pytest.MonkeyPatch, cache: bool) -> None:
+    if not hasattr(os, "fork"):
+        pytest.skip("needs fork")
+    serial = validate_files([corpus], workers=1)
+    assert not serial.ok and len(serial.collection) == 60 + 2  # the generated ones, list-a, json-one
+    monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 5)
+    for workers in (2, 3):
+        assert _summary(validate_files([corpus], workers=workers, cache=cache)) == _summary(serial)
+    # and once more from the cache (or again in parallel)
+    assert _summary(validate_files([corpus], workers=2, cache=cache)) == _summary(serial)
+
+
+def test_metrics_json_is_the_same_from_every_path(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    valid = [p for p in corpus.iterdir() if p.name.startswith("incident-")]
+    monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 5)
+    texts = set()
+    for kwargs in ({"workers": 1}, {"workers": 2}, {"cache": True}, {"cache": True}):
+        collection = records.load_collection(valid, **kwargs)
+        data = metrics_json(collection_metrics(collection, Settings()))
+        texts.add(dumps_json(data))
+        assert dumps_json(data) == json.dumps(data, indent=2, ensure_ascii=False)
+    assert len(texts) == 1
+
+
+def _old_find_files(paths: list[Path], suffixes: tuple[str, ...] = (".yaml", ".yml", ".json")) -> list:
+    found: dict[Path, str] = {}
+    for given in paths:
+        if given.is_dir():
+            for child in sorted(given.rglob("*")):
+                if child.is_file() and child.suffix.lower() in suffixes and not any(
+                    part.startswith(".") for part in child.relative_to(given).parts
+                ):
+                    found.setdefault(child.resolve(), str(child))
+        else:
+            found.setdefault(given.resolve(), str(given))
+    return sorted(found.items(), key=lambda item: item[1])
+
+
+def test_find_files_matches_rglob(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    for rel in ("a.yaml", "b.YML", "c.json", "d.txt", ".hidden.yaml", "sub/e.yaml", "sub/deeper/f.yml",
+                ".git/g.yaml", "sub/.h/i.yaml", "Z.yaml", "sub2/j.json"):
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{}")
+    (root / "link.yaml").symlink_to(root / "a.yaml")
+    (root / "dirlink").symlink_to(root / "sub")
+    (root / "broken.yaml").symlink_to(root / "nowhere.yaml")
+    (root / "dir.yaml").mkdir()
+    for given in ([root], [root / "sub", root], [root / "a.yaml", root], [tmp_path / "root" / ".." / "root"]):
+        assert find_files(given) == _old_find_files(given)
+
+
+@given(st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4),
+    max_leaves=20,
+))
+@settings(max_examples=300, deadline=None)
+def test_dumps_json_matches_json_dumps(data: object) -> None:
+    assert dumps_json(data) == json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def test_dumps_json_falls_back_for_other_values() -> None:
+    for data in ({1: "int key"}, [float("nan")], {"t": (1, 2)}, [quantities.Qualifier.EXACT]):
+        assert dumps_json(data) == json.dumps(data, indent=2, ensure_ascii=False)
+
+
+_FIGURES = st.sampled_from(["25,000", "about 25,000", "over 13 million", "3 to 4 million", "fewer than 100",
+                            "up to 2 billion", "at least 3.4M", "0", "about 0.5", "1"])
+
+
+@given(_FIGURES, _FIGURES, st.sampled_from(["en_US", "de_DE", "en_GB"]), st.integers(1, 6),
+       st.sampled_from([None, "days", "per day", "accounts", "widgets"]))
+@settings(max_examples=300, deadline=None)
+def test_cached_phrasing_matches_uncached(a: str, b: str, locale: str, sig_figs: int, unit: str | None) -> None:
+    for q in (parse_quantity(a), (parse_quantity(a) / parse_quantity(b)).with_unit(unit),
+              (parse_quantity(a) + parse_quantity(b)).with_unit(unit)):
+        assert format_quantity(q, locale, sig_figs) == quantities._format_quantity(q, locale, sig_figs)
+        assert format_quantity(q, locale, sig_figs) == format_quantity(q, locale, sig_figs)
+
+
+def test_signed_zero_is_not_confused_by_the_cache() -> None:
+    plus, minus = Quantity.exact(0.0), Quantity.exact(-0.0)
+    assert format_quantity(plus) == quantities._format_quantity(plus)
+    assert format_quantity(minus) == quantities._format_quantity(minus)
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1e15, allow_nan=False), max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_exact_sum_is_exact(xs: list[float]) -> None:
+    assert quantities._exact_sum(xs) == sum((Fraction(x) for x in xs), Fraction(0))
+
+
+@given(st.lists(_FIGURES.map(parse_quantity), min_size=2, max_size=8))
+@settings(max_examples=200, deadline=None)
+def test_one_pass_sum_rounds_the_exact_sum_once(qs: list[Quantity]) -> None:
+    total = sum_quantities(qs)
+    low = sum((Fraction(q.low or 0) for q in qs), Fraction(0))
+    assert total.low == quantities._down(low)
+    if all(q.high is not None for q in qs):
+        high = sum((Fraction(q.high) for q in qs), Fraction(0))
+        assert total.high == quantities._up(high)
+    pairwise = qs[0]
+    for q in qs[1:]:
+        pairwise = pairwise + q
+    assert pairwise.low <= total.low  # rounding once is never looser than rounding at every step
+
+
+def test_seed_rate_stays_exact_and_phrased_as_about() -> None:
+    rate = (Quantity.exact(28.8e6) / Quantity.exact(44)).with_unit("per day")
+    assert rate.qualifier is quantities.Qualifier.EXACT
+    assert rate.low < Fraction(28_800_000, 44) < rate.high  # not a float: bounds one step apart around it
+    assert format_quantity(rate) == "about 654,500 per day"
