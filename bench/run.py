@@ -8,6 +8,13 @@ under ``${XDG_CACHE_HOME:-~/.cache}/reporter-bench/``, and are made once.
 subprocess (wall clock, start-up included): cold (empty cache of validated files) and warm (the
 cache from the run before), median of 3 each; the baseline is PyYAML's C loader reading the same
 files, measured in the same run.
+
+``documents``: the three example briefs in every format, median of 5 after a warm-up, split
+into import, load, metrics, Markdown, charts, HTML, PDF and write; target under 4 s.
+
+``charts``: export time of each chart kind as SVG and PNG, first call and warm.
+
+``evidence``: ``reporter evidence`` on 28.8 million events against DuckDB on the same file.
 """
 
 from __future__ import annotations
@@ -97,6 +104,61 @@ def case_metrics() -> int:
     return 0 if rows[0][1] <= TARGET_SECONDS and rows[1][1] <= TARGET_SECONDS else 1
 
 
+DOCUMENT_TARGET_SECONDS = 4.0
+DOCUMENT_REPEATS = 5
+_IMPORT = "import reporter.document, reporter.charts, weasyprint"
+
+
+def case_documents() -> int:
+    """The three example briefs in every format: median of 5 after a warm-up, split by stage."""
+    sys.path.insert(0, str(ROOT))
+    import_seconds = statistics.median(
+        timed([sys.executable, "-c", _IMPORT], dict(os.environ)) for _ in range(3))
+    from reporter.brief import load_brief
+    from reporter.config import find_config, load_config
+    from reporter.document import Stopwatch, build_briefs
+    from reporter.records import load_collection
+
+    config_path = find_config(ROOT)
+    config = load_config(config_path)
+    briefs = sorted((ROOT / "briefs").glob("*.yaml"))
+    runs: list[tuple[float, dict[str, float]]] = []
+    with tempfile.TemporaryDirectory(prefix="reporter-bench-docs-") as out:
+        for attempt in range(DOCUMENT_REPEATS + 1):  # the first is the warm-up
+            watch = Stopwatch()
+            started = time.perf_counter()
+            with watch.stage("load"):
+                collection = load_collection([config.resolve(p) for p in config.paths.records])
+                loaded = [(path, load_brief(path)) for path in briefs]
+            build_briefs(loaded, config, collection, Path(out), config_path=config_path, stopwatch=watch)
+            if attempt:
+                runs.append((time.perf_counter() - started, watch.seconds))
+    runs.sort(key=lambda run: run[0])
+    wall, split = runs[len(runs) // 2]
+    print(f"\ndocuments: {len(briefs)} briefs x (pdf, md, html), median of {DOCUMENT_REPEATS} after a warm-up")
+    print(f"  {'stage':<28} {'seconds':>8}")
+    print(f"  {'import (fresh process)':<28} {import_seconds:8.2f}")
+    for stage in ("load", "metrics", "markdown", "charts", "html", "pdf", "write"):
+        note = "   (waiting for the PDF workers, after the stages above)" if stage == "pdf" else ""
+        print(f"  {stage:<28} {split.get(stage, 0.0):8.2f}{note}")
+    print(f"  {'total (warm, in process)':<28} {wall:8.2f}   target {DOCUMENT_TARGET_SECONDS:.1f}   "
+          f"ratio {wall / DOCUMENT_TARGET_SECONDS:.2f}")
+    print(f"  runs: {', '.join(f'{w:.2f}' for w, _ in runs)}")
+    return 0 if wall <= DOCUMENT_TARGET_SECONDS else 1
+
+
+def case_charts() -> int:
+    """Export time per chart kind, SVG and PNG, first call (fresh process) and warm."""
+    sys.path.insert(0, str(BENCH))
+    import bench_charts
+
+    rows = bench_charts.run()
+    print(f"\ncharts: export seconds per kind")
+    for row in rows:
+        print(f"  {row['case']:<40} {row['seconds']:8.3f}")
+    return 0
+
+
 def case_evidence() -> int:
     """The evidence benchmark (bench/bench_evidence.py, maintained separately)."""
     sys.path.insert(0, str(BENCH))
@@ -107,6 +169,8 @@ def case_evidence() -> int:
 
 CASES: dict[str, Callable[[], int]] = {
     "metrics": case_metrics,
+    "documents": case_documents,
+    "charts": case_charts,
     "evidence": case_evidence,
 }
 

@@ -244,13 +244,17 @@ class Chart:
 
 def _altair() -> Any:
     import altair as alt
+    from altair.utils.schemapi import disable_debug_mode
 
+    # Altair validates every object against the Vega-Lite schema as it is built, which is
+    # most of the cost of a chart. Our specs come from fixed code; tests validate them.
+    disable_debug_mode()
     return alt
 
 
 def _finish(chart: alt.TopLevelMixin, settings: Settings) -> dict[str, Any]:
     """The Vega-Lite dict of an Altair chart, with the house theme and its data inline."""
-    spec = chart.to_dict()
+    spec = chart.to_dict(validate=False)
     spec["config"] = _config(settings)
     return _inline_datasets(spec)
 

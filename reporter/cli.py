@@ -314,21 +314,24 @@ def build(
 ) -> None:
     """Build documents from briefs: DIR/<brief>.pdf, .md (images in <brief>_files/) and .html."""
     from reporter.brief import Format, load_brief
-    from reporter.document import build_brief
+    from reporter.document import build_briefs
 
     loaded_config, config_path, collection = _load_inputs(config, records)
     out_dir = out or loaded_config.resolve(loaded_config.paths.output)
     formats = [Format(f.value) for f in format] if format else None
     parsed = [(path, load_brief(path)) for path in briefs]
-    progress = typer.progressbar(parsed, label="Building", file=sys.stderr) if _show_progress() and len(parsed) > 1 else None
-    with progress if progress is not None else contextlib.nullcontext(parsed) as items:
-        for path, brief in items:
-            built = build_brief(brief, path, loaded_config, collection, out_dir, formats,
-                                extra_template_dirs=template_dir, config_path=config_path)
-            for url in built.refused_urls:
-                typer.echo(f"{path}: warning: refused to fetch {url}", err=True)
-            if progress is None:
-                typer.echo(f"{path}: wrote {', '.join(str(p) for p in built.paths if p.parent == out_dir.resolve())}")
+    progress = typer.progressbar(length=len(parsed), label="Building", file=sys.stderr) \
+        if _show_progress() and len(parsed) > 1 else None
+    with progress if progress is not None else contextlib.nullcontext() as bar:
+        built = build_briefs(parsed, loaded_config, collection, out_dir, formats, extra_template_dirs=template_dir,
+                             config_path=config_path, on_done=(lambda _: bar.update(1)) if bar else None)
+    cwd = Path.cwd()
+    for (path, _), result in zip(parsed, built):
+        for url in result.refused_urls:
+            typer.echo(f"{path}: warning: refused to fetch {url}", err=True)
+        shown = [str(p.relative_to(cwd)) if p.is_relative_to(cwd) else str(p)
+                 for p in result.paths if p.parent == out_dir.resolve()]
+        typer.echo(f"{path}: wrote {', '.join(shown)}")
 
 
 @command()

@@ -7,8 +7,12 @@ nothing derived from what the audience may not see can reach a template.
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import hashlib
+import os
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
@@ -347,31 +351,58 @@ def _figure_html(chart: Chart, svg: str) -> str:
             f"{escape(chart.alt)}</span></span>")
 
 
+class Stopwatch:
+    """Seconds spent per stage of a build, for ``make bench`` (a no-op unless asked for)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+
+
 def render(brief: Brief, context: DocumentContext, templates: Templates, formats: list[Format],
-           epoch: int, charts: dict[str, Chart] | None = None) -> Rendered:
+           epoch: int, charts: dict[str, Chart] | None = None, stopwatch: Stopwatch | None = None,
+           on_html: Callable[[str], None] | None = None) -> Rendered:
     """Render the body once, then derive every requested format from it.
 
     Charts are exported only if the template placed them: PNG beside the Markdown, inline
-    SVG in HTML and PDF.
+    SVG in HTML and PDF. With ``on_html`` the PDF is left to the caller (see
+    :func:`build_briefs`): it is handed the HTML as soon as it exists, before the PNGs.
     """
+    watch = stopwatch or Stopwatch()
     data = _as_template_data(context)
-    markdown = render_template(templates, templates.resolve(brief.template, BODY), data, markdown=True)
+    with watch.stage("markdown"):
+        markdown = render_template(templates, templates.resolve(brief.template, BODY), data, markdown=True)
     used = {view.src: (kind, (charts or {})[kind]) for kind, view in context.charts.items()
             if f"]({view.src})" in markdown}
-    images = ({src.split("/", 1)[1]: to_png(chart) for src, (_, chart) in used.items()}
-              if Format.MD in formats else {})
     html = ""
     pdf = None
     refused: list[str] = []
     if Format.HTML in formats or Format.PDF in formats:
-        figures = {src: _figure_html(chart, to_svg(chart)) for src, (_, chart) in used.items()}
-        body, headings = markdown_to_html(markdown, figures)
-        css = templates.stylesheet(brief.template)
-        page_data = {**data, "body": body, "toc": [asdict(h) for h in headings], "css": css.replace("</", "<\\/")}
-        html = render_template(templates, templates.resolve(brief.template, PAGE), page_data, markdown=False)
+        with watch.stage("charts"):
+            svgs = {src: to_svg(chart) for src, (_, chart) in used.items()}
+        with watch.stage("html"):
+            figures = {src: _figure_html(chart, svgs[src]) for src, (_, chart) in used.items()}
+            body, headings = markdown_to_html(markdown, figures)
+            css = templates.stylesheet(brief.template)
+            page_data = {**data, "body": body, "toc": [asdict(h) for h in headings],
+                         "css": css.replace("</", "<\\/")}
+            html = render_template(templates, templates.resolve(brief.template, PAGE), page_data, markdown=False)
         if Format.PDF in formats:
-            identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
-            pdf, refused = html_to_pdf(html, epoch=epoch, identifier=identifier)
+            if on_html is not None:
+                on_html(html)
+            else:
+                with watch.stage("pdf"):
+                    pdf, refused = _pdf_job(html, epoch)
+    with watch.stage("charts"):
+        images = ({src.split("/", 1)[1]: to_png(chart) for src, (_, chart) in used.items()}
+                  if Format.MD in formats else {})
     return Rendered(markdown=markdown, html=html, pdf=pdf, images=images, refused_urls=refused)
 
 
@@ -410,8 +441,10 @@ def write_outputs(rendered: Rendered, out_dir: Path, stem: str, formats: list[Fo
 
 def build_brief(brief: Brief, brief_path: Path, config: Config, collection: Collection, out_dir: Path,
                 formats: list[Format] | None = None, *, extra_template_dirs: list[Path] | None = None,
-                config_path: Path | None = None, settings: Settings | None = None, stem: str | None = None) -> Built:
+                config_path: Path | None = None, settings: Settings | None = None, stem: str | None = None,
+                stopwatch: Stopwatch | None = None) -> Built:
     """Build one brief into ``out_dir`` in its formats (or ``formats``)."""
+    watch = stopwatch or Stopwatch()
     chosen = list(formats or brief.formats)
     settings = settings or settings_for(config)
     templates = Templates(user_dirs=[config.resolve(d) for d in config.paths.templates] + list(extra_template_dirs or []))
@@ -419,9 +452,67 @@ def build_brief(brief: Brief, brief_path: Path, config: Config, collection: Coll
         raise InputError([Problem(str(brief_path), None, None, "template",
                                   f"no template named '{brief.template}' (bundled: {', '.join(BUNDLED)})")])
     stem = stem or brief_path.stem
-    context, _, charts = build_context(brief, brief_path, config, collection, settings, config_path, stem)
-    rendered = render(brief, context, templates, chosen, brief_epoch(brief), charts)
-    return write_outputs(rendered, out_dir, stem, chosen)
+    with watch.stage("metrics"):
+        context, _, charts = build_context(brief, brief_path, config, collection, settings, config_path, stem)
+    rendered = render(brief, context, templates, chosen, brief_epoch(brief), charts, watch)
+    with watch.stage("write"):
+        return write_outputs(rendered, out_dir, stem, chosen)
+
+
+def _pdf_job(html: str, epoch: int) -> tuple[bytes, list[str]]:
+    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    return html_to_pdf(html, epoch=epoch, identifier=identifier)
+
+
+def build_briefs(briefs: list[tuple[Path, Brief]], config: Config, collection: Collection, out_dir: Path,
+                 formats: list[Format] | None = None, *, extra_template_dirs: list[Path] | None = None,
+                 config_path: Path | None = None, workers: int | None = None, stopwatch: Stopwatch | None = None,
+                 on_done: Any = None) -> list[Built]:
+    """Build several briefs; their PDF layouts (the slow part) run on all cores.
+
+    Contexts, Markdown, HTML and charts are made here, one brief after another; each PDF is
+    laid out in a forked worker as soon as its HTML is ready. The files are the same as
+    one :func:`build_brief` after another would write.
+    """
+    workers = min(len(briefs), workers or os.cpu_count() or 1)
+    if workers <= 1 or len(briefs) <= 1:
+        built = []
+        for path, brief in briefs:
+            built.append(build_brief(brief, path, config, collection, out_dir, formats, config_path=config_path,
+                                     extra_template_dirs=extra_template_dirs, stopwatch=stopwatch))
+            if on_done:
+                on_done(path)
+        return built
+    import concurrent.futures
+    import multiprocessing
+
+    watch = stopwatch or Stopwatch()
+    settings = settings_for(config)
+    templates = Templates(user_dirs=[config.resolve(d) for d in config.paths.templates] + list(extra_template_dirs or []))
+    pending = []
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        for path, brief in briefs:
+            chosen = list(formats or brief.formats)
+            if not templates.exists(brief.template):
+                raise InputError([Problem(str(path), None, None, "template",
+                                          f"no template named '{brief.template}' (bundled: {', '.join(BUNDLED)})")])
+            with watch.stage("metrics"):
+                context, _, charts = build_context(brief, path, config, collection, settings, config_path, path.stem)
+            jobs: list[concurrent.futures.Future[tuple[bytes, list[str]]]] = []
+            epoch = brief_epoch(brief)
+            rendered = render(brief, context, templates, chosen, epoch, charts, watch,
+                              on_html=lambda html, epoch=epoch, jobs=jobs: jobs.append(pool.submit(_pdf_job, html, epoch)))
+            pending.append((path, chosen, rendered, jobs[0] if jobs else None))
+        built = []
+        with watch.stage("pdf"):
+            for path, chosen, rendered, job in pending:
+                if job is not None:
+                    rendered.pdf, rendered.refused_urls = job.result()
+                with watch.stage("write"):
+                    built.append(write_outputs(rendered, out_dir, path.stem, chosen))
+                if on_done:
+                    on_done(path)
+    return built
 
 
 BUNDLED = ("regulator-letter", "executive-briefing", "disclosure-summary")

@@ -440,3 +440,14 @@ def test_export_needs_no_network(svgs: dict[str, str]) -> None:
                           check=False, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout == svgs["by-actor"]
+
+
+def test_specs_validate_against_the_vega_lite_schema() -> None:
+    """Production skips Altair's validation for speed; the specs themselves must still be valid."""
+    import altair as alt
+    import jsonschema
+
+    schema = alt.vegalite.v6.schema.core.load_schema()
+    for golden in sorted((Path(__file__).parent / "golden" / "charts").glob("*.json")):
+        spec = json.loads(golden.read_text())
+        jsonschema.validate({k: v for k, v in spec.items()}, schema)

@@ -274,3 +274,65 @@ def test_template_context_fields_are_documented() -> None:
             assert f.metadata.get("doc"), f"{cls.__name__}.{f.name} has no description"
     hints = typing.get_type_hints(DocumentContext)
     assert "incidents" in hints
+
+
+def test_parallel_build_matches_one_at_a_time(built: Path, tmp_path: Path) -> None:
+    """Several briefs lay out their PDFs in worker processes; the bytes are those of single builds."""
+    project = copy_project(tmp_path / "single")
+    single = tmp_path / "out"
+    for brief in BRIEFS:
+        build(project, single, brief)
+    for path in sorted(built.rglob("*")):
+        if path.is_file():
+            assert (single / path.relative_to(built)).read_bytes() == path.read_bytes(), path.name
+
+
+def test_briefing_charts_everywhere(built: Path) -> None:
+    markdown = (built / "executive-briefing.md").read_text()
+    for kind in ("timeline", "by-actor", "rates", "daily-volume"):
+        assert f"](executive-briefing_files/{kind}.png)" in markdown
+        png = (built / "executive-briefing_files" / f"{kind}.png").read_bytes()
+        assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert "![Bar chart of interactions by actor: Alibaba 28.8 million; Unknown operator about 4,800.]" in markdown
+    html = (built / "executive-briefing.html").read_text()
+    assert html.count("<svg") >= 2
+    pdf = (built / "executive-briefing.pdf").read_bytes()
+    assert b"/Subtype /Image" not in pdf and b"/Subtype/Image" not in pdf  # charts are vectors
+    text = " ".join(" ".join(pdf_text(built / "executive-briefing.pdf")).split())
+    assert "Bar chart of interactions by actor: Alibaba 28.8 million; Unknown operator about 4,800." in text
+
+
+def test_chart_command_writes_svg_and_png(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    for kind in ("timeline", "by-actor", "rates", "per-period", "daily-volume"):
+        for suffix in (".svg", ".png"):
+            target = tmp_path / f"{kind}{suffix}"
+            result = runner.invoke(app, ["chart", str(ROOT / "incidents"), "--kind", kind, "-o", str(target)])
+            assert result.exit_code == 0, result.output
+            data = target.read_bytes()
+            if suffix == ".svg":
+                root = ET.fromstring(data)
+                assert root.tag.endswith("svg") and root[0].tag.endswith("title")
+            else:
+                assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    by_actor = runner.invoke(app, ["chart", str(ROOT / "incidents"), "--kind", "by-actor", "-o", str(tmp_path / "a.svg")])
+    assert by_actor.output.startswith(f"wrote {tmp_path / 'a.svg'}: Bar chart of interactions by actor: Alibaba 28.8 million; "
+                                      "MiniMax more than 13 million; Moonshot AI more than 3.4 million;")
+    bad = runner.invoke(app, ["chart", str(ROOT / "incidents"), "--kind", "by-actor", "-o", str(tmp_path / "a.gif")])
+    assert bad.exit_code == 2 and "expected a file ending in .svg or .png" in bad.output
+
+
+def test_new_record_and_brief_validate(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["new", "record", "fresh-case", "--dir", str(tmp_path / "incidents")])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(app, ["validate", str(tmp_path / "incidents")]).exit_code == 0
+    again = runner.invoke(app, ["new", "record", "fresh-case", "--dir", str(tmp_path / "incidents")])
+    assert again.exit_code == 2 and "already exists" in again.output
+    bad = runner.invoke(app, ["new", "record", "Bad Name", "--dir", str(tmp_path)])
+    assert bad.exit_code == 2 and "is not a slug" in bad.output
+    brief = runner.invoke(app, ["new", "brief", "my-letter", "--dir", str(tmp_path / "briefs")])
+    assert brief.exit_code == 0
+    from reporter.brief import load_brief
+
+    assert load_brief(tmp_path / "briefs" / "my-letter.yaml").template == "regulator-letter"
