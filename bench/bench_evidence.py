@@ -40,17 +40,10 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def reporter_command(path: Path) -> list[str]:
-    """The command timed for the reporter; it must print the evidence JSON on stdout.
-
-    Until the CLI is wired this calls the library; afterwards it becomes
-    ``["reporter", "evidence", str(path), "--format", "json"]``.
-    """
-    code = (
-        "import json, sys\n"
-        "from reporter.evidence import summarize_log\n"
-        "print(json.dumps(summarize_log(sys.argv[1]).as_dict()))\n"
-    )
-    return [sys.executable, "-c", code, str(path)]
+    """The command timed for the reporter: ``reporter evidence LOG --format json``."""
+    script = Path(sys.executable).parent / "reporter"
+    launcher = [str(script)] if script.exists() else [sys.executable, "-m", "reporter"]
+    return [*launcher, "evidence", str(path), "--format", "json"]
 
 
 def duckdb_command(path: Path) -> list[str]:
