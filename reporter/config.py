@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -51,6 +51,8 @@ class Documents(_Section):
     paper: Literal["letter", "a4"] = Field("letter", description="Paper size of PDFs.")
     window_convention: WindowConvention = Field(WindowConvention.ELAPSED, description="elapsed or inclusive.")
     sig_figs: int = Field(4, ge=1, le=15, description="Significant figures in prose.")
+    font: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 .-]{0,63}$")] = Field(
+        "DejaVu Sans", description="The organisation's font for charts (an installed font family).")
     small_counts: int = Field(0, ge=0, description="In public documents, show breakdown counts below this as "
                                                    "'fewer than N' (0: off).")
 

@@ -24,7 +24,7 @@ from reporter.logs import log_refs, summarise, with_log_figures
 from markupsafe import escape
 
 from reporter.brief import Brief, Format
-from reporter.charts import KINDS, Chart, build_chart, to_png, to_svg
+from reporter.charts import DEFAULT_FONT, KINDS, Chart, build_chart, to_png, to_svg
 from reporter.config import Config
 from reporter.context import (
     CONVENTION_TEXT,
@@ -56,7 +56,7 @@ from reporter.errors import ConfigError, InputError, Problem
 from reporter.metrics import INCIDENT_METRICS, CollectionMetrics, Settings, collection_metrics, period_keys
 from reporter.quantities import ABOUT_TOLERANCE, format_quantity
 from reporter.records import Collection, Incident, LoadedIncident, Sensitivity
-from reporter.render import BODY, PAGE, Templates, html_to_pdf, markdown_to_html, render_template
+from reporter.render import BODY, PAGE, Templates, document_filters, html_to_pdf, markdown_to_html, render_template
 
 
 def tool_version() -> str:
@@ -368,7 +368,7 @@ class Stopwatch:
 
 def render(brief: Brief, context: DocumentContext, templates: Templates, formats: list[Format],
            epoch: int, charts: dict[str, Chart] | None = None, stopwatch: Stopwatch | None = None,
-           on_html: Callable[[str], None] | None = None) -> Rendered:
+           on_html: Callable[[str], None] | None = None, font: str = DEFAULT_FONT) -> Rendered:
     """Render the body once, then derive every requested format from it.
 
     Charts are exported only if the template placed them: PNG beside the Markdown, inline
@@ -386,7 +386,7 @@ def render(brief: Brief, context: DocumentContext, templates: Templates, formats
     refused: list[str] = []
     if Format.HTML in formats or Format.PDF in formats:
         with watch.stage("charts"):
-            svgs = {src: to_svg(chart) for src, (_, chart) in used.items()}
+            svgs = {src: to_svg(chart, font=font) for src, (_, chart) in used.items()}
         with watch.stage("html"):
             figures = {src: _figure_html(chart, svgs[src]) for src, (_, chart) in used.items()}
             body, headings = markdown_to_html(markdown, figures)
@@ -401,7 +401,7 @@ def render(brief: Brief, context: DocumentContext, templates: Templates, formats
                 with watch.stage("pdf"):
                     pdf, refused = _pdf_job(html, epoch)
     with watch.stage("charts"):
-        images = ({src.split("/", 1)[1]: to_png(chart) for src, (_, chart) in used.items()}
+        images = ({src.split("/", 1)[1]: to_png(chart, font=font) for src, (_, chart) in used.items()}
                   if Format.MD in formats else {})
     return Rendered(markdown=markdown, html=html, pdf=pdf, images=images, refused_urls=refused)
 
@@ -447,16 +447,22 @@ def build_brief(brief: Brief, brief_path: Path, config: Config, collection: Coll
     watch = stopwatch or Stopwatch()
     chosen = list(formats or brief.formats)
     settings = settings or settings_for(config)
-    templates = Templates(user_dirs=[config.resolve(d) for d in config.paths.templates] + list(extra_template_dirs or []))
+    templates = _templates(config, extra_template_dirs, settings)
     if not templates.exists(brief.template):
         raise InputError([Problem(str(brief_path), None, None, "template",
                                   f"no template named '{brief.template}' (bundled: {', '.join(BUNDLED)})")])
     stem = stem or brief_path.stem
     with watch.stage("metrics"):
         context, _, charts = build_context(brief, brief_path, config, collection, settings, config_path, stem)
-    rendered = render(brief, context, templates, chosen, brief_epoch(brief), charts, watch)
+    rendered = render(brief, context, templates, chosen, brief_epoch(brief), charts, watch,
+                      font=config.documents.font)
     with watch.stage("write"):
         return write_outputs(rendered, out_dir, stem, chosen)
+
+
+def _templates(config: Config, extra_dirs: list[Path] | None, settings: Settings) -> Templates:
+    return Templates(user_dirs=[config.resolve(d) for d in config.paths.templates] + list(extra_dirs or []),
+                     filters=document_filters(settings.locale, settings.sig_figs))
 
 
 def _pdf_job(html: str, epoch: int) -> tuple[bytes, list[str]]:
@@ -488,7 +494,7 @@ def build_briefs(briefs: list[tuple[Path, Brief]], config: Config, collection: C
 
     watch = stopwatch or Stopwatch()
     settings = settings_for(config)
-    templates = Templates(user_dirs=[config.resolve(d) for d in config.paths.templates] + list(extra_template_dirs or []))
+    templates = _templates(config, extra_template_dirs, settings)
     pending = []
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         for path, brief in briefs:
@@ -501,7 +507,8 @@ def build_briefs(briefs: list[tuple[Path, Brief]], config: Config, collection: C
             jobs: list[concurrent.futures.Future[tuple[bytes, list[str]]]] = []
             epoch = brief_epoch(brief)
             rendered = render(brief, context, templates, chosen, epoch, charts, watch,
-                              on_html=lambda html, epoch=epoch, jobs=jobs: jobs.append(pool.submit(_pdf_job, html, epoch)))
+                              on_html=lambda html, epoch=epoch, jobs=jobs: jobs.append(pool.submit(_pdf_job, html, epoch)),
+                              font=config.documents.font)
             pending.append((path, chosen, rendered, jobs[0] if jobs else None))
         built = []
         with watch.stage("pdf"):

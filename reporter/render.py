@@ -115,6 +115,42 @@ def and_list(items: Any, locale: str = "en_US") -> str:
     return format_list(values, locale=locale) if values else ""
 
 
+def document_filters(locale: str, sig_figs: int) -> dict[str, Callable[..., Any]]:
+    """Phrasing filters for templates, bound to the document's locale and significant figures.
+
+    ``quantity`` takes a figure from the context (or a plain number) and gives its phrase;
+    ``number``, ``date``, ``date_range``, ``duration`` and ``percent`` phrase plain values the
+    way the rest of the document does (Babel; nothing hand-formatted).
+    """
+    from babel.numbers import format_percent
+
+    from reporter.dates import format_date_range, format_when, parse_when
+    from reporter.quantities import Quantity, format_number, format_quantity
+
+    def quantity(value: Any) -> str:
+        if isinstance(value, dict) and "phrase" in value:
+            return str(value["phrase"])
+        return format_quantity(Quantity.exact(value), locale, sig_figs)
+
+    def number(value: float, digits: int = sig_figs) -> str:
+        return format_number(value, locale, sig_figs=digits)
+
+    def date(value: str) -> str:
+        return format_when(parse_when(value), locale)
+
+    def date_range(start: str, end: str | None = None) -> str:
+        return format_date_range(parse_when(start), parse_when(end) if end else None, locale)
+
+    def duration(days: float) -> str:
+        return format_quantity(Quantity.exact(days, unit="days"), locale, sig_figs)
+
+    def percent(fraction: float, digits: int = 1) -> str:
+        return format_percent(fraction, format="#,##0." + "0" * digits + "%" if digits else "#,##0%", locale=locale)
+
+    return {"quantity": quantity, "number": number, "date": date, "date_range": date_range,
+            "duration": duration, "percent": percent}
+
+
 CHART_SRC = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*_files/[a-z-]+\.png$")
 
 

@@ -336,3 +336,43 @@ def test_new_record_and_brief_validate(tmp_path: Path) -> None:
     from reporter.brief import load_brief
 
     assert load_brief(tmp_path / "briefs" / "my-letter.yaml").template == "regulator-letter"
+
+
+def test_phrasing_filters() -> None:
+    from reporter.render import document_filters
+
+    f = document_filters("en_US", 4)
+    assert f["quantity"]({"phrase": "about 25,000"}) == "about 25,000"
+    assert f["quantity"](28_800_000) == "28.8 million"
+    assert f["number"](654_545.45) == "654,500"
+    assert f["date"]("2026-06-05") == "June 5, 2026"
+    assert f["date_range"]("2026-04-22", "2026-06-05") == "April 22 to June 5, 2026"
+    assert f["duration"](44) == "44 days"
+    assert f["percent"](0.1234) == "12.3%"
+    g = document_filters("de_DE", 4)
+    assert g["quantity"](28_800_000) == "28,8 Millionen"
+    assert g["date_range"]("2026-04-22", "2026-06-05") == "22. April bis 5. Juni 2026"
+    assert g["duration"](1) == "1 Tag"
+
+
+def test_user_template_uses_filters(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "p")
+    templates = _user_template(project, "{{ 28800000 | quantity }} from {{ '2026-04-22' | date_range('2026-06-05') }}, "
+                                        "{{ incidents[0].named.accounts | quantity }}, {{ 44 | duration }}\n")
+    out = tmp_path / "out"
+    build(project, out, "public-disclosure", extra=("--template-dir", str(templates), "--format", "md"))
+    assert (out / "public-disclosure.md").read_text() == (
+        "28.8 million from April 22 to June 5, 2026, about 25,000, 44 days\n")
+
+
+def test_config_is_validated(tmp_path: Path) -> None:
+    from reporter.config import load_config
+    from reporter.errors import ConfigError
+
+    bad = tmp_path / "reporter.toml"
+    bad.write_text('[documents]\npaper = "legal"\nfont = "x\\"; } body { color: red"\ncolour = 1\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(bad)
+    message = str(info.value)
+    assert f"{bad}: documents.paper:" in message and f"{bad}: documents.font:" in message
+    assert f"{bad}: documents.colour: unknown key" in message
