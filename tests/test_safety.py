@@ -449,3 +449,25 @@ def test_huge_table_fails_cleanly(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "document too large: 50,001 table rows (the limit is 3,000)" in result.output
     assert time.perf_counter() - started < 20
+
+
+def test_deeply_nested_markup_is_bounded(tmp_path: Path) -> None:
+    """Thousands of nested quotes and lists lay out quickly: markdown-it stops nesting at 20 levels."""
+    import time
+
+    root = _project(tmp_path / "p", "public")
+    (root / "templates" / "user-report" / "body.md.j2").write_text(
+        "{% for i in range(3000) %}> {% endfor %}deep quote\n\n"
+        "{% for i in range(400) %}{{ '  ' * i }}- level {{ i }}\n{% endfor %}")
+    old = Path.cwd()
+    os.chdir(root)
+    started = time.perf_counter()
+    try:
+        result = runner.invoke(app, ["build", "briefs/user-report.yaml", "--template-dir", "templates"])
+    finally:
+        os.chdir(old)
+    assert time.perf_counter() - started < 30
+    assert result.exit_code == 0, result.output
+    html = (root / "out" / "user-report.html").read_text()
+    assert 0 < html.count("<blockquote>") <= 20
+    assert "<ul>" in html and html.count("<ul>") <= 20
