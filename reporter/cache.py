@@ -246,3 +246,65 @@ class RecordCache:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
         self.added = 0
+
+
+# -- whole results ------------------------------------------------------------------------------
+
+_RESULT_MODULES = ("metrics.py", "tables.py", "cli.py", "logs.py")
+RESULTS_DIR = "results-v1"
+MAX_RESULTS = 64
+
+
+def result_key(parts: list[str], files: list[tuple[Path, str]], max_depth: int) -> str | None:
+    """The key of a command's whole output: the code, the options and every input file.
+
+    Returns None when a file cannot be read (the command then runs and reports it).
+    """
+    digest = hashlib.sha256(version_tag().encode())
+    here = Path(__file__).parent
+    for name in _RESULT_MODULES:
+        with contextlib.suppress(OSError):
+            digest.update((here / name).read_bytes())
+    digest.update("\0".join(parts).encode())
+    for resolved, display in files:
+        try:
+            raw = resolved.read_bytes()
+        except OSError:
+            return None
+        digest.update(display.encode() + b"\0")
+        digest.update(file_key(raw, resolved.suffix, max_depth))
+    return digest.hexdigest()
+
+
+class ResultCache:
+    """Outputs of earlier runs by key, one small file each, the oldest dropped beyond a few dozen.
+
+    Only outputs that depend on nothing but the record files are stored (no evidence logs),
+    so an unchanged second run prints at once what the first computed.
+    """
+
+    def __init__(self, directory: Path | None = None):
+        self.directory = (directory or cache_dir()) / RESULTS_DIR
+
+    def get(self, key: str) -> str | None:
+        try:
+            return (self.directory / key).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def put(self, key: str, text: str) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(prefix=".result-", suffix=".tmp", dir=self.directory)
+        except OSError:
+            return
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(temp, self.directory / key)
+            entries = sorted(self.directory.iterdir(), key=lambda p: p.stat().st_mtime)
+            for stale in entries[:-MAX_RESULTS]:
+                stale.unlink(missing_ok=True)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)

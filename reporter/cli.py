@@ -170,29 +170,47 @@ def metrics(
 
     settings = _settings(window_convention, locale, sig_figs)
     _check_locale(settings.locale)
+    results = key = None
+    if not no_cache:
+        from reporter.cache import ResultCache, result_key
+        from reporter.loader import DEFAULT_MAX_DEPTH, find_files
+
+        results = ResultCache()
+        options = ["metrics", repr(settings), format.value, ",".join(b.value for b in by or []), max_file_size]
+        key = result_key(options, find_files(paths), DEFAULT_MAX_DEPTH)
+        cached = results.get(key) if key else None
+        if cached is not None:
+            typer.echo(cached, nl=False)
+            return
     # Everything built here lives until the end and holds no cycles to collect: the cyclic
     # collector would only rescan a growing heap.
     collecting = gc.isenabled()
     gc.disable()
     try:
         collection = load_collection(paths, max_file_size=_size(max_file_size), cache=not no_cache)
-        computed = collection_metrics(_with_logs(collection), settings)
+        incidents = _with_logs(collection)
+        computed = collection_metrics(incidents, settings)
         if format is TableFormat.JSON:
-            text = dumps_json(metrics_json(computed))  # json.dumps(..., indent=2, ensure_ascii=False), faster
-            typer.echo(text)
+            text = dumps_json(metrics_json(computed)) + "\n"  # json.dumps(..., indent=2, ensure_ascii=False), faster
         elif format is TableFormat.CSV:
-            typer.echo(metrics_csv(computed), nl=False)
+            text = metrics_csv(computed)
         else:
-            typer.echo(metrics_table(computed, [b.value for b in by or []]), nl=False)
+            text = metrics_table(computed, [b.value for b in by or []])
     finally:
         if collecting:
             gc.enable()
+    typer.echo(text, nl=False)
+    # A result that read an evidence log depends on more than the record files: not stored.
+    if results is not None and key and not any(item.log for i in incidents for item in i.evidence):
+        results.put(key, text)
 
 
 def _with_logs(collection):
     """The incidents, with interactions and accounts computed from any evidence log they cite."""
     from reporter.logs import summarise, with_log_figures
 
+    if not any(item.log for loaded in collection.incidents for item in loaded.incident.evidence):
+        return [loaded.incident for loaded in collection.incidents]
     summaries, problems = summarise(collection.incidents)
     if problems:
         raise InputError(problems)

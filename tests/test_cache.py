@@ -140,3 +140,27 @@ def test_metrics_cli_cache_and_no_cache_agree(tmp_path: Path, _isolated_record_c
             assert not (_isolated_record_cache / CACHE_FILE).exists()
     assert len(set(outputs)) == 1
     assert json.loads(outputs[0])["collection"]["count"] >= 5
+
+
+def test_unchanged_second_run_prints_the_stored_result(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """The whole output is stored by a key of the code, the options and every file's content."""
+    records = tmp_path / "records"
+    records.mkdir()
+    for name in ("2026-06-distillation-campaign.yaml", "2026-02-distillation-campaigns.yaml"):
+        (records / name).write_bytes((INCIDENTS / name).read_bytes())
+    first = runner.invoke(app, ["metrics", "--format", "json", str(records)])
+    from reporter import records as records_module
+
+    def fail(*args, **kwargs):  # noqa: ANN002, ANN003
+        raise AssertionError("a stored result must not load the records again")
+
+    monkeypatch.setattr(records_module, "validate_files", fail)
+    second = runner.invoke(app, ["metrics", "--format", "json", str(records)])
+    assert second.exit_code == 0 and second.output == first.output
+    other_options = runner.invoke(app, ["metrics", "--format", "csv", str(records)])
+    assert other_options.exit_code != 0  # a different key: it had to load, and loading was disabled
+    monkeypatch.undo()
+    seed = records / "2026-06-distillation-campaign.yaml"
+    seed.write_text(seed.read_text().replace("accounts: about 25,000\n  interactions", "accounts: about 26,000\n  interactions"))
+    changed = runner.invoke(app, ["metrics", "--format", "json", str(records)])
+    assert changed.output != first.output and '"phrase": "about 26,000"' in changed.output
