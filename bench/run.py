@@ -153,7 +153,7 @@ def case_charts() -> int:
     import bench_charts
 
     rows = bench_charts.run()
-    print(f"\ncharts: export seconds per kind")
+    print("\ncharts: export seconds per kind")
     for row in rows:
         print(f"  {row['case']:<40} {row['seconds']:8.3f}")
     return 0

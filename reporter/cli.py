@@ -18,7 +18,6 @@ from typing import Annotated, NoReturn
 import typer
 
 from reporter.errors import InputError, Problem, ReporterError, UsageError
-from reporter.loader import DEFAULT_MAX_FILE_SIZE
 
 app = typer.Typer(
     name="reporter",

@@ -782,17 +782,7 @@ def _format_quantity_cached(q: Quantity, locale: str, sig_figs: int, with_unit: 
 
 
 def _format_quantity(q: Quantity, locale: str = "en_US", sig_figs: int = 4, with_unit: bool = True) -> str:
-    """Phrase a quantity: "about 25,000", "more than 16.55 million", "44 Tage", "not computable".
-
-    Args:
-        q: the quantity.
-        locale: a Babel locale name; its language must be English or German.
-        sig_figs: significant figures for each number.
-        with_unit: append the unit (translated for the units metrics use, verbatim otherwise).
-
-    Raises:
-        QuantityError: unknown locale, or a language without quantity wording.
-    """
+    """The work of :func:`format_quantity`, uncached."""
     loc = _locale(locale)
     if loc.language not in _PHRASES:
         raise QuantityError(f"no wording for language {loc.language!r}: expected English (en) or German (de)")

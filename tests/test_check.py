@@ -52,7 +52,7 @@ def test_month_claim_over_44_day_window(tmp_path: Path) -> None:
     assert result.output.splitlines() == [
         f"{path}:{line}:10: summary: '2.5-month' contradicts the window of 44 days (elapsed convention); "
         "cite it as {window_days}",
-        f"1 error, 0 warnings (1 file, 1 record checked).",
+        "1 error, 0 warnings (1 file, 1 record checked).",
     ]
 
 

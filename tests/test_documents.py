@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from reporter import output
 from reporter.cli import app
 from reporter.context import DocumentContext
+from tests.support import run_in
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden"
@@ -36,12 +37,7 @@ def copy_project(target: Path) -> Path:
 
 
 def build(project: Path, out: Path, *briefs: str, extra: tuple[str, ...] = ()) -> None:
-    old = Path.cwd()
-    os.chdir(project)
-    try:
-        result = runner.invoke(app, ["build", *(f"briefs/{b}.yaml" for b in briefs), "--out", str(out), *extra])
-    finally:
-        os.chdir(old)
+    result = run_in(project, ["build", *(f"briefs/{b}.yaml" for b in briefs), "--out", str(out), *extra])
     assert result.exit_code == 0, result.output
 
 
@@ -179,16 +175,11 @@ def test_format_option_limits_outputs(tmp_path: Path) -> None:
 
 def test_render_without_brief(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "p")
-    old = Path.cwd()
-    os.chdir(project)
-    try:
-        result = runner.invoke(app, ["render", "--template", "disclosure-summary", "--audience", "public",
-                                     "--incident", "distillation-2026-q2", "--date", "2026-06-11",
-                                     "-o", str(tmp_path / "summary.md")])
-        bad = runner.invoke(app, ["render", "--template", "disclosure-summary", "--audience", "press",
-                                  "--incident", "distillation-2026-q2", "-o", str(tmp_path / "x.md")])
-    finally:
-        os.chdir(old)
+    result = run_in(project, ["render", "--template", "disclosure-summary", "--audience", "public",
+                                 "--incident", "distillation-2026-q2", "--date", "2026-06-11",
+                                 "-o", str(tmp_path / "summary.md")])
+    bad = run_in(project, ["render", "--template", "disclosure-summary", "--audience", "press",
+                              "--incident", "distillation-2026-q2", "-o", str(tmp_path / "x.md")])
     assert result.exit_code == 0, result.output
     assert "28.8 million" in (tmp_path / "summary.md").read_text()
     assert bad.exit_code == 1
@@ -199,12 +190,7 @@ def test_bad_brief_is_located(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "p")
     brief = project / "briefs" / "bad.yaml"
     brief.write_text("template: regulator-letter\naudience: regulator\ntitle: T\ndate: 2026-06-10\nincidnts: []\n")
-    old = Path.cwd()
-    os.chdir(project)
-    try:
-        result = runner.invoke(app, ["build", "briefs/bad.yaml"])
-    finally:
-        os.chdir(old)
+    result = run_in(project, ["build", "briefs/bad.yaml"])
     assert result.exit_code == 1
     assert result.output.splitlines()[0] == "briefs/bad.yaml:5:1: incidnts: unknown key 'incidnts' (did you mean 'incidents'?)"
 
@@ -213,12 +199,7 @@ def test_unknown_template_is_an_error(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "p")
     (project / "briefs" / "x.yaml").write_text(
         "template: press-release\naudience: public\ntitle: T\ndate: 2026-06-10\nincidents: [distillation-2026-q2]\n")
-    old = Path.cwd()
-    os.chdir(project)
-    try:
-        result = runner.invoke(app, ["build", "briefs/x.yaml"])
-    finally:
-        os.chdir(old)
+    result = run_in(project, ["build", "briefs/x.yaml"])
     assert result.exit_code == 1
     assert "no template named 'press-release' (bundled: regulator-letter, executive-briefing, disclosure-summary)" in result.output
 
@@ -245,12 +226,7 @@ def test_user_template_extends_bundled(tmp_path: Path) -> None:
 def test_undefined_names_are_errors(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "p")
     templates = _user_template(project, "Total: {{ no_such_figure }}\n")
-    old = Path.cwd()
-    os.chdir(project)
-    try:
-        result = runner.invoke(app, ["build", "briefs/public-disclosure.yaml", "--template-dir", str(templates)])
-    finally:
-        os.chdir(old)
+    result = run_in(project, ["build", "briefs/public-disclosure.yaml", "--template-dir", str(templates)])
     assert result.exit_code == 1
     assert "'no_such_figure' is undefined" in result.output
 

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import http.server
-import os
 import re
 import threading
 import zlib
@@ -24,11 +23,9 @@ import pytest
 import yaml
 from markdown_it import MarkdownIt
 from pypdf import PdfReader
-from typer.testing import CliRunner
 
-from reporter.cli import app
+from tests.support import run_in
 
-runner = CliRunner()
 TEMPLATES = ["regulator-letter", "executive-briefing", "disclosure-summary", "user-report"]
 
 CONFIG = """
@@ -152,13 +149,8 @@ def _project(root: Path, audience: str) -> Path:
 
 
 def _build(root: Path) -> Path:
-    old = Path.cwd()
-    os.chdir(root)
-    try:
-        result = runner.invoke(app, ["build", *(f"briefs/{t}.yaml" for t in TEMPLATES), "--out", "out",
-                                     "--template-dir", "templates"])
-    finally:
-        os.chdir(old)
+    result = run_in(root, ["build", *(f"briefs/{t}.yaml" for t in TEMPLATES), "--out", "out",
+                           "--template-dir", "templates"])
     assert result.exit_code == 0, result.output
     return root / "out"
 
@@ -400,12 +392,7 @@ def test_symlink_out_of_template_dir_is_refused(tmp_path: Path) -> None:
     link = root / "templates" / "user-report" / "body.md.j2"
     link.unlink()
     link.symlink_to(outside)
-    old = Path.cwd()
-    os.chdir(root)
-    try:
-        result = runner.invoke(app, ["build", "briefs/user-report.yaml", "--template-dir", "templates"])
-    finally:
-        os.chdir(old)
+    result = run_in(root, ["build", "briefs/user-report.yaml", "--template-dir", "templates"])
     assert result.exit_code == 1
     assert "leads outside its template directory" in result.output
 
@@ -417,17 +404,13 @@ def test_runaway_user_template_is_stopped(tmp_path: Path, monkeypatch: pytest.Mo
     root = _project(tmp_path / "p", "public")
     (root / "templates" / "user-report" / "body.md.j2").write_text(
         "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}")
-    old = Path.cwd()
-    os.chdir(root)
-    try:
-        result = runner.invoke(app, ["build", "briefs/user-report.yaml", "--template-dir", "templates"])
-        huge = root / "templates" / "user-report" / "body.md.j2"
-        huge.write_text("{% for i in range(100000) %}{{ 'x' * 1000 }}{% endfor %}")
-        big = runner.invoke(app, ["build", "briefs/user-report.yaml", "--template-dir", "templates"])
-        huge.write_text("{{ ''.__class__.__mro__ }}")
-        unsafe = runner.invoke(app, ["build", "briefs/user-report.yaml", "--template-dir", "templates"])
-    finally:
-        os.chdir(old)
+    build = ["build", "briefs/user-report.yaml", "--template-dir", "templates"]
+    result = run_in(root, build)
+    body = root / "templates" / "user-report" / "body.md.j2"
+    body.write_text("{% for i in range(100000) %}{{ 'x' * 1000 }}{% endfor %}")
+    big = run_in(root, build)
+    body.write_text("{{ ''.__class__.__mro__ }}")
+    unsafe = run_in(root, build)
     assert result.exit_code == 1 and "rendering took over 1 s" in result.output
     assert big.exit_code == 1 and "output is over 2,000,000 characters" in big.output
     assert unsafe.exit_code == 1 and "unsafe" in unsafe.output
@@ -439,13 +422,8 @@ def test_huge_table_fails_cleanly(tmp_path: Path) -> None:
     root = _project(tmp_path / "p", "public")
     (root / "templates" / "user-report" / "body.md.j2").write_text(
         "| a | b |\n|---|---|\n{% for i in range(50000) %}| {{ i }} | x |\n{% endfor %}")
-    old = Path.cwd()
-    os.chdir(root)
     started = time.perf_counter()
-    try:
-        result = runner.invoke(app, ["build", "briefs/user-report.yaml", "--template-dir", "templates"])
-    finally:
-        os.chdir(old)
+    result = run_in(root, ["build", "briefs/user-report.yaml", "--template-dir", "templates"])
     assert result.exit_code == 1
     assert "document too large: 50,001 table rows (the limit is 3,000)" in result.output
     assert time.perf_counter() - started < 20
@@ -459,13 +437,8 @@ def test_deeply_nested_markup_is_bounded(tmp_path: Path) -> None:
     (root / "templates" / "user-report" / "body.md.j2").write_text(
         "{% for i in range(3000) %}> {% endfor %}deep quote\n\n"
         "{% for i in range(400) %}{{ '  ' * i }}- level {{ i }}\n{% endfor %}")
-    old = Path.cwd()
-    os.chdir(root)
     started = time.perf_counter()
-    try:
-        result = runner.invoke(app, ["build", "briefs/user-report.yaml", "--template-dir", "templates"])
-    finally:
-        os.chdir(old)
+    result = run_in(root, ["build", "briefs/user-report.yaml", "--template-dir", "templates"])
     assert time.perf_counter() - started < 30
     assert result.exit_code == 0, result.output
     html = (root / "out" / "user-report.html").read_text()

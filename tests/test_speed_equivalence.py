@@ -77,15 +77,15 @@ def test_metrics_json_is_the_same_from_every_path(corpus: Path, monkeypatch: pyt
 
 def _old_find_files(paths: list[Path], suffixes: tuple[str, ...] = (".yaml", ".yml", ".json")) -> list:
     found: dict[Path, str] = {}
-    for given in paths:
-        if given.is_dir():
-            for child in sorted(given.rglob("*")):
+    for path_given in paths:
+        if path_given.is_dir():
+            for child in sorted(path_given.rglob("*")):
                 if child.is_file() and child.suffix.lower() in suffixes and not any(
-                    part.startswith(".") for part in child.relative_to(given).parts
+                    part.startswith(".") for part in child.relative_to(path_given).parts
                 ):
                     found.setdefault(child.resolve(), str(child))
         else:
-            found.setdefault(given.resolve(), str(given))
+            found.setdefault(path_given.resolve(), str(path_given))
     return sorted(found.items(), key=lambda item: item[1])
 
 
@@ -100,8 +100,8 @@ def test_find_files_matches_rglob(tmp_path: Path) -> None:
     (root / "dirlink").symlink_to(root / "sub")
     (root / "broken.yaml").symlink_to(root / "nowhere.yaml")
     (root / "dir.yaml").mkdir()
-    for given in ([root], [root / "sub", root], [root / "a.yaml", root], [tmp_path / "root" / ".." / "root"]):
-        assert find_files(given) == _old_find_files(given)
+    for paths in ([root], [root / "sub", root], [root / "a.yaml", root], [tmp_path / "root" / ".." / "root"]):
+        assert find_files(paths) == _old_find_files(paths)
 
 
 @given(st.recursive(
