@@ -67,7 +67,7 @@ def check_collection(collection: Collection, settings: Settings = Settings()) ->
 
     Incidents that cite an evidence log are also checked against the figures computed from it.
     """
-    summaries, problems = summarise(collection.incidents)
+    summaries, problems = summarise([(loaded, loaded.incident) for loaded in collection.incidents])
     for loaded in collection.incidents:
         if loaded.incident.id in summaries:
             problems += check_against_logs(loaded, summaries[loaded.incident.id], settings.locale)

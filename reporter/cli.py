@@ -204,16 +204,24 @@ def metrics(
         results.put(key, text)
 
 
-def _with_logs(collection):
-    """The incidents, with interactions and accounts computed from any evidence log they cite."""
+def _with_logs(collection, clearance=None):
+    """The incidents (as ``clearance`` may see them, if given), with interactions and accounts
+    computed from any evidence log they still cite."""
+    from reporter.audience import redact_incident
     from reporter.logs import summarise, with_log_figures
 
-    if not any(item.log for loaded in collection.incidents for item in loaded.incident.evidence):
-        return [loaded.incident for loaded in collection.incidents]
-    summaries, problems = summarise(collection.incidents)
+    pairs = []
+    for loaded in collection.incidents:
+        incident, _ = redact_incident(loaded.incident, clearance) if clearance is not None else (loaded.incident, 0)
+        if incident is not None:
+            pairs.append((loaded, incident))
+    if not any(item.log for _, incident in pairs for item in incident.evidence):
+        return [incident for _, incident in pairs]
+    summaries, problems = summarise(pairs)
     if problems:
         raise InputError(problems)
-    return [with_log_figures(loaded.incident, summaries.get(loaded.incident.id)) for loaded in collection.incidents]
+    withheld = {loaded.incident.id: set(loaded.incident.figures) - set(incident.figures) for loaded, incident in pairs}
+    return [with_log_figures(incident, summaries.get(incident.id), withheld[incident.id]) for _, incident in pairs]
 
 
 def _check_locale(locale: str) -> None:
@@ -432,7 +440,6 @@ def chart(
 ) -> None:
     """Draw one chart of the records as SVG or PNG; its alt text states the data."""
     from reporter import charts
-    from reporter.audience import redact
     from reporter.config import load_config
     from reporter.metrics import collection_metrics
     from reporter.output import write_atomic
@@ -444,16 +451,15 @@ def chart(
     settings = _settings(window_convention, locale)
     _check_locale(settings.locale)
     collection = load_collection(paths)
-    incidents = _with_logs(collection)
-    if audience is not None:
-        incidents = redact(incidents, load_config(config).clearance(audience)).incidents
+    clearance = load_config(config).clearance(audience) if audience is not None else None
+    incidents = _with_logs(collection, clearance)
     metrics = collection_metrics(incidents, settings)
     summary = None
     if kind is ChartKind.DAILY_VOLUME:
         from reporter.logs import summarise
 
-        visible = {i.id for i in incidents if any(item.log for item in i.evidence)}
-        summaries, _ = summarise([l for l in collection.incidents if l.incident.id in visible])
+        by_id = collection.by_id()
+        summaries, _ = summarise([(by_id[i.id], i) for i in incidents if any(item.log for item in i.evidence)])
         summary = next(iter(summaries.values()), None)
     made = {
         ChartKind.TIMELINE: lambda: charts.timeline_chart(incidents, settings, by=by.value),

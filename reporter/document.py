@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from reporter.audience import redact, suppress_small_counts
-from reporter.logs import log_refs, summarise, with_log_figures
+from reporter.logs import summarise, with_log_figures
 from markupsafe import escape
 
 from reporter.brief import Brief, Format
@@ -208,18 +208,23 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
     if not kept.incidents:
         raise InputError([Problem(str(brief_path), None, None, "incidents",
                                   f"every selected incident is above the {brief.audience} audience's clearance")])
-    # Figures computed from evidence logs replace stated ones where the audience may see the log.
-    summaries, log_problems = summarise(selected + compare)
+    withheld_names = _withheld_names(selected, kept.incidents)
+    # Figures computed from evidence logs replace stated ones where the audience may see the
+    # log; a log withheld from the audience is not even read.
+    loaded_by_id = {loaded.incident.id: loaded for loaded in selected + compare}
+    summaries, log_problems = summarise([(loaded_by_id[i.id], i)
+                                         for i in (*kept.incidents, *kept_compare.incidents)])
     if log_problems:
         raise InputError(log_problems)
-    kept = dataclasses.replace(kept, incidents=[with_log_figures(i, summaries.get(i.id)) for i in kept.incidents])
-    kept_compare = dataclasses.replace(
-        kept_compare, incidents=[with_log_figures(i, summaries.get(i.id)) for i in kept_compare.incidents])
-    withheld_names = _withheld_names(selected, kept.incidents)
+
+    def logged(incidents: list[Incident]) -> list[Incident]:
+        return [with_log_figures(i, summaries.get(i.id), withheld_names.get(i.id, set())) for i in incidents]
+
+    kept = dataclasses.replace(kept, incidents=logged(kept.incidents))
+    kept_compare = dataclasses.replace(kept_compare, incidents=logged(kept_compare.incidents))
     metrics = collection_metrics(kept.incidents, settings, as_of=brief.date.date)
     compare_metrics = collection_metrics(kept_compare.incidents, settings, as_of=brief.date.date)
-    visible_summary = next((summaries[i.id] for i in kept.incidents
-                            if i.id in summaries and any(item.log for item in i.evidence)), None)
+    visible_summary = next((summaries[i.id] for i in kept.incidents if i.id in summaries), None)
     charts = {kind: chart for kind in KINDS
               if (chart := build_chart(kind, kept.incidents, metrics, settings, visible_summary)) is not None}
     sources: list[SourceView] = []
@@ -238,9 +243,7 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
     # Only files behind what the audience sees: naming a withheld record's file would tell.
     visible = {i.id for i in (*kept.incidents, *kept_compare.incidents)}
     visible_loaded = [loaded for loaded in selected + compare if loaded.incident.id in visible]
-    cites_log = {i.id for i in (*kept.incidents, *kept_compare.incidents) if any(item.log for item in i.evidence)}
-    used_logs = [log_refs(loaded)[0].path for loaded in visible_loaded if loaded.incident.id in cites_log]
-    inputs = _inputs(visible_loaded, brief_path, config, config_path, used_logs)
+    inputs = _inputs(visible_loaded, brief_path, config, config_path, [Path(s.source) for s in summaries.values()])
     withheld = kept.withheld or kept_compare.withheld
     language = settings.locale.split("_")[0]
     context = DocumentContext(

@@ -31,11 +31,17 @@ class LogRef:
     path: Path
 
 
-def log_refs(loaded: LoadedIncident) -> list[LogRef]:
-    """The logs an incident cites, resolved against its file and confined to its directory."""
+def log_refs(loaded: LoadedIncident, incident: Incident | None = None) -> list[LogRef]:
+    """The logs an incident cites, resolved against its file and confined to its directory.
+
+    Args:
+        loaded: the record as loaded (its file locates the logs).
+        incident: the incident as an audience sees it (evidence it may not see is gone);
+            the loaded one by default.
+    """
     base = Path(loaded.path).resolve().parent
     refs = []
-    for index, item in enumerate(loaded.incident.evidence):
+    for index, item in enumerate((incident or loaded.incident).evidence):
         if item.log is None:
             continue
         target = (base / item.log).resolve()
@@ -45,38 +51,46 @@ def log_refs(loaded: LoadedIncident) -> list[LogRef]:
     return refs
 
 
-def summarise(loaded_incidents: list[LoadedIncident], engine: str = "local",
+def summarise(pairs: list[tuple[LoadedIncident, Incident]], engine: str = "local",
               scheduler: str | None = None) -> tuple[dict[str, EvidenceSummary], list[Problem]]:
-    """Summaries of the first log each incident cites (by incident id), and located problems
-    for logs that cannot be read."""
+    """Summaries of the first log each incident cites, by incident id, and located problems.
+
+    Pass each record with the incident as the audience sees it: a log withheld from the
+    audience is neither read nor used.
+    """
     summaries: dict[str, EvidenceSummary] = {}
     problems: list[Problem] = []
-    for loaded in loaded_incidents:
+    for loaded, incident in pairs:
         try:
-            refs = log_refs(loaded)
+            refs = log_refs(loaded, incident)
             if refs:
                 from reporter.evidence import summarize_log
 
-                summaries[loaded.incident.id] = summarize_log(refs[0].path, engine=engine, scheduler=scheduler)
+                summaries[incident.id] = summarize_log(refs[0].path, engine=engine, scheduler=scheduler)
         except EvidenceError as exc:
             index = next((i for i, item in enumerate(loaded.incident.evidence) if item.log), 0)
             problems.append(loaded.problem(("evidence", index, "log"), str(exc).replace(str(Path.cwd()) + "/", "")))
     return summaries, problems
 
 
-def with_log_figures(incident: Incident, summary: EvidenceSummary | None) -> Incident:
-    """The incident with interactions and accounts computed from its log (if it still cites one).
+def with_log_figures(incident: Incident, summary: EvidenceSummary | None,
+                     withheld: frozenset[str] | set[str] = frozenset()) -> Incident:
+    """The incident with interactions and accounts computed from its log.
 
-    Call after the audience filter: a log withheld from the audience is no longer cited
-    by the filtered incident, and the stated figures stand.
+    ``summary`` must come from a log this incident (as the audience sees it) cites. A figure
+    the audience filter removed (``withheld``) stays removed; a computed figure keeps the
+    stated figure's sensitivity, or else the log's.
     """
-    if summary is None or not any(item.log for item in incident.evidence):
+    logs = [item for item in incident.evidence if item.log]
+    if summary is None or not logs:
         return incident
     figures = dict(incident.figures)
     for name, count in (("interactions", summary.interactions), ("accounts", summary.accounts)):
+        if name in withheld:
+            continue
         stated = figures.get(name)
-        figure = Figure.model_validate({"value": count, "sensitivity": stated.sensitivity if stated else None})
-        figures[name] = figure
+        sensitivity = stated.sensitivity if stated else logs[0].sensitivity
+        figures[name] = Figure.model_validate({"value": count, "sensitivity": sensitivity})
     return incident.model_copy(update={"figures": figures})
 
 

@@ -158,7 +158,7 @@ def incident_metrics(incident: Incident, settings: Settings = Settings()) -> Inc
         derived["detection_lag_days"] = _not_computable(
             "no window start" if window is None else "no 'detected' date in the timeline", "days")
     else:
-        derived["detection_lag_days"] = days_between(window.start, detected)
+        derived["detection_lag_days"] = _lag(window.start, detected, "'detected' is before the window start")
 
     reported = incident.timeline_when("reported")
     known_from = incident.timeline_when("aware") or detected
@@ -166,8 +166,16 @@ def incident_metrics(incident: Incident, settings: Settings = Settings()) -> Inc
         derived["reporting_lag_days"] = _not_computable(
             "no 'reported' date in the timeline" if reported is None else "no 'aware' or 'detected' date", "days")
     else:
-        derived["reporting_lag_days"] = days_between(known_from, reported)
+        first = "'aware'" if incident.timeline_when("aware") else "'detected'"
+        derived["reporting_lag_days"] = _lag(known_from, reported, f"'reported' is before {first}")
     return IncidentMetrics(incident.id, figures, derived)
+
+
+def _lag(start: When, end: When, reversed_reason: str) -> Quantity:
+    """Elapsed days between two events; events certainly out of order give no lag (check reports them)."""
+    if end.latest < start.earliest:
+        return _not_computable(reversed_reason, "days")
+    return days_between(start, end)
 
 
 def period_keys(incident: Incident) -> dict[str, str]:

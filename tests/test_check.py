@@ -144,7 +144,24 @@ def test_partial_dates_only_certain_reversals(tmp_path: Path) -> None:
     path = _write(tmp_path, window={"start": "2023-05", "end": "2023-07"}, timeline={"detected": "2023-05-03"})
     assert _check(str(path)).exit_code == 0
     before = _write(tmp_path, window={"start": "2023-05", "end": "2023-07"}, timeline={"detected": "2023-04-30"})
-    assert _check(str(before)).exit_code == 1
+    result = _check(str(before))
+    assert result.exit_code == 1
+    line = _line_of(before, "detected:")
+    assert result.output.splitlines()[0] == (
+        f"{before}:{line}:13: timeline.detected: 'detected' is before the window start; expected start ≤ detected"
+    )
+
+
+def test_reversed_events_do_not_stop_metrics(tmp_path: Path) -> None:
+    path = _write(tmp_path, timeline={"detected": "2026-04-01", "reported": "2026-03-01"})
+    result = runner.invoke(app, ["metrics", "--format", "json", str(path)])
+    assert result.exit_code == 0, result.output
+    assert '"reason": "\'detected\' is before the window start"' in result.output
+    assert '"reason": "\'reported\' is before \'detected\'"' in result.output
+    check = _check(str(path))
+    assert check.exit_code == 1
+    assert "timeline.detected: 'detected' is before the window start" in check.output
+    assert "timeline.reported: 'reported' is before 'detected'" in check.output
 
 
 def test_invalid_files_reported_by_check_too() -> None:

@@ -72,10 +72,48 @@ def test_public_documents_keep_the_stated_figure_when_the_log_is_withheld() -> N
     from reporter.records import Sensitivity, load_collection
 
     collection = load_collection([ROOT / "incidents" / "2025-prompt-injection.json"])
-    summaries, problems = summarise(collection.incidents)
+    loaded = collection.by_id()["tool-injection-2025"]
+    incident = loaded.incident
+    summaries, problems = summarise([(loaded, incident)])
     assert not problems and summaries["tool-injection-2025"].interactions == 4812
-    incident = collection.by_id()["tool-injection-2025"].incident
     executive = with_log_figures(redact([incident], Sensitivity.RESTRICTED).incidents[0], summaries[incident.id])
     assert executive.figures["interactions"].quantity.value == 4812
-    confidential_log_hidden = incident.model_copy(update={"evidence": [e for e in incident.evidence if not e.log]})
-    assert with_log_figures(confidential_log_hidden, summaries[incident.id]).figures["interactions"].quantity.value == 4800
+    # The log is confidential: a public reader's incident no longer cites it, so it is not read.
+    public_view = incident.model_copy(update={"sensitivity": Sensitivity.PUBLIC})
+    public = redact([public_view], Sensitivity.PUBLIC).incidents[0]
+    assert summarise([(loaded, public)]) == ({}, [])
+    assert with_log_figures(public, summaries[incident.id]).figures["interactions"].quantity.value == 4800
+
+
+def _leak_project(tmp_path: Path) -> Path:
+    """A public record whose first log is restricted and whose figures are confidential."""
+    incidents = tmp_path / "incidents"
+    (incidents / "logs").mkdir(parents=True)
+    source = ROOT / "incidents" / "logs" / "tool-injection-2025.parquet"
+    shutil.copy(source, incidents / "logs" / "secret-log.parquet")
+    record = {"id": "leaky", "title": "Leaky", "category": "distillation", "sensitivity": "public",
+              "summary": "It drove {interactions} interactions.",
+              "figures": {"interactions": {"value": 100, "sensitivity": "confidential"}},
+              "evidence": [{"log": "logs/secret-log.parquet", "sensitivity": "restricted"}]}
+    (incidents / "leaky.json").write_text(json.dumps(record))
+    open_record = {"id": "open-log", "title": "Open", "category": "distillation", "sensitivity": "public",
+                   "figures": {"accounts": {"value": 7, "sensitivity": "confidential"}},
+                   "evidence": [{"log": "logs/secret-log.parquet"}]}
+    (incidents / "open.json").write_text(json.dumps(open_record))
+    return incidents
+
+
+def test_withheld_logs_and_figures_stay_out_of_public_charts(tmp_path: Path) -> None:
+    incidents = _leak_project(tmp_path)
+    (tmp_path / "reporter.toml").write_text("")
+    result = runner.invoke(app, ["chart", str(incidents), "--kind", "rates", "--audience", "public",
+                                 "-o", str(tmp_path / "r.svg"), "--config", str(tmp_path / "reporter.toml")])
+    # Neither public record has a rate: "leaky" may not use its restricted log, "open-log" has no window.
+    assert result.exit_code == 1 and "nothing to draw for a rates chart" in result.output
+    from reporter.cli import _with_logs
+    from reporter.records import Sensitivity, load_collection
+
+    seen = {i.id: i for i in _with_logs(load_collection([incidents]), Sensitivity.PUBLIC)}
+    assert "interactions" not in seen["leaky"].figures and not seen["leaky"].evidence
+    assert seen["open-log"].figures["interactions"].quantity.value == 4812
+    assert "accounts" not in seen["open-log"].figures

@@ -78,11 +78,11 @@ USER_BODY = """# {{ title }}
 CANARY_TEXT = [
     "CANARY-TIMELINE-NOTE-4411", "CANARY-ACTOR-CONF-5521", "CANARY-BASIS-8812", "CANARY-EVIDENCE-7731",
     "CANARY-ACTION-9931", "CANARY-DISCLOSURE-1177", "CANARY-SOURCE-3319", "canary-source.example",
-    "CANARY-RECORD-TITLE-6161", "canary-restricted-file-2718", "CANARY-COMPARE-TITLE-8080",
+    "CANARY-RECORD-TITLE-6161", "canary-restricted-file-2718", "CANARY-COMPARE-TITLE-8080", "canary-log-4545",
 ]
 # Withheld numbers in every form they could be phrased: accounts 31,337 (so no per-account
 # rate: 28.8 million / 31,337 is about 919), records about 4,242,424, an actor's 27,345,678.
-CANARY_NUMBERS = ["31,337", "31337", "31.34", "919 per account", "919.0", "4,242,424", "4242424", "4.242 million",
+CANARY_NUMBERS = ["2,345", "31,337", "31,340", "31337", "31.34", "919 per account", "919.0", "4,242,424", "4242424", "4.242 million",
                   "27,345,678", "27345678", "27.35 million"]
 
 
@@ -112,7 +112,9 @@ def _records(directory: Path) -> None:
             {"name": "Public Actor", "attribution": {"confidence": "moderate", "basis": ["Public basis."]},
              "figures": {"interactions": {"value": 27_345_678, "sensitivity": "restricted"}, "accounts": 3}},
         ],
-        "evidence": [{"text": "CANARY-EVIDENCE-7731", "sensitivity": "restricted"}, {"text": "Public evidence."}],
+        # A restricted log cited before anything public: its counts (2,345 events, 67 accounts) must not leak.
+        "evidence": [{"log": "logs/canary-log-4545.csv", "sensitivity": "restricted"},
+                     {"text": "CANARY-EVIDENCE-7731", "sensitivity": "restricted"}, {"text": "Public evidence."}],
         "actions": [{"text": "CANARY-ACTION-9931", "sensitivity": "confidential"}, {"text": "Public action."}],
         "disclosures": [{"date": "2026-06-10", "to": "CANARY-DISCLOSURE-1177", "form": "letter",
                          "sensitivity": "confidential", "figures": {"accounts": 31337}}],
@@ -122,6 +124,9 @@ def _records(directory: Path) -> None:
         ],
     }
     (directory / "public.yaml").write_text(yaml.safe_dump(public, sort_keys=False))
+    (directory / "logs").mkdir()
+    rows = [f"2026-04-{22 + n % 9:02d}T10:{n % 60:02d}:00Z,acct-{n % 67},coding" for n in range(2345)]
+    (directory / "logs" / "canary-log-4545.csv").write_text("ts,account_id,capability\n" + "\n".join(rows) + "\n")
     restricted = {"id": "canary-restricted", "title": "CANARY-RECORD-TITLE-6161", "category": "distillation",
                   "sensitivity": "restricted", "figures": {"interactions": 27_345_678}}
     (directory / "canary-restricted-file-2718.yaml").write_text(yaml.safe_dump(restricted))
@@ -254,7 +259,7 @@ def test_executive_documents_show_the_canaries(executive_out: Path) -> None:
     # shows up somewhere, so the public scan above is not vacuous.
     missing = set(CANARY_TEXT) - seen - {"canary-source.example"}
     assert not missing
-    assert {"31,337", "4.242 million", "27.35 million"} <= seen
+    assert {"31,340", "4.242 million", "27.35 million", "2,345"} <= seen
 
 
 # -- injection ---------------------------------------------------------------------------
