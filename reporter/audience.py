@@ -59,10 +59,12 @@ def redact_incident(incident: Incident, clearance: Sensitivity) -> tuple[Inciden
         withheld += len(items) - len(kept)
         return kept
 
-    actors = [
-        actor.model_copy(update={"figures": keep_dict(actor.figures)})
-        for actor in keep_list(incident.actors)
-    ]
+    actors = []
+    for actor in keep_list(incident.actors):
+        attribution = actor.attribution
+        if attribution is not None:
+            attribution = attribution.model_copy(update={"basis": keep_list(attribution.basis)})
+        actors.append(actor.model_copy(update={"figures": keep_dict(actor.figures), "attribution": attribution}))
     disclosures = [
         disclosure.model_copy(update={"figures": keep_dict(disclosure.figures)})
         for disclosure in keep_list(incident.disclosures)
@@ -75,6 +77,8 @@ def redact_incident(incident: Incident, clearance: Sensitivity) -> tuple[Inciden
         "actions": keep_list(incident.actions),
         "disclosures": disclosures,
         "sources": keep_list(incident.sources),
+        "targets": keep_list(incident.targets),
+        "techniques": keep_list(incident.techniques),
     })
     return redacted, withheld
 

@@ -158,11 +158,11 @@ def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Set
         actors=[ActorView(
             name=actor.name, kind=actor.kind or "",
             confidence=str(actor.attribution.confidence) if actor.attribution else "",
-            basis=list(actor.attribution.basis) if actor.attribution else [],
+            basis=[item.text for item in actor.attribution.basis] if actor.attribution else [],
             figures=[figure_view(n, f.quantity, settings) for n, f in actor.figures.items()],
         ) for actor in incident.actors],
-        targets=list(incident.targets),
-        techniques=list(incident.techniques),
+        targets=[item.text for item in incident.targets],
+        techniques=[item.id for item in incident.techniques],
         timeline=[EventView(incident=incident.id, name=name, label=EVENT_LABELS.get(name, name.replace("_", " ").capitalize()),
                             date=format_when(when, settings.locale), iso=when.text, note=note)
                   for name, when, note in events],

@@ -238,11 +238,43 @@ class TimelineEvent(_Model):
         return {"anyOf": [WHEN_JSON_SCHEMA, handler(schema)]}
 
 
+class Item(_Model):
+    """A line of text in a list, written as a string or as ``{text, sensitivity}``."""
+
+    text: Annotated[str, Field(min_length=1)] = Field(description="The text.")
+    sensitivity: Sensitivity | None = Field(None, description="Overrides the record's sensitivity.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _string_form(cls, data: Any) -> Any:
+        return {"text": data} if isinstance(data, str) else data
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> dict:
+        return {"anyOf": [{"type": "string"}, handler(schema)]}
+
+
+class Technique(_Model):
+    """A MITRE ATLAS / ATT&CK technique, written as its id or as ``{id, sensitivity}``."""
+
+    id: Annotated[str, Field(pattern=TECHNIQUE)] = Field(description="e.g. AML.T0024.002 or T1078.")
+    sensitivity: Sensitivity | None = Field(None, description="Overrides the record's sensitivity.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _string_form(cls, data: Any) -> Any:
+        return {"id": data} if isinstance(data, str) else data
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> dict:
+        return {"anyOf": [{"type": "string", "pattern": TECHNIQUE}, handler(schema)]}
+
+
 class Attribution(_Model):
     """Who we think did it, how sure we are and why."""
 
     confidence: Confidence = Field(description="low, moderate or high.")
-    basis: list[str] = Field(default_factory=list, description="The evidence the judgment rests on.")
+    basis: list[Item] = Field(default_factory=list, description="The evidence the judgment rests on.")
 
 
 class Actor(_Model):
@@ -332,9 +364,8 @@ class Incident(_Model):
                                                            description="Event name → date or {at, note, sensitivity}.")
     figures: dict[str, Figure] = Field(default_factory=dict, description="Name → quantity (accounts, interactions, …).")
     actors: list[Actor] = Field(default_factory=list, description="Parties behind the incident.")
-    targets: list[str] = Field(default_factory=list, description="Capabilities or systems targeted.")
-    techniques: list[Annotated[str, Field(pattern=TECHNIQUE)]] = Field(
-        default_factory=list, description="MITRE ATLAS / ATT&CK ids, e.g. AML.T0024.002.")
+    targets: list[Item] = Field(default_factory=list, description="Capabilities or systems targeted.")
+    techniques: list[Technique] = Field(default_factory=list, description="MITRE ATLAS / ATT&CK ids, e.g. AML.T0024.002.")
     evidence: list[Evidence] = Field(default_factory=list, description="Statements or event logs.")
     actions: list[Action] = Field(default_factory=list, description="Response and mitigations.")
     disclosures: list[Disclosure] = Field(default_factory=list, description="What was already said, with figures.")
@@ -598,7 +629,8 @@ def _codec():  # noqa: ANN202 - imported late: only cached and parallel loading 
         from reporter.cache import Codec
 
         _CODEC = Codec(
-            [Figure, TimelineEvent, Attribution, Actor, Evidence, Action, Disclosure, Source, Window, Incident],
+            [Figure, Item, Technique, TimelineEvent, Attribution, Actor, Evidence, Action, Disclosure, Source, Window,
+             Incident],
             [Sensitivity, Status, Confidence, DisclosureForm, Qualifier],
         )
     return _CODEC

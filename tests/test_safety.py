@@ -60,6 +60,7 @@ USER_BODY = """# {{ title }}
 {% for e in i.evidence %}
 - {{ e }}
 {% endfor %}
+- Targets: {{ i.targets | join(", ") }}; techniques: {{ i.techniques | join(", ") }}
 {% for f in i.figures + i.metrics %}
 - {{ f.label }}: {{ f.phrase }} ({{ f.exact }})
 {% endfor %}
@@ -79,6 +80,7 @@ CANARY_TEXT = [
     "CANARY-TIMELINE-NOTE-4411", "CANARY-ACTOR-CONF-5521", "CANARY-BASIS-8812", "CANARY-EVIDENCE-7731",
     "CANARY-ACTION-9931", "CANARY-DISCLOSURE-1177", "CANARY-SOURCE-3319", "canary-source.example",
     "CANARY-RECORD-TITLE-6161", "canary-restricted-file-2718", "CANARY-COMPARE-TITLE-8080", "canary-log-4545",
+    "CANARY-PUBLIC-ACTOR-BASIS-2929", "CANARY-TARGET-6363", "AML.T0051.001",
 ]
 # Withheld numbers in every form they could be phrased: accounts 31,337 (so no per-account
 # rate: 28.8 million / 31,337 is about 919), records about 4,242,424, an actor's 27,345,678.
@@ -109,10 +111,13 @@ def _records(directory: Path) -> None:
             {"name": "CANARY-ACTOR-CONF-5521", "sensitivity": "confidential",
              "attribution": {"confidence": "high", "basis": ["CANARY-BASIS-8812"]},
              "figures": {"interactions": 1_000_000}},
-            {"name": "Public Actor", "attribution": {"confidence": "moderate", "basis": ["Public basis."]},
+            {"name": "Public Actor", "attribution": {"confidence": "moderate", "basis": [
+                "Public basis.", {"text": "CANARY-PUBLIC-ACTOR-BASIS-2929", "sensitivity": "restricted"}]},
              "figures": {"interactions": {"value": 27_345_678, "sensitivity": "restricted"}, "accounts": 3}},
         ],
         # A restricted log cited before anything public: its counts (2,345 events, 67 accounts) must not leak.
+        "targets": ["public target", {"text": "CANARY-TARGET-6363", "sensitivity": "confidential"}],
+        "techniques": ["AML.T0024.002", {"id": "AML.T0051.001", "sensitivity": "restricted"}],
         "evidence": [{"log": "logs/canary-log-4545.csv", "sensitivity": "restricted"},
                      {"text": "CANARY-EVIDENCE-7731", "sensitivity": "restricted"}, {"text": "Public evidence."}],
         "actions": [{"text": "CANARY-ACTION-9931", "sensitivity": "confidential"}, {"text": "Public action."}],

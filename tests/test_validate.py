@@ -173,7 +173,7 @@ def test_yaml_11_surprises_do_not_happen(tmp_path: Path) -> None:
     assert report.ok, report.problems
     incident = report.collection.incidents[0].incident
     assert incident.title == "NO"
-    assert incident.targets == ["12:30:00", "010", "yes", "off"]
+    assert [t.text for t in incident.targets] == ["12:30:00", "010", "yes", "off"]
 
 
 def test_bom_accepted(tmp_path: Path) -> None:
