@@ -377,6 +377,8 @@ def render(
     """Render one document without a brief file."""
     import datetime as dt
 
+    from pydantic import ValidationError
+
     from reporter.brief import Brief, Format
     from reporter.document import build_brief
 
@@ -395,8 +397,14 @@ def render(
     }
     try:
         brief = Brief.model_validate(brief_data)
-    except ValueError as exc:
-        raise UsageError(str(exc).splitlines()[0] if str(exc) else "invalid options") from None
+    except ValidationError as exc:
+        from reporter.records import _message
+
+        reasons = []
+        for error in exc.errors(include_url=False, include_input=False):
+            option = {"incidents": "--incident"}.get(str(error["loc"][0]), f"--{error['loc'][0]}")
+            reasons.append(f"{option}: {_message(error, Brief)[0]}")
+        raise UsageError("; ".join(reasons)) from None
     out_dir = output.parent if str(output.parent) else Path(".")
     stem = output.name[: -len(output.suffix)]
     built = build_brief(brief, Path("<command line>"), loaded_config, collection, out_dir, [Format(suffix)],

@@ -102,5 +102,9 @@ class ChartError(UsageError, ValueError):
     """A chart that cannot be made as asked (unknown kind, grouping or period)."""
 
 
+class OutputError(ReporterError):
+    """An output file or directory could not be written."""
+
+
 class EvidenceError(ReporterError):
     """An evidence log is missing, unreadable or lacks a required column."""

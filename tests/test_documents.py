@@ -152,7 +152,9 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path: Path, monkeypatch: py
         raise OSError("disk full")
 
     monkeypatch.setattr(output.os, "replace", fail)
-    with pytest.raises(OSError):
+    from reporter.errors import OutputError
+
+    with pytest.raises(OutputError, match=f"cannot write {target}: disk full"):
         output.write_atomic(target, b"new")
     assert target.read_bytes() == b"old complete file"
     assert list(tmp_path.iterdir()) == [target]
@@ -352,3 +354,23 @@ def test_config_is_validated(tmp_path: Path) -> None:
     message = str(info.value)
     assert f"{bad}: documents.paper:" in message and f"{bad}: documents.font:" in message
     assert f"{bad}: documents.colour: unknown key" in message
+
+
+def test_unwritable_output_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "p")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    result = run_in(project, ["build", "briefs/public-disclosure.yaml", "--out", str(blocker)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: cannot write {blocker}/public-disclosure.md: File exists\n"
+
+
+def test_render_option_errors_name_the_option(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "p")
+    base = ["render", "--template", "disclosure-summary", "--audience", "public", "--incident", "distillation-2026-q2",
+            "-o", str(tmp_path / "x.md")]
+    bad_date = run_in(project, [*base, "--date", "2026-13-01"])
+    assert bad_date.exit_code == 2
+    assert bad_date.output.startswith("Error: --date: no such calendar date or time")
+    bad_title = run_in(project, [*base, "--title", "a\nb"])
+    assert bad_title.output == "Error: --title: expected a single line of text\n"
