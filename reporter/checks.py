@@ -163,6 +163,10 @@ def check_summary(loaded: LoadedIncident, metrics: IncidentMetrics, settings: Se
             problems.append(loaded.problem(
                 ("summary",), f"placeholder {{{name}}} names no figure or metric "
                 f"(expected one of {', '.join(sorted([*known, *PLACEHOLDER_EXTRAS]))})"))
+        elif name in known and not known[name].is_known:
+            problems.append(loaded.problem(("summary",), f"{{{name}}} is not computable ({known[name].reason})"))
+        elif name == "window" and loaded.incident.window is None:
+            problems.append(loaded.problem(("summary",), "{window} is cited, but the record has no window"))
     prose = _PLACEHOLDER.sub(" ", summary)
     claimed_spans = []
     window = known["window_days"]

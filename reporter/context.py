@@ -58,6 +58,7 @@ class EventView:
     """A dated event."""
 
     incident: str = doc("Incident id.")
+    incident_title: str = doc("Incident title.")
     name: str = doc("Event name, e.g. detected.")
     label: str = doc("Human label, e.g. 'Detected'.")
     date: str = doc("Phrased date.")
@@ -150,6 +151,7 @@ class MethodologyView:
     formulas: list[str] = doc("Formulas of the derived metrics.", factory=list)
     sig_figs: int = doc("Significant figures in prose.", 4)
     about_tolerance: str = doc("How 'about' is read, e.g. '±5 %'.")
+    reading: str = doc("How to read the figures: rounding, 'about', bounds (one paragraph).")
     inputs: list[InputView] = doc("Input files with their SHA-256.", factory=list)
     tool: str = doc("reporter and its version.")
     locale: str = doc("Locale of numbers and dates.")
@@ -192,6 +194,7 @@ class DocumentContext:
     compare: list[IncidentView] = doc("Earlier incidents for comparison.", factory=list)
     totals: list[FigureView] = doc("Totals across the included incidents.", factory=list)
     judgments: list[str] = doc("Key judgments with stated confidence.", factory=list)
+    timeline: list[EventView] = doc("Every dated event of the included incidents, in date order.", factory=list)
     sources: list[SourceView] = doc("All sources, numbered.", factory=list)
     methodology: MethodologyView = doc("Conventions, formulas, inputs.")
     charts: dict[str, ChartView] = doc("Charts by kind (only those with data).", factory=dict)
@@ -239,6 +242,15 @@ CONVENTION_TEXT = {
 }
 
 
+def reading_text(sig_figs: int, tolerance: str) -> str:
+    """How every document's figures are to be read (the rules format_quantity follows)."""
+    return (f"Figures in prose are rounded to {sig_figs} significant figures, and approximate figures of 10 or "
+            f"more to whole numbers. A stated figure written \"about\" is read as within {tolerance}; figures "
+            "derived from it carry that uncertainty, and the appendix gives their exact bounds. \"More than\" and "
+            "\"at least\" mark lower bounds, \"fewer than\" and \"up to\" upper bounds; bounds are rounded outwards "
+            "so that they stay true. A total over incidents that do not all state a figure is a lower bound.")
+
+
 def label(name: str) -> str:
     """A readable label for a figure or metric name."""
     return LABELS.get(name, name.replace("_", " ").capitalize())
@@ -258,7 +270,9 @@ def _exact_text(q: Quantity, locale: str) -> str:
     high = full(q.high) if q.high is not None else ""
     if q.high is None:
         return f"{'>' if q.low_strict else '≥'} {low}"
-    if not q.low:
+    if low == high:  # bounds closer than the four decimals shown
+        return low
+    if not q.low and q.qualifier is not Qualifier.RANGE:
         return f"{'<' if q.high_strict else '≤'} {high}"
     return f"{low} to {high}"
 
@@ -282,21 +296,30 @@ _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
 def fill_summary(incident: Incident, metrics: IncidentMetrics, settings: Settings, withheld: set[str]) -> str:
-    """The summary with each {name} replaced by its phrase; withheld figures say so, not what."""
+    """The summary with each {name} replaced by its phrase; withheld figures say so, not what.
+
+    Raises:
+        ValueError: a placeholder names nothing, or a figure that cannot be computed (prose
+            must not read "ran at not computable"); ``reporter check`` reports the same.
+    """
     if not incident.summary:
         return ""
     known = metrics.all()
 
     def replace(match: re.Match[str]) -> str:
         name = match.group(1)
+        if name in withheld:
+            return "[withheld]"
         if name == "window":
-            return window_text(incident, settings) or "an unstated period"
-        if name in known:
-            q = known[name]
-            if not q.is_known and name in withheld:
-                return "[withheld]"
-            return format_quantity(q, settings.locale, settings.sig_figs)
-        return "[withheld]" if name in withheld else "[unknown figure]"
+            if incident.window is None:
+                raise ValueError("{window} is cited, but the record has no window")
+            return window_text(incident, settings)
+        if name not in known:
+            raise ValueError(f"placeholder {{{name}}} names no figure or metric")
+        q = known[name]
+        if not q.is_known:
+            raise ValueError(f"{{{name}}} is not computable ({q.reason})")
+        return format_quantity(q, settings.locale, settings.sig_figs)
 
     return " ".join(_PLACEHOLDER.sub(replace, incident.summary).split())
 
@@ -331,13 +354,17 @@ def worked_example(incidents: list[Incident], settings: Settings) -> str:
             f"({format_quantity(other, settings.locale, settings.sig_figs)} {other_name}).")
 
 
+AUDIENCE_LABELS = {"executive": "executive leadership", "regulator": "regulators"}
+
+
 def marking(clearance: Sensitivity, audience: str, brief_marking: str | None, recipients: list[PartyView]) -> str:
     """The classification banner: empty for public documents."""
     if brief_marking:
         return brief_marking
     if clearance is Sensitivity.PUBLIC:
         return ""
-    prepared_for = next((r.organisation for r in recipients if r.organisation), "") or audience
+    prepared_for = next((r.organisation for r in recipients if r.organisation), "") or AUDIENCE_LABELS.get(
+        audience, audience.replace("-", " "))
     return f"{clearance.value.upper()} — PREPARED FOR {prepared_for.upper()}"
 
 

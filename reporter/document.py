@@ -49,6 +49,7 @@ from reporter.context import (
     marking,
     when_text,
     window_text,
+    reading_text,
     worked_example,
 )
 from reporter.dates import format_when
@@ -56,7 +57,7 @@ from reporter.errors import ConfigError, InputError, Problem
 from reporter.metrics import INCIDENT_METRICS, CollectionMetrics, Settings, collection_metrics, period_keys
 from reporter.quantities import ABOUT_TOLERANCE, format_quantity
 from reporter.records import Collection, Incident, LoadedIncident, Sensitivity
-from reporter.render import BODY, PAGE, Templates, document_filters, html_to_pdf, markdown_to_html, render_template
+from reporter.render import BODY, PAGE, Templates, document_filters, markdown_for_readers, html_to_pdf, markdown_to_html, render_template
 
 
 def tool_version() -> str:
@@ -144,12 +145,16 @@ def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Set
                     changed=now.with_unit(None) != then.with_unit(None)))
     figures = [figure_view(name, q, settings) for name, q in own.figures.items()]
     derived = [figure_view(name, own.derived[name], settings) for name in INCIDENT_METRICS]
+    try:
+        summary = fill_summary(incident, own, settings, withheld)
+    except ValueError as exc:
+        raise _SummaryError(incident.id, str(exc)) from None
     return IncidentView(
         id=incident.id,
         title=incident.title,
         category=incident.category,
         status=str(incident.status),
-        summary=fill_summary(incident, own, settings, withheld),
+        summary=summary,
         window=window_text(incident, settings),
         window_days=figure_view("window_days", own.derived["window_days"], settings),
         figures=figures,
@@ -163,7 +168,7 @@ def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Set
         ) for actor in incident.actors],
         targets=[item.text for item in incident.targets],
         techniques=[item.id for item in incident.techniques],
-        timeline=[EventView(incident=incident.id, name=name, label=EVENT_LABELS.get(name, name.replace("_", " ").capitalize()),
+        timeline=[EventView(incident=incident.id, incident_title=incident.title, name=name, label=EVENT_LABELS.get(name, name.replace("_", " ").capitalize()),
                             date=format_when(when, settings.locale), iso=when.text, note=note)
                   for name, when, note in events],
         actions=[ActionView(text=a.text, date=when_text(a.date, settings)) for a in incident.actions],
@@ -171,6 +176,18 @@ def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Set
         sources=own_sources,
         evidence=[e.text for e in incident.evidence if e.text],
     )
+
+
+def _when_key(iso: str) -> datetime:
+    from reporter.dates import parse_when
+
+    # A year or month sorts by its end: "2023" (reported that year) after "July 2023".
+    return parse_when(iso).latest
+
+
+class _SummaryError(Exception):
+    def __init__(self, incident: str, message: str):
+        self.incident, self.message = incident, message
 
 
 def _judgments(incidents: list[IncidentView]) -> list[str]:
@@ -208,6 +225,10 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
     if not kept.incidents:
         raise InputError([Problem(str(brief_path), None, None, "incidents",
                                   f"every selected incident is above the {brief.audience} audience's clearance")])
+    if brief.template.removeprefix("default:") in SINGLE_INCIDENT and len(selected) > 1:
+        raise InputError([Problem(str(brief_path), None, None, "incidents",
+                                  f"the {brief.template} template is about one incident, and this brief selects "
+                                  f"{len(selected)}: name one id (or use executive-briefing for several)")])
     withheld_names = _withheld_names(selected, kept.incidents)
     # Figures computed from evidence logs replace stated ones where the audience may see the
     # log; a log withheld from the audience is not even read.
@@ -228,10 +249,13 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
     charts = {kind: chart for kind in KINDS
               if (chart := build_chart(kind, kept.incidents, metrics, settings, visible_summary)) is not None}
     sources: list[SourceView] = []
-    incident_views = [_incident_view(i, metrics, settings, withheld_names.get(i.id, set()), sources)
-                      for i in kept.incidents]
-    compare_views = [_incident_view(i, compare_metrics, settings, withheld_names.get(i.id, set()), [])
-                     for i in kept_compare.incidents]
+    try:
+        incident_views = [_incident_view(i, metrics, settings, withheld_names.get(i.id, set()), sources)
+                          for i in kept.incidents]
+        compare_views = [_incident_view(i, compare_metrics, settings, withheld_names.get(i.id, set()), [])
+                         for i in kept_compare.incidents]
+    except _SummaryError as exc:
+        raise InputError([loaded_by_id[exc.incident].problem(("summary",), exc.message)]) from None
     organisation = config.organisation
     recipients = [_party(r.name, r.title, r.organisation, r.address, r.honorific, r.salutation_name) for r in brief.to]
     if brief.sender is not None:
@@ -271,6 +295,8 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
         compare=compare_views,
         totals=collection_totals(metrics),
         judgments=_judgments(incident_views),
+        timeline=sorted((event for view in incident_views for event in view.timeline),
+                        key=lambda e: (_when_key(e.iso), e.incident)),
         sources=sources,
         methodology=MethodologyView(
             convention=settings.convention.value,
@@ -278,7 +304,8 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
             worked_example=worked_example(kept.incidents, settings),
             formulas=list(FORMULAS),
             sig_figs=settings.sig_figs,
-            about_tolerance=f"±{ABOUT_TOLERANCE:.0%}".replace("%", " %"),
+            about_tolerance=(tolerance := f"±{ABOUT_TOLERANCE:.0%}".replace("%", " %")),
+            reading=reading_text(settings.sig_figs, tolerance),
             inputs=inputs,
             tool=f"reporter {tool_version()}",
             locale=settings.locale,
@@ -428,7 +455,8 @@ def write_outputs(rendered: Rendered, out_dir: Path, stem: str, formats: list[Fo
     from reporter.output import output_path, write_atomic
 
     written = []
-    for fmt, payload in ((Format.MD, rendered.markdown), (Format.HTML, rendered.html), (Format.PDF, rendered.pdf)):
+    for fmt, payload in ((Format.MD, markdown_for_readers(rendered.markdown)), (Format.HTML, rendered.html),
+                         (Format.PDF, rendered.pdf)):
         if fmt in formats and payload is not None:
             target = output_path(out_dir, stem, f".{fmt.value}")
             write_atomic(target, payload)
@@ -526,3 +554,4 @@ def build_briefs(briefs: list[tuple[Path, Brief]], config: Config, collection: C
 
 
 BUNDLED = ("regulator-letter", "executive-briefing", "disclosure-summary")
+SINGLE_INCIDENT = ("regulator-letter", "disclosure-summary")

@@ -15,7 +15,7 @@ import numbers
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal, ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP
 from enum import StrEnum
 from fractions import Fraction
 
@@ -686,7 +686,7 @@ def _locale(locale: str) -> Locale:
         raise QuantityError(f"unknown locale {locale!r}: expected a locale such as en_US, en_GB or de_DE") from None
 
 
-def _round(x: float, sig_figs: int, approximate: bool) -> Decimal:
+def _round(x: float, sig_figs: int, approximate: bool, rounding: str = ROUND_HALF_UP) -> Decimal:
     if type(x) is float and math.isfinite(x):
         pass  # the common case, without the costly ABC check below
     elif isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
@@ -696,10 +696,10 @@ def _round(x: float, sig_figs: int, approximate: bool) -> Decimal:
     # repr gives the shortest decimal that reads back as x, so 0.15 rounds like the 0.15 a person wrote.
     d = Decimal(repr(float(x)))
     if d:
-        d = d.quantize(Decimal(1).scaleb(d.adjusted() - sig_figs + 1), ROUND_HALF_UP)
+        d = d.quantize(Decimal(1).scaleb(d.adjusted() - sig_figs + 1), rounding)
     # "about 26.18 per day" claims a precision the word "about" denies.
     if approximate and abs(d) >= 10:
-        d = d.quantize(Decimal(1), ROUND_HALF_UP)
+        d = d.quantize(Decimal(1), rounding)
     return d.normalize()
 
 
@@ -781,6 +781,14 @@ def _format_quantity_cached(q: Quantity, locale: str, sig_figs: int, with_unit: 
     return _format_quantity(q, locale, sig_figs, with_unit)
 
 
+_BOUND_ROUNDING = {
+    Qualifier.OVER: ROUND_FLOOR,
+    Qualifier.AT_LEAST: ROUND_FLOOR,
+    Qualifier.UNDER: ROUND_CEILING,
+    Qualifier.AT_MOST: ROUND_CEILING,
+}
+
+
 def _format_quantity(q: Quantity, locale: str = "en_US", sig_figs: int = 4, with_unit: bool = True) -> str:
     """The work of :func:`format_quantity`, uncached."""
     loc = _locale(locale)
@@ -793,9 +801,16 @@ def _format_quantity(q: Quantity, locale: str = "en_US", sig_figs: int = 4, with
     if qualifier is Qualifier.EXACT and q.value is not None and _round(q.value, sig_figs, False) != Decimal(repr(float(q.value))):
         # An exact 654,545.45… shown as 654,500 is no longer exact: say so.
         qualifier, approximate = Qualifier.ABOUT, True
-    ends = (q.low, q.high) if qualifier is Qualifier.RANGE else (q.value,)
-    rounded = [_round(x, sig_figs, approximate) for x in ends if x is not None]
-    text = _PHRASES[loc.language][qualifier, approximate].format(
+    # A bound stays a bound when rounded: lower bounds round down, upper bounds up, so that
+    # "at least 1,097" and "fewer than 100" remain true of every value the bounds allow.
+    if qualifier is Qualifier.RANGE:
+        ends = ((q.low, ROUND_FLOOR), (q.high, ROUND_CEILING))
+    else:
+        ends = ((q.value, _BOUND_ROUNDING.get(qualifier, ROUND_HALF_UP)),)
+    rounded = [_round(x, sig_figs, approximate, rounding) for x, rounding in ends if x is not None]
+    # One-sided and range figures say what their bounds are, however they were derived.
+    wording = approximate and qualifier in (Qualifier.EXACT, Qualifier.ABOUT)
+    text = _PHRASES[loc.language][qualifier, wording].format(
         *(_phrase_number(d, loc, sig_figs) for d in rounded)
     )
     if not with_unit or q.unit is None:

@@ -67,7 +67,8 @@ class ConfinedLoader(jinja2.FileSystemLoader):
 
 # -- escaping ------------------------------------------------------------------------------------
 
-_MD_ALWAYS = re.compile(r"([\\`*_\[\]<>!|~&#{}$])")
+_MD_ALWAYS = re.compile(r"([\\`*_\[\]<>!|~&#{}$@])")
+_AUTOLINK = re.compile(r"(?i)\b(?:[a-z][a-z0-9+.-]*:/+|www\.)")
 _MD_LINE_START = re.compile(r"^(\s*)([-+*=>]|\d+[.)]|:(?=::))(?=\s|$|:)")
 
 
@@ -79,6 +80,9 @@ def md_escape(text: str) -> str:
     """
     folded = re.sub(r"\s+", " ", str(text))
     escaped = _MD_ALWAYS.sub(r"\\\1", folded)
+    # GitHub and GitLab turn bare URLs and www. names into links: break them (the backslash
+    # before punctuation is CommonMark's escape, invisible once rendered).
+    escaped = _AUTOLINK.sub(lambda m: m.group(0).replace(":", "\\:", 1).replace(".", "\\.", 1), escaped)
     def escape_marker(match: re.Match[str]) -> str:
         marker = match.group(2)
         if marker[0].isdigit():  # "1." starts a list: escape the dot, not the digit
@@ -86,6 +90,18 @@ def md_escape(text: str) -> str:
         return f"{match.group(1)}\\{marker}"
 
     return _MD_LINE_START.sub(escape_marker, escaped)
+
+
+_FENCE_LINE = re.compile(r"^::: ?[a-z]*[ \t]*\n", re.MULTILINE)
+
+
+def markdown_for_readers(markdown: str) -> str:
+    """The Markdown file as written: the ``:::`` blocks that shape HTML and PDF are left out.
+
+    They are template structure (record text cannot start one), and GitHub-flavoured
+    Markdown would show them as text.
+    """
+    return re.sub(r"\n{3,}", "\n\n", _FENCE_LINE.sub("", markdown))
 
 
 def md_lines(items: Any) -> Markup:
@@ -326,7 +342,7 @@ def _markdown() -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
     md.use(anchors_plugin, min_level=2, max_level=3, permalink=False)
-    for name in ("tiles", "box", "note", "pagebreak", "chart"):
+    for name in ("tiles", "box", "note", "pagebreak", "chart", "titleblock"):
         md.use(container_plugin, name=name)
 
     # Links may only be http(s), in-document anchors or footnote references; images only

@@ -169,3 +169,12 @@ def test_invalid_files_reported_by_check_too() -> None:
     result = _check(str(bad))
     assert result.exit_code == 1
     assert result.output.splitlines()[0].startswith(f"{bad}:4:14: sensitivity:")
+
+
+def test_placeholder_that_cannot_be_computed_is_an_error(tmp_path: Path) -> None:
+    path = _write(tmp_path, window=None, summary="The campaign ran at {daily_rate} for {window}.")
+    result = _check(str(path))
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].endswith("summary: {daily_rate} is not computable (no window: needs a start and an end)")
+    assert lines[1].endswith("summary: {window} is cited, but the record has no window")

@@ -139,9 +139,9 @@ def test_two_builds_are_byte_identical(built: Path, tmp_path: Path) -> None:
     project = copy_project(tmp_path / "again")
     again = tmp_path / "out"
     build(project, again, *BRIEFS)
-    for path in sorted(built.iterdir()):
+    for path in sorted(built.rglob("*")):  # chart PNGs under *_files/ included
         if path.is_file():
-            assert (again / path.name).read_bytes() == path.read_bytes(), path.name
+            assert (again / path.relative_to(built)).read_bytes() == path.read_bytes(), path.name
 
 
 def test_atomic_write_leaves_old_file_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -374,3 +374,23 @@ def test_render_option_errors_name_the_option(tmp_path: Path) -> None:
     assert bad_date.output.startswith("Error: --date: no such calendar date or time")
     bad_title = run_in(project, [*base, "--title", "a\nb"])
     assert bad_title.output == "Error: --title: expected a single line of text\n"
+
+
+def test_single_incident_templates_refuse_several(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "p")
+    (project / "briefs" / "all.yaml").write_text(
+        "template: disclosure-summary\naudience: public\ntitle: T\ndate: 2026-06-10\nincidents: []\n")
+    result = run_in(project, ["build", "briefs/all.yaml"])
+    assert result.exit_code == 1
+    assert result.output == ("briefs/all.yaml: incidents: the disclosure-summary template is about one incident, and "
+                             "this brief selects 6: name one id (or use executive-briefing for several)\n")
+
+
+def test_prose_never_reads_not_computable(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "p")
+    seed = project / "incidents" / "2026-06-distillation-campaign.yaml"
+    seed.write_text(seed.read_text().replace("to harvest training", "detected after {detection_lag_days}, to harvest training"))
+    result = run_in(project, ["build", "briefs/senate-banking-letter.yaml"])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0].endswith(
+        "summary: {detection_lag_days} is not computable (no 'detected' date in the timeline)")

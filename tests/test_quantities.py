@@ -308,12 +308,21 @@ def test_exact_over_exact_stays_exact() -> None:
     assert Quantity.exact(88) / Quantity.exact(44) == Quantity.exact(2)
 
 
-def test_lower_bound_over_approximate_is_about_or_more() -> None:
+def test_lower_bound_over_approximate_says_its_bound() -> None:
+    # The bound is sound whatever "about" contributed: it is phrased as the bound it is,
+    # rounded down so that it stays one.
     q = parse_quantity("over 28.8 million") / parse_quantity("about 25,000")
     assert (q.qualifier, q.high, q.approximate) == (Q.OVER, None, True)
     assert q.value == q.low == pytest.approx(28_800_000 / 26_250)
-    assert format_quantity(q) == "about 1,097 or more"
-    assert format_quantity(q, "de_DE") == "etwa 1.097 oder mehr"
+    assert format_quantity(q) == "more than 1,097"
+    assert format_quantity(q, "de_DE") == "mehr als 1.097"
+
+
+def test_bounds_round_outwards() -> None:
+    assert format_quantity(Quantity.at_least(1_097.9)) == "at least 1,097"
+    assert format_quantity(Quantity.at_most(1_097.1)) == "up to 1,098"
+    assert format_quantity(Quantity.between(16_549_999, 16_550_001)) == "16.54 million to 16.56 million"
+    assert format_quantity(Quantity.over(16_550_000)) == "more than 16.55 million"
 
 
 @pytest.mark.parametrize(
@@ -558,8 +567,8 @@ def test_properties_catch_rounding_to_nearest(monkeypatch: pytest.MonkeyPatch) -
             "3 million to 4 million",
             "3 Millionen bis 4 Millionen",
         ),
-        (Quantity.about(100) + Quantity.between(10, 20), "about 105 to 125", "about 105 to 125", "etwa 105 bis 125"),
-        (Quantity.about(10) * Quantity.under(5), "up to about 53", "up to about 53", "bis zu etwa 53"),
+        (Quantity.about(100) + Quantity.between(10, 20), "105 to 125", "105 to 125", "105 bis 125"),
+        (Quantity.about(10) * Quantity.under(5), "fewer than 53", "fewer than 53", "weniger als 53"),
         (Quantity.unknown("no window"), "not computable", "not computable", "nicht berechenbar"),
         (Quantity.exact(44, "days"), "44 days", "44 days", "44 Tage"),
         (Quantity.exact(1, "days"), "1 day", "1 day", "1 Tag"),

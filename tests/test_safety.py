@@ -27,6 +27,7 @@ from pypdf import PdfReader
 from tests.support import run_in
 
 TEMPLATES = ["regulator-letter", "executive-briefing", "disclosure-summary", "user-report"]
+SINGLE = ("regulator-letter", "disclosure-summary")
 
 CONFIG = """
 [organisation]
@@ -152,7 +153,9 @@ def _project(root: Path, audience: str) -> Path:
     for template in TEMPLATES:
         (briefs / f"{template}.yaml").write_text(yaml.safe_dump({
             "template": template, "audience": audience, "title": f"{template} for {audience}",
-            "date": "2026-06-12", "incidents": ["canary-public", "canary-restricted"],
+            "date": "2026-06-12",
+            # The letter and the public summary are about one incident; the others take both.
+            "incidents": ["canary-public"] if template in SINGLE else ["canary-public", "canary-restricted"],
             "compare": ["canary-compare"], "to": [{"name": "A Reader", "organisation": "Some Committee"}],
         }, sort_keys=False))
     return root
