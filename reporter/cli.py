@@ -106,7 +106,7 @@ def validate(
         checked = f"{_plural(report.files, 'file')}, {_plural(report.records, 'record')}"
         if report.ok:
             typer.echo(f"{checked}: all valid.")
-        else:
+        elif report.files:
             bad_files = len({p.path for p in report.problems})
             typer.echo(f"{_plural(len(report.problems), 'problem')} in {_plural(bad_files, 'file')} ({checked} checked).")
     raise typer.Exit(0 if report.ok else EXIT_INVALID)
@@ -503,6 +503,12 @@ def new(
     if what is NewKind.RECORD:
         path = new_record(name, directory or Path("incidents"), category=category)
     else:
+        from reporter.config import find_config, load_config
+        from reporter.render import Templates
+
+        config = load_config(find_config())
+        if not Templates(user_dirs=[config.resolve(d) for d in config.paths.templates]).exists(template):
+            raise UsageError(f"--template: no template named {template!r}")
         path = new_brief(name, directory or Path("briefs"), template=template)
     typer.echo(f"wrote {path}")
 

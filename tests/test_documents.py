@@ -311,6 +311,8 @@ def test_new_record_and_brief_validate(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "is not a slug" in bad.output
     brief = runner.invoke(app, ["new", "brief", "my-letter", "--dir", str(tmp_path / "briefs")])
     assert brief.exit_code == 0
+    unknown = runner.invoke(app, ["new", "brief", "other", "--template", "nope", "--dir", str(tmp_path / "briefs")])
+    assert unknown.exit_code == 2 and unknown.output == "Error: --template: no template named 'nope'\n"
     from reporter.brief import load_brief
 
     assert load_brief(tmp_path / "briefs" / "my-letter.yaml").template == "regulator-letter"

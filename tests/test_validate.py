@@ -182,6 +182,12 @@ def test_bom_accepted(tmp_path: Path) -> None:
     assert validate_files([record]).ok
 
 
+def test_empty_directory_is_one_clear_problem(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["validate", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output == f"{tmp_path}: no record files found (expected .yaml, .yml or .json)\n"
+
+
 def test_missing_path_is_reported() -> None:
     result = runner.invoke(app, ["validate", "no/such/dir.yaml"])
     assert result.exit_code == 1
