@@ -246,7 +246,7 @@ def reading_text(sig_figs: int, tolerance: str) -> str:
     """How every document's figures are to be read (the rules format_quantity follows)."""
     return (f"Figures in prose are rounded to {sig_figs} significant figures, and approximate figures of 10 or "
             f"more to whole numbers. A stated figure written \"about\" is read as within {tolerance}; figures "
-            "derived from it carry that uncertainty, and the appendix gives their exact bounds. \"More than\" and "
+            "derived from it carry that uncertainty. \"More than\" and "
             "\"at least\" mark lower bounds, \"fewer than\" and \"up to\" upper bounds; bounds are rounded outwards "
             "so that they stay true. A total over incidents that do not all state a figure is a lower bound.")
 
