@@ -209,9 +209,9 @@ LABELS = {
     "users": "Users",
     "login_attempts": "Login attempts",
     "window_days": "Window",
-    "daily_rate": "Interactions per day",
-    "per_account": "Interactions per account",
-    "per_account_daily_rate": "Interactions per account per day",
+    "daily_rate": "Daily rate",
+    "per_account": "Per-account total",
+    "per_account_daily_rate": "Per-account daily rate",
     "detection_lag_days": "Days from start to detection",
     "reporting_lag_days": "Days from detection to report",
 }
@@ -229,9 +229,9 @@ PAGE_LABELS = {"en": ("Page", "of"), "de": ("Seite", "von")}
 WITHHELD_NOTICE = "Some material in the underlying records has been withheld from this document for its audience."
 FORMULAS = [
     "Window (days) = end − start under the stated convention",
-    "Interactions per day = interactions ÷ window days",
-    "Interactions per account = interactions ÷ accounts",
-    "Interactions per account per day = interactions ÷ accounts ÷ window days",
+    "Daily rate = interactions ÷ window days",
+    "Per-account total = interactions ÷ accounts",
+    "Per-account daily rate = interactions ÷ accounts ÷ window days",
     "Days from start to detection = detected − window start",
     "Days from detection to report = reported − (aware, else detected)",
     "Totals add the figures of the included incidents; where some state none, the total is a lower bound",
