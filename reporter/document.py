@@ -470,6 +470,19 @@ def write_outputs(rendered: Rendered, out_dir: Path, stem: str, formats: list[Fo
     return Built(written, rendered.refused_urls)
 
 
+def _render_brief(brief: Brief, brief_path: Path, stem: str, config: Config, collection: Collection,
+                  templates: Templates, settings: Settings, formats: list[Format], config_path: Path | None,
+                  watch: Stopwatch, on_html: Callable[[str], None] | None = None) -> Rendered:
+    """One brief from template check to rendered formats (the part single and parallel builds share)."""
+    if not templates.exists(brief.template):
+        raise InputError([Problem(str(brief_path), None, None, "template",
+                                  f"no template named '{brief.template}' (bundled: {', '.join(BUNDLED)})")])
+    with watch.stage("metrics"):
+        context, _, charts = build_context(brief, brief_path, config, collection, settings, config_path, stem)
+    return render(brief, context, templates, formats, brief_epoch(brief), charts, watch, on_html=on_html,
+                  font=config.documents.font)
+
+
 def build_brief(brief: Brief, brief_path: Path, config: Config, collection: Collection, out_dir: Path,
                 formats: list[Format] | None = None, *, extra_template_dirs: list[Path] | None = None,
                 config_path: Path | None = None, settings: Settings | None = None, stem: str | None = None,
@@ -478,15 +491,9 @@ def build_brief(brief: Brief, brief_path: Path, config: Config, collection: Coll
     watch = stopwatch or Stopwatch()
     chosen = list(formats or brief.formats)
     settings = settings or settings_for(config)
-    templates = _templates(config, extra_template_dirs, settings)
-    if not templates.exists(brief.template):
-        raise InputError([Problem(str(brief_path), None, None, "template",
-                                  f"no template named '{brief.template}' (bundled: {', '.join(BUNDLED)})")])
     stem = stem or brief_path.stem
-    with watch.stage("metrics"):
-        context, _, charts = build_context(brief, brief_path, config, collection, settings, config_path, stem)
-    rendered = render(brief, context, templates, chosen, brief_epoch(brief), charts, watch,
-                      font=config.documents.font)
+    rendered = _render_brief(brief, brief_path, stem, config, collection,
+                             _templates(config, extra_template_dirs, settings), settings, chosen, config_path, watch)
     with watch.stage("write"):
         return write_outputs(rendered, out_dir, stem, chosen)
 
@@ -530,16 +537,11 @@ def build_briefs(briefs: list[tuple[Path, Brief]], config: Config, collection: C
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         for path, brief in briefs:
             chosen = list(formats or brief.formats)
-            if not templates.exists(brief.template):
-                raise InputError([Problem(str(path), None, None, "template",
-                                          f"no template named '{brief.template}' (bundled: {', '.join(BUNDLED)})")])
-            with watch.stage("metrics"):
-                context, _, charts = build_context(brief, path, config, collection, settings, config_path, path.stem)
             jobs: list[concurrent.futures.Future[tuple[bytes, list[str]]]] = []
             epoch = brief_epoch(brief)
-            rendered = render(brief, context, templates, chosen, epoch, charts, watch,
-                              on_html=lambda html, epoch=epoch, jobs=jobs: jobs.append(pool.submit(_pdf_job, html, epoch)),
-                              font=config.documents.font)
+            rendered = _render_brief(
+                brief, path, path.stem, config, collection, templates, settings, chosen, config_path, watch,
+                on_html=lambda html, epoch=epoch, jobs=jobs: jobs.append(pool.submit(_pdf_job, html, epoch)))
             pending.append((path, chosen, rendered, jobs[0] if jobs else None))
         built = []
         with watch.stage("pdf"):

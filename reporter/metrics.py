@@ -29,7 +29,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from reporter.dates import Precision, When, WindowConvention, days_between, window_days
-from reporter.quantities import Qualifier, Quantity, format_quantity, sum_quantities
+from reporter.quantities import Quantity, format_quantity, sum_quantities
 from reporter.records import Incident
 
 try:  # the C string encoder json.dumps uses with ensure_ascii=False
@@ -364,11 +364,6 @@ def metrics_json(metrics: CollectionMetrics) -> dict[str, Any]:
         },
         "collection": collection,
     }
-
-
-def is_lower_bound(q: Quantity) -> bool:
-    """Whether a quantity is only bounded below (drawn open-ended in charts)."""
-    return q.is_known and q.high is None and q.qualifier in (Qualifier.OVER, Qualifier.AT_LEAST)
 
 
 def dumps_json(data: Any) -> str:

@@ -51,8 +51,6 @@ from reporter.quantities import Qualifier, Quantity, parse_quantity
 SLUG = r"^[a-z0-9][a-z0-9-]{0,63}$"
 SLUG_HELP = "lowercase letters, digits and hyphens, starting with a letter or digit, at most 64 characters"
 TECHNIQUE = r"^(?:AML\.)?T[0-9]{4}(?:\.[0-9]{3})?$"
-KNOWN_TIMELINE_EVENTS = ("detected", "aware", "materiality_determined", "contained", "resolved", "reported")
-KNOWN_FIGURES = ("accounts", "interactions")
 
 
 class Sensitivity(StrEnum):
