@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from reporter.dates import When
 from reporter.errors import Problem
 from reporter.logs import check_against_logs, summarise
-from reporter.metrics import IncidentMetrics, Settings, incident_metrics
+from reporter.metrics import PLACEHOLDER, IncidentMetrics, Settings, incident_metrics, placeholder_problem
 from reporter.quantities import Qualifier, Quantity, format_quantity, parse_quantity, sum_quantities
 from reporter.records import Collection, LoadedIncident
 
@@ -51,7 +51,6 @@ _DURATION = re.compile(
     rf"(?<![\w.,])(?P<n>{_NUMBER})(?:\s*|-)(?P<unit>day|week|month|year)s?\b(?:[\s-]+long)?",
     re.IGNORECASE,
 )
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _FIGURE_IN_PROSE = re.compile(
     rf"(?<![\w.,{{])(?P<q>(?:about|approximately|around|roughly|over|more than|at least|fewer than|less than|"
@@ -59,7 +58,6 @@ _FIGURE_IN_PROSE = re.compile(
     re.IGNORECASE,
 )
 _DATE_CONTEXT = re.compile(rf"(?:{_MONTHS})\s*$", re.IGNORECASE)
-PLACEHOLDER_EXTRAS = ("window",)
 
 
 def check_collection(collection: Collection, settings: Settings = Settings()) -> list[Problem]:
@@ -157,17 +155,11 @@ def check_summary(loaded: LoadedIncident, metrics: IncidentMetrics, settings: Se
         return []
     problems = []
     known = metrics.all()
-    for match in _PLACEHOLDER.finditer(summary):
-        name = match.group(1).strip()
-        if name not in known and name not in PLACEHOLDER_EXTRAS:
-            problems.append(loaded.problem(
-                ("summary",), f"placeholder {{{name}}} names no figure or metric "
-                f"(expected one of {', '.join(sorted([*known, *PLACEHOLDER_EXTRAS]))})"))
-        elif name in known and not known[name].is_known:
-            problems.append(loaded.problem(("summary",), f"{{{name}}} is not computable ({known[name].reason})"))
-        elif name == "window" and loaded.incident.window is None:
-            problems.append(loaded.problem(("summary",), "{window} is cited, but the record has no window"))
-    prose = _PLACEHOLDER.sub(" ", summary)
+    for match in PLACEHOLDER.finditer(summary):
+        problem = placeholder_problem(match.group(1).strip(), metrics, loaded.incident.window is not None)
+        if problem:
+            problems.append(loaded.problem(("summary",), problem))
+    prose = PLACEHOLDER.sub(" ", summary)
     claimed_spans = []
     window = known["window_days"]
     for match in _DURATION.finditer(prose):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reporter.dates import When, WindowConvention, format_date_range, format_when, window_days
-from reporter.metrics import CollectionMetrics, IncidentMetrics, Settings
+from reporter.metrics import PLACEHOLDER, CollectionMetrics, IncidentMetrics, Settings, placeholder_problem
 from babel.numbers import format_decimal
 
 from reporter.quantities import Qualifier, Quantity, format_quantity
@@ -292,7 +292,6 @@ def figure_view(name: str, q: Quantity, settings: Settings) -> FigureView:
     )
 
 
-_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
 def fill_summary(incident: Incident, metrics: IncidentMetrics, settings: Settings, withheld: set[str]) -> str:
@@ -307,21 +306,16 @@ def fill_summary(incident: Incident, metrics: IncidentMetrics, settings: Setting
     known = metrics.all()
 
     def replace(match: re.Match[str]) -> str:
-        name = match.group(1)
+        name = match.group(1).strip()
         if name in withheld:
             return "[withheld]"
-        if name == "window":
-            if incident.window is None:
-                raise ValueError("{window} is cited, but the record has no window")
-            return window_text(incident, settings)
-        if name not in known:
-            raise ValueError(f"placeholder {{{name}}} names no figure or metric")
-        q = known[name]
-        if not q.is_known:
-            raise ValueError(f"{{{name}}} is not computable ({q.reason})")
-        return format_quantity(q, settings.locale, settings.sig_figs)
+        problem = placeholder_problem(name, metrics, incident.window is not None)
+        if problem:
+            raise ValueError(problem)
+        return window_text(incident, settings) if name == "window" else format_quantity(
+            known[name], settings.locale, settings.sig_figs)
 
-    return " ".join(_PLACEHOLDER.sub(replace, incident.summary).split())
+    return " ".join(PLACEHOLDER.sub(replace, incident.summary).split())
 
 
 def window_text(incident: Incident, settings: Settings) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -176,6 +177,28 @@ def _lag(start: When, end: When, reversed_reason: str) -> Quantity:
     if end.latest < start.earliest:
         return _not_computable(reversed_reason, "days")
     return days_between(start, end)
+
+
+PLACEHOLDER = re.compile(r"\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
+"""A figure or metric cited in a summary: ``{interactions}``, ``{daily_rate}``, ``{window}``.
+
+Only a name in braces is a placeholder; other braces ("{{ 7 * 7 }}") are text."""
+
+
+def placeholder_problem(name: str, metrics: IncidentMetrics, has_window: bool) -> str | None:
+    """Why a summary placeholder cannot be filled, or None when it can.
+
+    ``reporter check`` reports these and documents refuse them, with the same words.
+    """
+    known = metrics.all()
+    if name == "window":
+        return None if has_window else "{window} is cited, but the record has no window"
+    if name not in known:
+        return (f"placeholder {{{name}}} names no figure or metric "
+                f"(expected one of {', '.join(sorted([*known, 'window']))})")
+    if not known[name].is_known:
+        return f"{{{name}}} is not computable ({known[name].reason})"
+    return None
 
 
 def period_keys(incident: Incident) -> dict[str, str]:
