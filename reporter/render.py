@@ -201,6 +201,7 @@ class Templates:
 
     user_dirs: list[Path] = field(default_factory=list)
     filters: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    _environments: dict[bool, jinja2.Environment] = field(default_factory=dict, init=False, repr=False)
 
     def _loader(self) -> jinja2.BaseLoader:
         bundled = ConfinedLoader(str(bundled_templates()))
@@ -211,6 +212,9 @@ class Templates:
         return jinja2.ChoiceLoader(loaders)
 
     def environment(self, markdown: bool) -> jinja2.Environment:
+        """The Markdown or HTML environment, made once per build (it caches compiled templates)."""
+        if markdown in self._environments:
+            return self._environments[markdown]
         env = ImmutableSandboxedEnvironment(
             loader=self._loader(),
             undefined=jinja2.StrictUndefined,
@@ -223,6 +227,7 @@ class Templates:
         )
         env.filters.update(MARKDOWN_FILTERS)
         env.filters.update(self.filters)
+        self._environments[markdown] = env
         return env
 
     def resolve(self, template: str, name: str) -> str:
