@@ -208,20 +208,16 @@ def _with_logs(collection, clearance=None):
     """The incidents (as ``clearance`` may see them, if given), with interactions and accounts
     computed from any evidence log they still cite."""
     from reporter.audience import redact_incident
-    from reporter.logs import summarise, with_log_figures
+    from reporter.logs import apply_logs
 
     pairs = []
     for loaded in collection.incidents:
-        incident, _ = redact_incident(loaded.incident, clearance) if clearance is not None else (loaded.incident, 0)
+        incident = redact_incident(loaded.incident, clearance)[0] if clearance is not None else loaded.incident
         if incident is not None:
             pairs.append((loaded, incident))
     if not any(item.log for _, incident in pairs for item in incident.evidence):
         return [incident for _, incident in pairs]
-    summaries, problems = summarise(pairs)
-    if problems:
-        raise InputError(problems)
-    withheld = {loaded.incident.id: set(loaded.incident.figures) - set(incident.figures) for loaded, incident in pairs}
-    return [with_log_figures(incident, summaries.get(incident.id), withheld[incident.id]) for _, incident in pairs]
+    return apply_logs(pairs)[0]
 
 
 def _check_locale(locale: str) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from reporter.audience import redact, suppress_small_counts
-from reporter.logs import summarise, with_log_figures
+from reporter.logs import apply_logs
 from markupsafe import escape
 
 from reporter.brief import Brief, Format
@@ -229,20 +229,13 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
         raise InputError([Problem(str(brief_path), None, None, "incidents",
                                   f"the {brief.template} template is about one incident, and this brief selects "
                                   f"{len(selected)}: name one id (or use executive-briefing for several)")])
-    withheld_names = _withheld_names(selected, kept.incidents)
+    withheld_names = _withheld_names(selected + compare, [*kept.incidents, *kept_compare.incidents])
     # Figures computed from evidence logs replace stated ones where the audience may see the
     # log; a log withheld from the audience is not even read.
     loaded_by_id = {loaded.incident.id: loaded for loaded in selected + compare}
-    summaries, log_problems = summarise([(loaded_by_id[i.id], i)
-                                         for i in (*kept.incidents, *kept_compare.incidents)])
-    if log_problems:
-        raise InputError(log_problems)
-
-    def logged(incidents: list[Incident]) -> list[Incident]:
-        return [with_log_figures(i, summaries.get(i.id), withheld_names.get(i.id, set())) for i in incidents]
-
-    kept = dataclasses.replace(kept, incidents=logged(kept.incidents))
-    kept_compare = dataclasses.replace(kept_compare, incidents=logged(kept_compare.incidents))
+    logged, summaries = apply_logs([(loaded_by_id[i.id], i) for i in (*kept.incidents, *kept_compare.incidents)])
+    kept = dataclasses.replace(kept, incidents=logged[:len(kept.incidents)])
+    kept_compare = dataclasses.replace(kept_compare, incidents=logged[len(kept.incidents):])
     metrics = collection_metrics(kept.incidents, settings, as_of=brief.date.date)
     compare_metrics = collection_metrics(kept_compare.incidents, settings, as_of=brief.date.date)
     visible_summary = next((summaries[i.id] for i in kept.incidents if i.id in summaries), None)

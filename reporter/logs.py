@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reporter.errors import EvidenceError, Problem
+from reporter.errors import EvidenceError, InputError, Problem
 from reporter.quantities import Quantity, format_quantity
 from reporter.records import Figure, Incident, LoadedIncident
 
@@ -92,6 +92,21 @@ def with_log_figures(incident: Incident, summary: EvidenceSummary | None,
         sensitivity = stated.sensitivity if stated else logs[0].sensitivity
         figures[name] = Figure.model_validate({"value": count, "sensitivity": sensitivity})
     return incident.model_copy(update={"figures": figures})
+
+
+def apply_logs(pairs: list[tuple[LoadedIncident, Incident]]) -> tuple[list[Incident], dict[str, EvidenceSummary]]:
+    """Each incident as its audience sees it (the second of each pair), with the figures its
+    still-cited log gives; figures the audience filter removed stay removed.
+
+    Raises:
+        InputError: a cited log is missing, unreadable or outside the record's directory.
+    """
+    summaries, problems = summarise(pairs)
+    if problems:
+        raise InputError(problems)
+    incidents = [with_log_figures(incident, summaries.get(incident.id), set(loaded.incident.figures) - set(incident.figures))
+                 for loaded, incident in pairs]
+    return incidents, summaries
 
 
 def check_against_logs(loaded: LoadedIncident, summary: EvidenceSummary, locale: str = "en_US") -> list[Problem]:

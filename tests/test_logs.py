@@ -117,3 +117,21 @@ def test_withheld_logs_and_figures_stay_out_of_public_charts(tmp_path: Path) -> 
     assert "interactions" not in seen["leaky"].figures and not seen["leaky"].evidence
     assert seen["open-log"].figures["interactions"].quantity.value == 4812
     assert "accounts" not in seen["open-log"].figures
+
+
+def test_compare_incidents_do_not_get_withheld_figures_back_from_logs(tmp_path: Path) -> None:
+    """A log may not restore a figure the audience filter removed, in compared incidents too."""
+    from tests.support import run_in
+
+    incidents = _leak_project(tmp_path)
+    (tmp_path / "reporter.toml").write_text("[organisation.signatory]\nname = \"S\"\n")
+    (tmp_path / "templates" / "figures").mkdir(parents=True)
+    (tmp_path / "templates" / "figures" / "body.md.j2").write_text(
+        "{% for i in incidents + compare %}{{ i.id }}: {% for f in i.figures %}{{ f.name }}={{ f.phrase }} {% endfor %}\n\n"
+        "{% endfor %}")
+    (tmp_path / "brief.yaml").write_text("template: figures\naudience: public\ntitle: T\ndate: 2026-06-10\n"
+                                         "incidents: [leaky]\ncompare: [open-log]\nformats: [md]\n")
+    result = run_in(tmp_path, ["build", "brief.yaml", "--records", str(incidents), "--template-dir", "templates",
+                               "--out", "out"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "brief.md").read_text() == "leaky: \nopen-log: interactions=4,812 \n"
