@@ -245,8 +245,136 @@ def _build_plain(root: yaml.Node, max_depth: int, json_mode: bool) -> Any:
     return build(root, 0)
 
 
+# -- the fast path: rapidyaml -----------------------------------------------------------------
+#
+# rapidyaml parses a record several times faster than libyaml composes one, and emits it as JSON
+# that the standard library's C decoder turns into plain data. What that round trip loses -- a
+# scalar's style (quoted or plain), anchors, tags, duplicate keys, depth -- is checked so that the
+# fast path answers only when the result is *certainly* what the located walk above would build;
+# anything in doubt returns None and the file takes the libyaml path, which also says what is
+# wrong and where. ``tests/test_fast_yaml.py`` compares the two paths on every kind of input.
+
+try:
+    import ryml as _ryml
+except ImportError:  # pragma: no cover - rapidyaml is a dependency; without it every file reads the slow way
+    _ryml = None
+
+# Anchors (&), aliases (*) and tags (!) start after a space, a flow indicator or a line start;
+# directives (%) at a line start. libyaml (YAML 1.1) also breaks lines at NEL, U+2028 and U+2029,
+# where YAML 1.2 does not. The cheap byte scan runs first; the exact one only on a hit.
+_PROPERTY_BYTES = re.compile(rb"[&*!%]|\xc2\x85|\xe2\x80[\xa8\xa9]")
+_PROPERTIES = re.compile(rb"(?:^|[\s,\[\]{}:?-])[&*!]|^%|\xc2\x85|\xe2\x80[\xa8\xa9]", re.MULTILINE)
+# A JSON string that would be something other than that string had its YAML scalar been plain:
+# the emitted JSON cannot say whether it was, so such a file reads the slow way.
+# (The lookahead skips, cheaply, the strings that cannot match: most start with other letters.)
+_AMBIGUOUS = re.compile('"(?=[-+.0-9~"]|[nN][uU]|[tT][rR]|[fF][aA])(?:' + "|".join(p.pattern[1:-1] for p in (_NULL, _TRUE, _FALSE, _NONFINITE, _INT, _FLOAT))
+                        + ')"')
+
+
+def _fast_int(text: str) -> int:
+    if not _INT.match(text):
+        raise _Retry
+    value = int(text)
+    if abs(value) > _MAX_ABS_NUMBER:
+        raise _Retry
+    return value
+
+
+def _fast_float(text: str) -> float:
+    if not _FLOAT.match(text):
+        raise _Retry
+    value = float(text)
+    if not abs(value) <= _MAX_ABS_NUMBER:  # also refuses inf and nan
+        raise _Retry
+    return value
+
+
+def _fast_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):  # a duplicate key
+        raise _Retry
+    return result
+
+
+def _fast_constant(text: str) -> Any:
+    raise _Retry
+
+
+_FAST_DECODER = json.JSONDecoder(object_pairs_hook=_fast_object, parse_int=_fast_int, parse_float=_fast_float,
+                                 parse_constant=_fast_constant)
+
+
+class _QuietStderr:
+    """Points file descriptor 2 at /dev/null for a moment: rapidyaml prints parse errors there
+    before raising, and a file it cannot read is reported by the slow path anyway."""
+
+    def __enter__(self) -> None:
+        self.saved = None
+        try:
+            self.saved = os.dup(2)
+            null = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(null, 2)
+            finally:
+                os.close(null)
+        except OSError:
+            if self.saved is not None:
+                os.close(self.saved)
+            self.saved = None
+
+    def __exit__(self, *exc: object) -> None:
+        if self.saved is not None:
+            os.dup2(self.saved, 2)
+            os.close(self.saved)
+
+
+def _fast_json(raw: bytes) -> str | None:
+    """The YAML as JSON text by rapidyaml, or None when it may not read as the slow path would."""
+    if _ryml is None or _PROPERTY_BYTES.search(raw) and _PROPERTIES.search(raw):
+        return None
+    try:
+        with _QuietStderr():
+            tree = _ryml.parse_in_arena(raw)
+            if tree.empty():
+                return None
+            node = tree.root_id()
+            if tree.is_stream(node):  # "--- ..." makes a stream: accept exactly one document
+                if tree.num_children(node) != 1:
+                    return None
+                node = tree.first_child(node)
+            if not (tree.is_map(node) or tree.is_seq(node)):
+                return None
+            return _ryml.emit_json(tree, node)
+    except Exception:  # noqa: BLE001 - any failure means "read it the slow way"
+        return None
+
+
+def fast_yaml(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
+    """Plain data from YAML bytes by rapidyaml, or None to say "use :func:`parse_yaml`".
+
+    ``raw`` is UTF-8 without a byte-order mark (:func:`decode_text` has accepted it).
+
+    Returns data only when it equals what the located walk builds from the same bytes: a
+    mapping or list whose every scalar is resolved by the same rules, with no anchors,
+    aliases, tags, duplicate keys, NaN, huge numbers or nesting beyond ``max_depth``.
+    """
+    text = _fast_json(raw)
+    if text is None or _AMBIGUOUS.search(text):
+        return None
+    try:
+        data = _FAST_DECODER.decode(text)
+    except (_Retry, ValueError, RecursionError):
+        return None
+    # Block collections are emitted two spaces deeper per level, flow ones on one line (each
+    # needs a bracket in the source): unless that bound is in doubt, the depth needs no walk.
+    brackets = raw.count(b"[") + raw.count(b"{")
+    if (brackets >= max_depth or "\n" + " " * (2 * (max_depth - brackets) + 1) in text) and _depth(data) > max_depth:
+        return None
+    return data
+
+
 def parse_yaml(text: str, display: str, max_depth: int = DEFAULT_MAX_DEPTH, *, json_mode: bool = False,
-               with_marks: bool = False) -> Document:
+               with_marks: bool = False, raw: bytes | None = None) -> Document:
     """Build plain data and marks from YAML text; raise LoadError at the first fatal problem.
 
     libyaml composes the node graph in C (keeping marks, and refusing nesting beyond its own
@@ -256,6 +384,10 @@ def parse_yaml(text: str, display: str, max_depth: int = DEFAULT_MAX_DEPTH, *, j
     With ``json_mode`` the text is JSON read for its positions: JSON's bare ``NaN`` and
     ``Infinity`` are refused and syntax errors are called JSON errors.
     """
+    if not with_marks and not json_mode and _ryml is not None:
+        data = fast_yaml(text.encode() if raw is None else raw, max_depth)
+        if data is not None:
+            return Document(display, data, text=text, max_depth=max_depth)
     language = "JSON" if json_mode else "YAML"
     try:
         loader = _YamlLoader(text)
@@ -405,7 +537,7 @@ def parse_document(raw: bytes, path: Path, display: str, max_depth: int = DEFAUL
     text = decode_text(raw, display)
     if path.suffix.lower() == ".json":
         return parse_json(text, display, max_depth)
-    return parse_yaml(text, display, max_depth)
+    return parse_yaml(text, display, max_depth, raw=raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw)
 
 
 def find_files(paths: list[Path], suffixes: tuple[str, ...] = RECORD_SUFFIXES) -> list[tuple[Path, str]]:

@@ -21,7 +21,6 @@ Conventions (they are stated in every document's methodology appendix):
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -29,16 +28,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import orjson
+
 from reporter.dates import Precision, When, WindowConvention, days_between, window_days
 from reporter.quantities import Quantity, format_quantity, sum_quantities
 from reporter.records import Incident
 
-try:  # the C string encoder json.dumps uses with ensure_ascii=False
-    from json.encoder import c_encode_basestring as _encode_str  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-    from json.encoder import py_encode_basestring as _encode_str  # type: ignore[assignment]
-if _encode_str is None:  # pragma: no cover
-    from json.encoder import py_encode_basestring as _encode_str  # type: ignore[assignment]
 
 INCIDENT_METRICS = (
     "window_days",
@@ -390,62 +385,14 @@ def metrics_json(metrics: CollectionMetrics) -> dict[str, Any]:
 
 
 def dumps_json(data: Any) -> str:
-    """The same text as ``json.dumps(data, indent=2, ensure_ascii=False)``, several times faster.
+    """``data`` as JSON indented by two spaces, non-ASCII text kept as it is.
 
-    The standard library's C encoder cannot indent (before Python 3.13), and its Python one
-    is slow for the 10^5 small mappings of a large collection's metrics. Accepts what metrics
-    JSON holds: dicts with string keys, lists, strings, ints, finite floats, bools and None;
-    anything else is left to :func:`json.dumps`.
+    The layout of ``json.dumps(data, indent=2, ensure_ascii=False)`` (orjson writes it some
+    twenty times faster, which matters for the 10^5 small mappings of a large collection),
+    except that floats below 10^-4 are written without an exponent (``0.00001``, not ``1e-05``).
+    Values orjson does not take (integers beyond 64 bits, non-string keys) go to :func:`json.dumps`.
     """
-    chunks: list[str] = []
     try:
-        _dump(data, chunks, "\n")
-    except _NotPlain:
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
+    except TypeError:  # orjson.JSONEncodeError
         return json.dumps(data, indent=2, ensure_ascii=False)
-    return "".join(chunks)
-
-
-class _NotPlain(Exception):
-    pass
-
-
-def _dump(value: Any, out: list[str], newline: str) -> None:
-    kind = type(value)
-    if kind is str:
-        out.append(_encode_str(value))
-    elif kind is dict:
-        if not value:
-            out.append("{}")
-            return
-        inner = newline + "  "
-        first = True
-        for key, item in value.items():
-            if type(key) is not str:
-                raise _NotPlain
-            out.append(("{" if first else ",") + inner + _encode_str(key) + ": ")
-            first = False
-            _dump(item, out, inner)
-        out.append(newline + "}")
-    elif kind is list:
-        if not value:
-            out.append("[]")
-            return
-        inner = newline + "  "
-        first = True
-        for item in value:
-            out.append(("[" if first else ",") + inner)
-            first = False
-            _dump(item, out, inner)
-        out.append(newline + "]")
-    elif value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif kind is int:
-        out.append(int.__repr__(value))
-    elif kind is float and math.isfinite(value):
-        out.append(float.__repr__(value))
-    else:
-        raise _NotPlain
