@@ -259,15 +259,48 @@ try:
 except ImportError:  # pragma: no cover - rapidyaml is a dependency; without it every file reads the slow way
     _ryml = None
 
-# Anchors (&), aliases (*) and tags (!) start after a space, a flow indicator or a line start;
-# directives (%) at a line start. libyaml (YAML 1.1) also breaks lines at NEL, U+2028 and U+2029,
-# where YAML 1.2 does not. The cheap byte scan runs first; the exact one only on a hit.
-_PROPERTY_BYTES = re.compile(rb"[&*!%]|\xc2\x85|\xe2\x80[\xa8\xa9]")
-_PROPERTIES = re.compile(rb"(?:^|[\s,\[\]{}:?-])[&*!]|^%|\xc2\x85|\xe2\x80[\xa8\xa9]", re.MULTILINE)
+# Anchors (&), aliases (*) and tags (!) start after a space, a flow indicator or a line start.
+# Where the two readers differ, the slow one decides: libyaml (YAML 1.1) breaks lines at NEL,
+# U+2028 and U+2029 and refuses control characters and some tabs, which rapidyaml reads; it
+# refuses tokens that start with "%", the reserved "@" and "`", "]" or "}", and a flow entry
+# that starts with ":" ("[:0]"); and it reads "[?0]" otherwise. Fuzzing found these; files
+# with any of them, or with any tab, read the slow way (tests/test_fast_yaml.py).
+# One fast scan finds the candidate bytes; the few hits are then looked at one by one.
+_SUSPECT_BYTE = re.compile(rb"[&*!@`%?\]}\x00-\x09\x0b\x0c\x0e-\x1f\x7f\xc2\xe2\xef]")
+_TOKEN_START = frozenset(b"&*!@`%?")
+_AFTER_TOKEN = frozenset(b" \t\r\n,[]{}:?-")  # what may come just before a token
+_CLOSING = frozenset(b"]}")
+_AFTER_PLAIN = frozenset(b" \t\r\n:-")  # ... before a plain scalar in block context
+_WIDE = {0xC2: (b"\x80", b"\x9f"), 0xE2: (b"\x80\xa8", b"\x80\xa9"), 0xEF: (b"\xbf\xbe", b"\xbf\xbf")}
+
+
+def _suspect(raw: bytes) -> bool:
+    """Whether the bytes hold anything the two readers may read differently (see above)."""
+    for match in _SUSPECT_BYTE.finditer(raw):
+        at = match.start()
+        byte = raw[at]
+        before = raw[at - 1] if at else 0x0A
+        if byte in _TOKEN_START:
+            if before in _AFTER_TOKEN:
+                return True
+        elif byte in _CLOSING:
+            if before in _AFTER_PLAIN:
+                return True
+        elif byte in _WIDE:
+            low, high = _WIDE[byte]
+            if low <= raw[at + 1:at + 1 + len(low)] <= high:
+                return True
+        else:  # a control character, or a tab (libyaml refuses tabs where rapidyaml takes them)
+            return True
+    return False
+
+
+_FLOW_COLON = re.compile(rb"[\[{,]\s*:")
 # A JSON string that would be something other than that string had its YAML scalar been plain:
 # the emitted JSON cannot say whether it was, so such a file reads the slow way.
 # (The lookahead skips, cheaply, the strings that cannot match: most start with other letters.)
-_AMBIGUOUS = re.compile('"(?=[-+.0-9~"]|[nN][uU]|[tT][rR]|[fF][aA])(?:' + "|".join(p.pattern[1:-1] for p in (_NULL, _TRUE, _FALSE, _NONFINITE, _INT, _FLOAT))
+_AMBIGUOUS = re.compile('"(?=[-+.0-9~"]|[nN][uU]|[tT][rR]|[fF][aA])(?:'
+                        + "|".join(p.pattern[1:-1] for p in (_NULL, _TRUE, _FALSE, _NONFINITE, _INT, _FLOAT))
                         + ')"')
 
 
@@ -330,7 +363,9 @@ class _QuietStderr:
 
 def _fast_json(raw: bytes) -> str | None:
     """The YAML as JSON text by rapidyaml, or None when it may not read as the slow path would."""
-    if _ryml is None or _PROPERTY_BYTES.search(raw) and _PROPERTIES.search(raw):
+    if _ryml is None or _suspect(raw):
+        return None
+    if (b"[" in raw or b"{" in raw) and _FLOW_COLON.search(raw):
         return None
     try:
         with _QuietStderr():

@@ -148,55 +148,52 @@ def _num(x: float) -> int | Fraction:
     return int(x) if x.is_integer() else Fraction(x)
 
 
-def _above(f: float, x: int | Fraction) -> bool:
-    """Whether the float ``f`` is above the exact ``x`` (integer cross-multiplication, no Fraction built)."""
-    n, d = f.as_integer_ratio()
-    if type(x) is int:
-        return n > x * d
-    return n * x.denominator > x.numerator * d
-
-
-def _below(f: float, x: int | Fraction) -> bool:
-    """Whether the float ``f`` is below the exact ``x``."""
-    n, d = f.as_integer_ratio()
-    if type(x) is int:
-        return n < x * d
-    return n * x.denominator < x.numerator * d
+@functools.lru_cache(maxsize=64)
+def _tolerance(tolerance: float) -> tuple[int, int]:
+    """A tolerance as the decimal fraction its writer meant (0.05 is 1/20, not the float near it)."""
+    exact = Fraction(repr(tolerance))
+    return exact.numerator, exact.denominator
 
 
 def _down(x: int | Fraction) -> float:
     """Largest float not above ``x``: a lower bound must never move up when rounded."""
-    if type(x) is int and -_EXACT_INT_LIMIT < x < _EXACT_INT_LIMIT:
-        return float(x)
-    try:
-        f = float(x)
-    except OverflowError:
-        return math.nextafter(math.inf, 0.0)
-    return math.nextafter(f, -math.inf) if _above(f, x) else f
+    return _down_nd(x.numerator, x.denominator)
 
 
 def _up(x: int | Fraction) -> float | None:
     """Smallest float not below ``x``, or None (unbounded) when ``x`` exceeds every float."""
-    if type(x) is int and -_EXACT_INT_LIMIT < x < _EXACT_INT_LIMIT:
-        return float(x)
+    return _up_nd(x.numerator, x.denominator)
+
+
+# Exact arithmetic on hot paths works on numerator/denominator pairs of ints (the denominator
+# positive, the pair not necessarily in lowest terms): Python's int / int is correctly rounded,
+# and comparing a float with n/d is integer cross-multiplication -- no Fraction is built.
+
+
+def _down_nd(n: int, d: int) -> float:
+    """Largest float not above n/d (d > 0)."""
+    if d == 1 and -_EXACT_INT_LIMIT < n < _EXACT_INT_LIMIT:
+        return float(n)
     try:
-        f = float(x)
+        f = n / d
+    except OverflowError:
+        return math.nextafter(math.inf, 0.0)
+    fn, fd = f.as_integer_ratio()
+    return math.nextafter(f, -math.inf) if fn * d > n * fd else f
+
+
+def _up_nd(n: int, d: int) -> float | None:
+    """Smallest float not below n/d (d > 0), or None when n/d exceeds every float."""
+    if d == 1 and -_EXACT_INT_LIMIT < n < _EXACT_INT_LIMIT:
+        return float(n)
+    try:
+        f = n / d
     except OverflowError:
         return None
-    if _below(f, x):
+    fn, fd = f.as_integer_ratio()
+    if fn * d < n * fd:
         f = math.nextafter(f, math.inf)
     return None if math.isinf(f) else f
-
-
-def _ratio(a: int | Fraction, b: int | Fraction) -> Fraction:
-    """``a / b`` exactly, as one Fraction built from integers (``b`` is not 0)."""
-    if type(a) is int:
-        if type(b) is int:
-            return Fraction(a, b)
-        return Fraction(a * b.denominator, b.numerator)
-    if type(b) is int:
-        return Fraction(a.numerator, a.denominator * b)
-    return Fraction(a.numerator * b.denominator, a.denominator * b.numerator)
 
 
 def _exact_sum(xs: list[float]) -> int | Fraction:
@@ -265,11 +262,13 @@ class Quantity:
         v = _check_figure(v)
         if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not 0 <= tolerance < 1:
             raise QuantityError("tolerance must be a fraction from 0 up to (not including) 1, e.g. 0.05")
-        # Read 0.05 as the 1/20 its writer meant, so bounds of round figures stay round.
-        spread = Fraction(v) * Fraction(repr(float(tolerance)))
-        return cls(
-            Qualifier.ABOUT, v, _down(Fraction(v) - spread), _up(Fraction(v) + spread), unit, approximate=True
-        )
+        # Read 0.05 as the 1/20 its writer meant, so bounds of round figures stay round:
+        # v × (1 ± t) exactly, as integer pairs.
+        t_n, t_d = _tolerance(float(tolerance))
+        v_n, v_d = v.as_integer_ratio()
+        den = v_d * t_d
+        return cls(Qualifier.ABOUT, v, _down_nd(v_n * (t_d - t_n), den), _up_nd(v_n * (t_d + t_n), den), unit,
+                   approximate=True)
 
     @classmethod
     def over(cls, v: float, unit: str | None = None) -> Quantity:
@@ -406,23 +405,32 @@ class Quantity:
             return bad
         if o.high == 0:
             return Quantity.unknown("division by zero: the divisor is 0")
-        a_lo, b_lo = _num(_lo(self)), _num(_lo(o))
-        a_hi, b_hi = _frac(self.high), _frac(o.high)
+        # Every bound is a float, so an exact integer ratio; quotients are kept as pairs.
+        a_lo_n, a_lo_d = _lo(self).as_integer_ratio()
+        b_lo_n, b_lo_d = _lo(o).as_integer_ratio()
         # The true quotient is smallest for the smallest numerator over the largest divisor.
-        if b_hi is None:
-            low, low_strict = Fraction(0), False
+        if o.high is None:
+            low_n, low_d, low_strict = 0, 1, False
         else:
-            low = _ratio(a_lo, b_hi)
-            low_strict = self.low_strict or (o.high_strict and a_lo > 0)
+            b_hi_n, b_hi_d = o.high.as_integer_ratio()
+            low_n, low_d = a_lo_n * b_hi_d, a_lo_d * b_hi_n
+            low_strict = self.low_strict or (o.high_strict and a_lo_n > 0)
         # A divisor that may come arbitrarily close to 0 leaves the quotient unbounded above.
-        if a_hi is None or b_lo == 0:
-            high: Fraction | None = None
-            high_strict = False
+        if self.high is None or b_lo_n == 0:
+            high_n: int | None = None
+            high_d, high_strict = 1, False
         else:
-            high = _ratio(a_hi, b_lo)
-            high_strict = self.high_strict or (o.low_strict and a_hi > 0)
-        nominal = _ratio(_num(self.value), _num(o.value)) if _is_point(self) and _is_point(o) else None
-        return _derive((self, o), low, low_strict, high, high_strict, nominal, None)
+            a_hi_n, a_hi_d = self.high.as_integer_ratio()
+            high_n, high_d = a_hi_n * b_lo_d, a_hi_d * b_lo_n
+            high_strict = self.high_strict or (o.low_strict and a_hi_n > 0)
+        nominal_n: int | None = None
+        nominal_d = 1
+        if _is_point(self) and _is_point(o) and o.value:
+            a_n, a_d = self.value.as_integer_ratio()  # type: ignore[union-attr]
+            b_n, b_d = o.value.as_integer_ratio()  # type: ignore[union-attr]
+            nominal_n, nominal_d = a_n * b_d, a_d * b_n
+        return _derive_nd((self, o), low_n, low_d, low_strict, high_n, high_d, high_strict, nominal_n, nominal_d,
+                          None)
 
     def __rtruediv__(self, other: float) -> Quantity:
         return _coerce(other) / self
@@ -449,11 +457,12 @@ class Quantity:
 
     def as_dict(self) -> dict[str, object]:
         """The JSON form; whole numbers are written as integers. Callers add the localised phrase."""
+        value, low, high = self.value, self.low, self.high
         return {
-            "value": _plain(self.value),
-            "low": _plain(self.low),
-            "high": _plain(self.high),
-            "qualifier": str(self.qualifier),
+            "value": int(value) if value is not None and value.is_integer() else value,
+            "low": int(low) if low is not None and low.is_integer() else low,
+            "high": int(high) if high is not None and high.is_integer() else high,
+            "qualifier": self.qualifier.value,
             "unit": self.unit,
             "reason": self.reason,
         }
@@ -467,10 +476,6 @@ _CONSTRUCTORS = {
     Qualifier.UNDER: Quantity.under,
     Qualifier.AT_MOST: Quantity.at_most,
 }
-
-
-def _plain(x: float | None) -> float | int | None:
-    return int(x) if x is not None and x.is_integer() else x
 
 
 def _lo(q: Quantity) -> float:
@@ -491,30 +496,51 @@ def _first_unknown(a: Quantity, b: Quantity) -> Quantity | None:
 
 def _derive(
     inputs: tuple[Quantity, ...],
-    low: Fraction,
+    low: int | Fraction,
     low_strict: bool,
-    high: Fraction | None,
+    high: int | Fraction | None,
     high_strict: bool,
-    nominal: Fraction | None,
+    nominal: int | Fraction | None,
     unit: str | None,
 ) -> Quantity:
     """Read the qualifier of an arithmetic result back from its exact bounds."""
+    return _derive_nd(
+        inputs, low.numerator, low.denominator, low_strict,
+        None if high is None else high.numerator, 1 if high is None else high.denominator, high_strict,
+        None if nominal is None else nominal.numerator, 1 if nominal is None else nominal.denominator, unit,
+    )
+
+
+def _derive_nd(
+    inputs: tuple[Quantity, ...],
+    low_n: int,
+    low_d: int,
+    low_strict: bool,
+    high_n: int | None,
+    high_d: int,
+    high_strict: bool,
+    nominal_n: int | None,
+    nominal_d: int,
+    unit: str | None,
+) -> Quantity:
+    """:func:`_derive` with each exact bound given as numerator and (positive) denominator;
+    ``high_n`` None means unbounded above, ``nominal_n`` None means no central figure."""
     approximate = any(q.approximate for q in inputs)
-    lo = _down(low)
-    hi = None if high is None else _up(high)
+    lo = _down_nd(low_n, low_d)
+    hi = None if high_n is None else _up_nd(high_n, high_d)
     if hi is None:
-        if low == 0:
+        if low_n == 0:
             return Quantity.unknown("cannot be bounded: the inputs allow any value from 0 upwards", unit)
         qualifier = Qualifier.OVER if low_strict else Qualifier.AT_LEAST
         return Quantity(qualifier, lo, lo, None, unit, None, low_strict, False, approximate)
-    if low == high:
+    if low_n * high_d == high_n * low_d:
         # An exact result no float can hold keeps bounds one float step apart around its nearest float.
-        return Quantity(Qualifier.EXACT, float(low), lo, hi, unit, approximate=approximate)
-    if low == 0:
+        return Quantity(Qualifier.EXACT, low_n / low_d, lo, hi, unit, approximate=approximate)
+    if low_n == 0:
         qualifier = Qualifier.UNDER if high_strict else Qualifier.AT_MOST
         return Quantity(qualifier, hi, lo, hi, unit, None, low_strict, high_strict, approximate)
     # Only exact and "about" inputs carry a central figure; anything else leaves an honest range.
-    qualifier, value = (Qualifier.RANGE, None) if nominal is None else (Qualifier.ABOUT, float(nominal))
+    qualifier, value = (Qualifier.RANGE, None) if nominal_n is None else (Qualifier.ABOUT, nominal_n / nominal_d)
     return Quantity(qualifier, value, lo, hi, unit, None, low_strict, high_strict, approximate)
 
 
@@ -819,6 +845,8 @@ def _format_quantity(q: Quantity, locale: str = "en_US", sig_figs: int = 4, with
     if names is None:
         return f"{text} {q.unit}"
     # The unit agrees with the number next to it, as printed: "1 day", "1.5 days", "44 Tage".
+    if names[0] == names[1]:  # "per day" whatever the number
+        return f"{text} {names[1]}"
     return f"{text} {names[0] if _plural_form(loc, rounded[-1]) == 'one' else names[1]}"
 
 

@@ -125,6 +125,19 @@ REFUSED = {
     "scalar document": "just text\n",
     "empty document": "",
     "comment only": "# nothing\n",
+    # found by fuzzing: rapidyaml reads these, libyaml refuses them
+    "flow entry starting with a colon": "a: [:0]\n",
+    "reserved indicator @": "a: @home\n",
+    "reserved indicator `": "- `cmd`\n",
+    "closing bracket": "a: ]\n",
+    "closing brace": "- }\n",
+    "percent in flow": "a: [%]\n",
+    "question mark in flow": "a: [?0]\n",
+    "tab after a dash": "- \t\n",
+    "control character": "\b: 1\n",
+    "C1 control character": "a: \u0090\n",
+    "next line (NEL)": "a: b\u0085c\n",
+    "line separator": "a: b\u2028c\n",
 }
 
 

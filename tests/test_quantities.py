@@ -530,21 +530,57 @@ def _finds_counterexample(monkeypatch: pytest.MonkeyPatch, name: str, mutant: ob
 
 
 def test_properties_catch_an_unsound_strictness_rule(monkeypatch: pytest.MonkeyPatch) -> None:
-    derive = quantities._derive
+    derive = quantities._derive_nd
 
     # The plausible mistake: "a strict input bound makes a strict result bound", true for sums only
     # (over 5 times at most 2 can be 0).
     def strict_if_any_input_is(*args: object) -> Quantity:
-        inputs, low, low_strict, high, high_strict, nominal, unit = args
+        inputs, low_n, low_d, low_strict, high_n, high_d, high_strict, nominal_n, nominal_d, unit = args
         low_strict = low_strict or any(q.low_strict for q in inputs)  # type: ignore[attr-defined]
         high_strict = high_strict or any(q.high_strict for q in inputs)  # type: ignore[attr-defined]
-        return derive(inputs, low, low_strict, high, high_strict, nominal, unit)  # type: ignore[arg-type]
+        return derive(inputs, low_n, low_d, low_strict, high_n, high_d, high_strict,  # type: ignore[arg-type]
+                      nominal_n, nominal_d, unit)  # type: ignore[arg-type]
 
-    assert _finds_counterexample(monkeypatch, "_derive", strict_if_any_input_is)
+    assert _finds_counterexample(monkeypatch, "_derive_nd", strict_if_any_input_is)
 
 
 def test_properties_catch_rounding_to_nearest(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert _finds_counterexample(monkeypatch, "_down", float)
+    assert _finds_counterexample(monkeypatch, "_down_nd", lambda n, d: n / d)
+
+
+def _fraction_quotient(a: Quantity, b: Quantity) -> Quantity:
+    """Division as first written, with Fractions: the reference for the integer-pair version."""
+    lo = lambda q: Fraction(0) if q.low is None else Fraction(q.low)  # noqa: E731
+    if not a.is_known or not b.is_known:
+        return Quantity.unknown(b.reason if a.is_known else a.reason)  # type: ignore[arg-type]
+    if b.high == 0:
+        return Quantity.unknown("division by zero: the divisor is 0")
+    low = Fraction(0) if b.high is None else lo(a) / Fraction(b.high)
+    low_strict = False if b.high is None else a.low_strict or (b.high_strict and lo(a) > 0)
+    if a.high is None or lo(b) == 0:
+        high, high_strict = None, False
+    else:
+        high, high_strict = Fraction(a.high) / lo(b), a.high_strict or (b.low_strict and a.high > 0)
+    points = a.qualifier in (Q.EXACT, Q.ABOUT) and b.qualifier in (Q.EXACT, Q.ABOUT)
+    nominal = Fraction(a.value) / Fraction(b.value) if points else None  # type: ignore[arg-type]
+    return quantities._derive((a, b), low, low_strict, high, high_strict, nominal, None)
+
+
+@given(operands(), operands())
+@settings(max_examples=500, deadline=None)
+def test_division_equals_the_fraction_reference(a: tuple[Quantity, Fraction], b: tuple[Quantity, Fraction]) -> None:
+    got, expected = a[0] / b[0], _fraction_quotient(a[0], b[0])
+    assert (got.qualifier, got.value, got.low, got.high, got.low_strict, got.high_strict, got.approximate) == (
+        expected.qualifier, expected.value, expected.low, expected.high, expected.low_strict, expected.high_strict,
+        expected.approximate)
+
+
+@given(st.floats(min_value=0, max_value=1e15), st.sampled_from([0.0, 0.01, 0.05, 0.1, 0.333, 0.5, 0.99]))
+@settings(max_examples=300, deadline=None)
+def test_about_bounds_equal_the_fraction_reference(v: float, tolerance: float) -> None:
+    spread = Fraction(v) * Fraction(repr(tolerance))
+    q = Quantity.about(v, tolerance=tolerance)
+    assert (q.low, q.high) == (quantities._down(Fraction(v) - spread), quantities._up(Fraction(v) + spread))
 
 
 # -- phrasing ------------------------------------------------------------------------------------
