@@ -263,7 +263,7 @@ except ImportError:  # pragma: no cover - rapidyaml is a dependency; without it 
 # Where the two readers differ, the slow one decides: libyaml (YAML 1.1) breaks lines at NEL,
 # U+2028 and U+2029 and refuses control characters and some tabs, which rapidyaml reads; it
 # refuses tokens that start with "%", the reserved "@" and "`", "]" or "}", and a flow entry
-# that starts with ":" ("[:0]"); and it reads "[?0]" otherwise. Fuzzing found these; files
+# that starts with ":" ("[:0]") or a ":" just before "," "]" "}" ("[E:,]"); it reads "[?0]" otherwise. Fuzzing found these; files
 # with any of them, or with any tab, read the slow way (tests/test_fast_yaml.py).
 # One fast scan finds the candidate bytes; the few hits are then looked at one by one.
 _SUSPECT_BYTE = re.compile(rb"[&*!@`%?\]}\x00-\x09\x0b\x0c\x0e-\x1f\x7f\xc2\xe2\xef]")
@@ -295,7 +295,7 @@ def _suspect(raw: bytes) -> bool:
     return False
 
 
-_FLOW_COLON = re.compile(rb"[\[{,]\s*:")
+_FLOW_COLONS = (re.compile(rb"[\[{,]\s*:"), re.compile(rb":[,\]}]"))  # two scans: each starts with its character
 # A JSON string that would be something other than that string had its YAML scalar been plain:
 # the emitted JSON cannot say whether it was, so such a file reads the slow way.
 # (The lookahead skips, cheaply, the strings that cannot match: most start with other letters.)
@@ -365,7 +365,7 @@ def _fast_json(raw: bytes) -> str | None:
     """The YAML as JSON text by rapidyaml, or None when it may not read as the slow path would."""
     if _ryml is None or _suspect(raw):
         return None
-    if (b"[" in raw or b"{" in raw) and _FLOW_COLON.search(raw):
+    if (b"[" in raw or b"{" in raw) and any(pattern.search(raw) for pattern in _FLOW_COLONS):
         return None
     try:
         with _QuietStderr():

@@ -30,8 +30,8 @@ from typing import Any
 
 import orjson
 
-from reporter.dates import Precision, When, WindowConvention, days_between, window_days
-from reporter.quantities import Quantity, format_quantity, sum_quantities
+from reporter.dates import Precision, When, WindowConvention, days_between, parse_when, window_days
+from reporter.quantities import Qualifier, Quantity, format_quantity, sum_quantities
 from reporter.records import Incident
 
 
@@ -63,16 +63,65 @@ class Settings:
 
 
 @dataclass
+class TimelineRow:
+    """One dated event, for the timeline table."""
+
+    incident: str
+    event: str
+    when: When
+    note: str | None = None
+
+
+Span = tuple[date, date, date | None, date | None]
+"""A window's possible days: earliest and latest start, earliest and latest end (None: ongoing)."""
+
+
+@dataclass
 class IncidentMetrics:
-    """An incident's stated figures and the metrics derived from them."""
+    """An incident's stated figures, the metrics derived from them, and what a collection
+    needs of the incident to add it in (so collections combine these, not the records)."""
 
     id: str
     figures: dict[str, Quantity]
     derived: dict[str, Quantity]
+    category: str = ""
+    periods: dict[str, str] = field(default_factory=dict)
+    actors: list[tuple[str, dict[str, Quantity]]] = field(default_factory=list)
+    span: Span | None = None
+    timeline: list[TimelineRow] = field(default_factory=list)
 
     def all(self) -> dict[str, Quantity]:
         """Figures and metrics in one mapping (metrics after figures)."""
         return {**self.figures, **self.derived}
+
+    def to_plain(self) -> tuple:
+        """A form of plain tuples, numbers and strings (``marshal`` can carry it between processes)."""
+        return (
+            self.id, _plain_quantities(self.figures), _plain_quantities(self.derived), self.category, self.periods,
+            [(name, _plain_quantities(figures)) for name, figures in self.actors],
+            None if self.span is None else tuple(None if d is None else d.toordinal() for d in self.span),
+            [(row.event, row.when.text, row.note) for row in self.timeline],
+        )
+
+    @classmethod
+    def from_plain(cls, plain: tuple) -> IncidentMetrics:
+        """Rebuild what :meth:`to_plain` made."""
+        incident_id, figures, derived, category, periods, actors, span, timeline = plain
+        return cls(
+            incident_id, _quantities(figures), _quantities(derived), category, periods,
+            [(name, _quantities(actor_figures)) for name, actor_figures in actors],
+            None if span is None else tuple(None if d is None else date.fromordinal(d) for d in span),  # type: ignore[arg-type]
+            [TimelineRow(incident_id, event, parse_when(text), note) for event, text, note in timeline],
+        )
+
+
+def _plain_quantities(quantities: dict[str, Quantity]) -> dict[str, tuple]:
+    return {name: (q.qualifier.value, q.value, q.low, q.high, q.unit, q.reason, q.low_strict, q.high_strict,
+                   q.approximate) for name, q in quantities.items()}
+
+
+def _quantities(plain: dict[str, tuple]) -> dict[str, Quantity]:
+    return {name: Quantity(Qualifier(fields[0]), *fields[1:]) for name, fields in plain.items()}
 
 
 @dataclass
@@ -81,16 +130,6 @@ class Group:
 
     count: int
     figures: dict[str, Quantity]
-
-
-@dataclass
-class TimelineRow:
-    """One dated event, for the timeline table."""
-
-    incident: str
-    event: str
-    when: When
-    note: str | None = None
 
 
 @dataclass
@@ -164,7 +203,18 @@ def incident_metrics(incident: Incident, settings: Settings = Settings()) -> Inc
     else:
         first = "'aware'" if incident.timeline_when("aware") else "'detected'"
         derived["reporting_lag_days"] = _lag(known_from, reported, f"'reported' is before {first}")
-    return IncidentMetrics(incident.id, figures, derived)
+    return IncidentMetrics(
+        incident.id, figures, derived,
+        category=incident.category,
+        periods=period_keys(incident),
+        actors=[(actor.name, {name: figure.quantity for name, figure in actor.figures.items()})
+                for actor in incident.actors],
+        span=None if window is None else (
+            _days_of(window.start, "early"), _days_of(window.start, "late"),
+            None if window.end is None else _days_of(window.end, "early"),
+            None if window.end is None else _days_of(window.end, "late")),
+        timeline=[TimelineRow(incident.id, name, event.at, event.note) for name, event in incident.timeline.items()],
+    )
 
 
 def _lag(start: When, end: When, reversed_reason: str) -> Quantity:
@@ -223,10 +273,10 @@ def _total(quantities: list[Quantity], members: int) -> Quantity:
     return total
 
 
-def _group(incidents: list[Incident], figure_lists: list[dict[str, Quantity]]) -> Group:
+def _group(figure_lists: list[dict[str, Quantity]]) -> Group:
     names = sorted({name for figures in figure_lists for name in figures})
     return Group(
-        count=len(incidents),
+        count=len(figure_lists),
         figures={name: _total([f[name] for f in figure_lists if name in f], len(figure_lists)) for name in names},
     )
 
@@ -235,23 +285,20 @@ def _days_of(when: When, side: str) -> date:
     return (when.earliest if side == "early" else when.latest).date()
 
 
-def _active_day_spans(incidents: Iterable[Incident], as_of: date | None) -> tuple[list[tuple[date, date]], list[tuple[date, date]], bool]:
+def _active_day_spans(spans: Iterable[Span | None], as_of: date | None) -> tuple[list[tuple[date, date]], list[tuple[date, date]], bool]:
     """Spans certainly active (latest start → earliest end) and possibly active (earliest → latest)."""
     certain, possible = [], []
     open_ended = False
-    for incident in incidents:
-        window = incident.window
-        if window is None:
+    for span in spans:
+        if span is None:
             continue
-        if window.end is None:
+        start_early, start_late, end_early, end_late = span
+        if end_early is None or end_late is None:
             if as_of is None:
                 open_ended = True
-                end_early = end_late = _days_of(window.start, "late")
+                end_early = end_late = start_late
             else:
                 end_early = end_late = as_of
-        else:
-            end_early, end_late = _days_of(window.end, "early"), _days_of(window.end, "late")
-        start_early, start_late = _days_of(window.start, "early"), _days_of(window.start, "late")
         possible.append((start_early, end_late))
         if start_late <= end_early:
             certain.append((start_late, end_early))
@@ -307,41 +354,45 @@ def collection_metrics(
         as_of: the day ongoing windows are counted to; without it they make active days and
             peak concurrency lower bounds.
     """
-    incident_list = list(incidents)
-    per_incident = {i.id: incident_metrics(i, settings) for i in incident_list}
-    figure_lists = [per_incident[i.id].figures for i in incident_list]
+    return combine_metrics([incident_metrics(i, settings) for i in incidents], settings, actors=actors, as_of=as_of)
+
+
+def combine_metrics(
+    per_incident: list[IncidentMetrics],
+    settings: Settings = Settings(),
+    *,
+    actors: bool = True,
+    as_of: date | None = None,
+) -> CollectionMetrics:
+    """A collection's metrics from its incidents' (see :func:`collection_metrics`)."""
+    figure_lists = [m.figures for m in per_incident]
 
     # Group positions by key (members keep collection order); the sums stay in sound quantity arithmetic.
-    keys = [{"category": i.category, **period_keys(i)} for i in incident_list]
+    keys = [{"category": m.category, **m.periods} for m in per_incident]
     breakdowns: dict[str, dict[str, Group]] = {}
     for key in ("category", "year", "quarter", "month"):
         members: dict[str, list[int]] = {}
         for position, row in enumerate(keys):
             members.setdefault(row[key], []).append(position)
-        groups = {
-            value: _group([incident_list[p] for p in positions], [figure_lists[p] for p in positions])
-            for value, positions in members.items()
-        }
+        groups = {value: _group([figure_lists[p] for p in positions]) for value, positions in members.items()}
         breakdowns[key] = dict(sorted(groups.items(), key=lambda item: (item[0] == UNKNOWN_PERIOD, item[0])))
     if actors:
-        by_actor: dict[str, tuple[list[Incident], list[dict[str, Quantity]]]] = {}
-        for incident in incident_list:
-            for actor in incident.actors:
-                members, figures = by_actor.setdefault(actor.name, ([], []))
-                members.append(incident)
-                figures.append({name: figure.quantity for name, figure in actor.figures.items()})
-        breakdowns["actor"] = {name: _group(*by_actor[name]) for name in sorted(by_actor)}
+        by_actor: dict[str, list[dict[str, Quantity]]] = {}
+        for m in per_incident:
+            for name, figures in m.actors:
+                by_actor.setdefault(name, []).append(figures)
+        breakdowns["actor"] = {name: _group(by_actor[name]) for name in sorted(by_actor)}
 
-    certain, possible, open_ended = _active_day_spans(incident_list, as_of)
+    certain, possible, open_ended = _active_day_spans((m.span for m in per_incident), as_of)
     timeline = sorted(
-        (TimelineRow(i.id, name, event.at, event.note) for i in incident_list for name, event in i.timeline.items()),
+        (row for m in per_incident for row in m.timeline),
         key=lambda row: (row.when.earliest, row.incident, row.event),
     )
     return CollectionMetrics(
         settings=settings,
-        incidents=per_incident,
-        count=len(incident_list),
-        totals=_group(incident_list, figure_lists).figures,
+        incidents={m.id: m for m in per_incident},
+        count=len(per_incident),
+        totals=_group(figure_lists).figures,
         breakdowns=breakdowns,
         active_days=_bounded(_union_days(certain), _union_days(possible), open_ended, "days"),
         peak_concurrency=_bounded(_peak(certain), _peak(possible), open_ended, None),
@@ -354,8 +405,16 @@ def quantity_json(q: Quantity, settings: Settings) -> dict[str, Any]:
     return {**q.as_dict(), "phrase": format_quantity(q, settings.locale, settings.sig_figs)}
 
 
-def metrics_json(metrics: CollectionMetrics) -> dict[str, Any]:
-    """The stable JSON interface of ``reporter metrics --format json``."""
+def incident_json(metrics: IncidentMetrics, settings: Settings) -> dict[str, Any]:
+    """One incident's entry in the metrics JSON: its figures and metrics."""
+    return {name: quantity_json(q, settings) for name, q in metrics.all().items()}
+
+
+def metrics_json(metrics: CollectionMetrics, incidents: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The stable JSON interface of ``reporter metrics --format json``.
+
+    ``incidents``: the entries of :func:`incident_json`, if already made (by worker processes).
+    """
     settings = metrics.settings
 
     def group_json(group: Group) -> dict[str, Any]:
@@ -376,9 +435,8 @@ def metrics_json(metrics: CollectionMetrics) -> dict[str, Any]:
     ]
     return {
         "convention": {"window": str(settings.convention)},
-        "incidents": {
-            incident_id: {name: quantity_json(q, settings) for name, q in m.all().items()}
-            for incident_id, m in metrics.incidents.items()
+        "incidents": incidents if incidents is not None else {
+            incident_id: incident_json(m, settings) for incident_id, m in metrics.incidents.items()
         },
         "collection": collection,
     }

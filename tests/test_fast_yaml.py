@@ -134,6 +134,7 @@ REFUSED = {
     "percent in flow": "a: [%]\n",
     "question mark in flow": "a: [?0]\n",
     "tab after a dash": "- \t\n",
+    "colon before a comma in flow": "a: [E:,]\n",
     "control character": "\b: 1\n",
     "C1 control character": "a: \u0090\n",
     "next line (NEL)": "a: b\u0085c\n",
