@@ -120,8 +120,11 @@ def _plain_quantities(quantities: dict[str, Quantity]) -> dict[str, tuple]:
                    q.approximate) for name, q in quantities.items()}
 
 
+_QUALIFIERS = {q.value: q for q in Qualifier}
+
+
 def _quantities(plain: dict[str, tuple]) -> dict[str, Quantity]:
-    return {name: Quantity(Qualifier(fields[0]), *fields[1:]) for name, fields in plain.items()}
+    return {name: Quantity(_QUALIFIERS[fields[0]], *fields[1:]) for name, fields in plain.items()}
 
 
 @dataclass

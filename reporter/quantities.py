@@ -198,6 +198,11 @@ def _up_nd(n: int, d: int) -> float | None:
 
 def _exact_sum(xs: list[float]) -> int | Fraction:
     """The exact sum of finite floats: whole ones as ints, the rest over one power-of-two denominator."""
+    try:
+        if all(map(float.is_integer, xs)):  # the common case, at C speed: counts are whole
+            return sum(map(int, xs))
+    except TypeError:  # an int among the floats: the loop below takes any real number
+        pass
     ints = 0
     parts = []
     for x in xs:
@@ -627,21 +632,38 @@ def sum_quantities(qs: Iterable[Quantity], unit: str | None = None) -> Quantity:
         return Quantity.exact(0, unit)
     if len(summands) == 1:
         return summands[0] if unit is None else summands[0].with_unit(unit)
+    # One loop gathers what the sums need (this runs for every group of every breakdown).
+    lows, highs, values = [], [], []
+    bounded = points = True
+    low_strict = high_strict = False
+    first_unit = summands[0].unit
+    shared = True
+    unknown, exact, about = Qualifier.UNKNOWN, Qualifier.EXACT, Qualifier.ABOUT
     for q in summands:
-        if not q.is_known:
+        qualifier = q.qualifier
+        if qualifier is unknown:
             return Quantity.unknown(q.reason or "an input is unknown", unit)
-    low = _exact_sum([_lo(q) for q in summands])
-    high = None if any(q.high is None for q in summands) else _exact_sum([q.high for q in summands])  # type: ignore[misc]
-    nominal = _exact_sum([q.value for q in summands]) if all(_is_point(q) for q in summands) else None  # type: ignore[misc]
-    shared = summands[0].unit if all(q.unit == summands[0].unit for q in summands) else None
+        lows.append(0.0 if q.low is None else q.low)
+        if q.high is None:
+            bounded = False
+        elif bounded:
+            highs.append(q.high)
+        if points:
+            if qualifier is exact or qualifier is about:
+                values.append(q.value)
+            else:
+                points = False
+        low_strict = low_strict or q.low_strict
+        high_strict = high_strict or q.high_strict
+        shared = shared and q.unit == first_unit
     return _derive(
         tuple(summands),
-        low,
-        any(q.low_strict for q in summands),
-        high,
-        any(q.high_strict for q in summands),
-        nominal,
-        unit if unit is not None else shared,
+        _exact_sum(lows),
+        low_strict,
+        _exact_sum(highs) if bounded else None,
+        high_strict,
+        _exact_sum(values) if points else None,  # type: ignore[arg-type]
+        unit if unit is not None else first_unit if shared else None,
     )
 
 

@@ -12,7 +12,7 @@ import difflib
 import gc
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -726,6 +726,84 @@ def _key(raw: bytes, resolved: Path, max_depth: int) -> bytes:
     from reporter.cache import file_key
 
     return file_key(raw, resolved.suffix, max_depth)
+
+
+class Declined(Exception):
+    """Raised by the function given to :func:`map_incidents` when an incident needs the ordinary path."""
+
+
+def map_incidents(
+    paths: Iterable[Path | str],
+    function: Callable[[Incident], Any],
+    *,
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    workers: int | None = None,
+) -> list[Any] | None:
+    """``function`` of every incident under ``paths``, in collection order, computed in the
+    processes that read the records (this one and forked workers), or None.
+
+    The incidents never travel between processes, only what ``function`` returns (plain
+    tuples, dicts, strings and numbers: ``marshal`` carries them). None means "load the
+    collection the ordinary way": the files are too few to share out, or not all valid,
+    ids repeat, or ``function`` raised :class:`Declined` -- the ordinary path then reports
+    any problem exactly as :func:`validate_files` does.
+    """
+    import marshal
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _MAP_JOB
+    files = find_files([Path(p) for p in paths])
+    workers = min(_workers() if workers is None else max(1, workers), 8)
+    if len(files) < PARALLEL_THRESHOLD or workers < 2 or "fork" not in _start_methods():
+        return None
+    bounds = [round(len(files) * k / workers) for k in range(workers + 1)]
+    paused = gc.isenabled()
+    gc.disable()  # as in validate_files: many small objects, no cycles
+    _MAP_JOB = (files, function, max_file_size, max_depth)
+    try:
+        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_map_work, bounds[k], bounds[k + 1]) for k in range(1, workers)]
+            shares = [_map_share(0, bounds[1])]
+            shares += [marshal.loads(future.result()) for future in futures]
+    finally:
+        _MAP_JOB = None
+        if paused:
+            gc.enable()
+    if any(share is None for share in shares):
+        return None
+    ids = [incident_id for share in shares for incident_id, _ in share]
+    if len(set(ids)) != len(ids):
+        return None
+    return [result for share in shares for _, result in share]
+
+
+_MAP_JOB: tuple[list[tuple[Path, str]], Callable[[Incident], Any], int, int] | None = None
+
+
+def _map_share(start: int, stop: int) -> list[tuple[str, Any]] | None:
+    """(id, function(incident)) for files ``start:stop`` of the job, or None if any is not valid."""
+    assert _MAP_JOB is not None
+    files, function, max_file_size, max_depth = _MAP_JOB
+    out = []
+    for resolved, display in files[start:stop]:
+        outcome = _check_file(resolved, display, None, max_file_size, max_depth)
+        if outcome.problems:
+            return None
+        for _, incident in outcome.items:
+            try:
+                out.append((incident.id, function(incident)))
+            except Declined:
+                return None
+    return out
+
+
+def _map_work(start: int, stop: int) -> bytes:
+    """In a worker process: :func:`_map_share`, marshalled."""
+    import marshal
+
+    return marshal.dumps(_map_share(start, stop))
 
 
 def validate_files(

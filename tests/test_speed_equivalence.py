@@ -179,3 +179,72 @@ def test_seed_rate_stays_exact_and_phrased_as_about() -> None:
     assert rate.qualifier is quantities.Qualifier.EXACT
     assert rate.low < Fraction(28_800_000, 44) < rate.high  # not a float: bounds one step apart around it
     assert format_quantity(rate) == "about 654,500 per day"
+
+
+def test_metrics_from_worker_processes_match_the_ordinary_path(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not hasattr(os, "fork"):
+        pytest.skip("needs fork")
+    import functools
+
+    from reporter.cli import _incident_outputs
+    from reporter.metrics import IncidentMetrics, combine_metrics
+
+    valid = [p for p in corpus.iterdir() if p.name.startswith("incident-")]
+    monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 5)
+    settings = Settings()
+    expected = dumps_json(metrics_json(collection_metrics(records.load_collection(valid, workers=1), settings)))
+    for workers in (2, 3):
+        mapped = records.map_incidents(valid, functools.partial(_incident_outputs, settings=settings, with_json=True),
+                                       workers=workers)
+        assert mapped is not None
+        per_incident = [IncidentMetrics.from_plain(plain) for plain, _ in mapped]
+        entries = {m.id: entry for m, (_, entry) in zip(per_incident, mapped, strict=True)}
+        assert dumps_json(metrics_json(combine_metrics(per_incident, settings), entries)) == expected
+
+
+def test_map_incidents_leaves_problems_to_the_ordinary_path(corpus: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 5)
+    assert records.map_incidents([corpus], lambda incident: incident.id, workers=2) is None  # invalid files
+    valid = sorted(p for p in corpus.iterdir() if p.name.startswith("incident-"))
+    assert records.map_incidents(valid, lambda incident: incident.id, workers=2) == [p.stem for p in valid]
+    (tmp_path / "again.yaml").write_text(valid[0].read_text())
+    assert records.map_incidents([*valid, tmp_path / "again.yaml"], lambda i: i.id, workers=2) is None  # repeated id
+
+    def decline(incident: records.Incident) -> str:
+        raise records.Declined
+
+    assert records.map_incidents(valid, decline, workers=2) is None
+    monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 10_000)
+    assert records.map_incidents(valid, lambda incident: incident.id, workers=2) is None  # too few to share out
+
+
+def test_incident_metrics_survive_their_plain_form(corpus: Path) -> None:
+    import marshal
+
+    from reporter.metrics import IncidentMetrics, incident_metrics
+
+    for loaded in records.load_collection([p for p in corpus.iterdir() if p.name.startswith("incident-")]).incidents:
+        computed = incident_metrics(loaded.incident, Settings())
+        assert IncidentMetrics.from_plain(marshal.loads(marshal.dumps(computed.to_plain()))) == computed
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "table"])
+def test_reporter_metrics_prints_the_same_from_either_path(corpus: Path, tmp_path: Path, fmt: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from reporter.cli import app
+
+    valid = tmp_path / "valid"
+    valid.mkdir()
+    for path in corpus.iterdir():
+        if path.name.startswith("incident-"):
+            (valid / path.name).write_bytes(path.read_bytes())
+    args = ["metrics", str(valid), "--format", fmt, "--no-cache", "--by", "actor"]
+    monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 10_000)
+    ordinary = CliRunner().invoke(app, args)
+    monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 5)
+    shared = CliRunner().invoke(app, args)
+    assert ordinary.exit_code == shared.exit_code == 0
+    assert shared.stdout == ordinary.stdout
