@@ -263,14 +263,17 @@ except ImportError:  # pragma: no cover - rapidyaml is a dependency; without it 
 # Where the two readers differ, the slow one decides: libyaml (YAML 1.1) breaks lines at NEL,
 # U+2028 and U+2029 and refuses control characters and some tabs, which rapidyaml reads; it
 # refuses tokens that start with "%", the reserved "@" and "`", "]" or "}", and a flow entry
-# that starts with ":" ("[:0]") or a ":" just before "," "]" "}" ("[E:,]"); it reads "[?0]" otherwise. Fuzzing found these; files
+# that starts with ":" ("[:0]") or a ":" just before "," "]" "}" ("[E:,]"), and some block
+# scalar headers with indentation digits (">1+0"); it reads "[?0]" otherwise. Fuzzing found these; files
 # with any of them, or with any tab, read the slow way (tests/test_fast_yaml.py).
 # One fast scan finds the candidate bytes; the few hits are then looked at one by one.
-_SUSPECT_BYTE = re.compile(rb"[&*!@`%?\]}\x00-\x09\x0b\x0c\x0e-\x1f\x7f\xc2\xe2\xef]")
+_SUSPECT_BYTE = re.compile(rb"[&*!@`%?\]}|>\x00-\x09\x0b\x0c\x0e-\x1f\x7f\xc2\xe2\xef]")
 _TOKEN_START = frozenset(b"&*!@`%?")
 _AFTER_TOKEN = frozenset(b" \t\r\n,[]{}:?-")  # what may come just before a token
 _CLOSING = frozenset(b"]}")
 _AFTER_PLAIN = frozenset(b" \t\r\n:-")  # ... before a plain scalar in block context
+_BLOCK = frozenset(b"|>")
+_PLAIN_HEADER = re.compile(rb"[|>][-+]?(?:[ \t]|\r?\n|\Z)")  # a block scalar header without indentation digits
 _WIDE = {0xC2: (b"\x80", b"\x9f"), 0xE2: (b"\x80\xa8", b"\x80\xa9"), 0xEF: (b"\xbf\xbe", b"\xbf\xbf")}
 
 
@@ -282,6 +285,9 @@ def _suspect(raw: bytes) -> bool:
         before = raw[at - 1] if at else 0x0A
         if byte in _TOKEN_START:
             if before in _AFTER_TOKEN:
+                return True
+        elif byte in _BLOCK:
+            if before in _AFTER_PLAIN and not _PLAIN_HEADER.match(raw, at):
                 return True
         elif byte in _CLOSING:
             if before in _AFTER_PLAIN:

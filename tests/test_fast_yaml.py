@@ -135,6 +135,8 @@ REFUSED = {
     "question mark in flow": "a: [?0]\n",
     "tab after a dash": "- \t\n",
     "colon before a comma in flow": "a: [E:,]\n",
+    "block header with digits": "a: >1+0\n\n",
+    "block header with junk": "a: |-x\n  text\n",
     "control character": "\b: 1\n",
     "C1 control character": "a: \u0090\n",
     "next line (NEL)": "a: b\u0085c\n",
