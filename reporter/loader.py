@@ -310,37 +310,36 @@ _AMBIGUOUS = re.compile('"(?=[-+.0-9~"]|[nN][uU]|[tT][rR]|[fF][aA])(?:'
                         + ')"')
 
 
-def _fast_int(text: str) -> int:
-    if not _INT.match(text):
-        raise _Retry
-    value = int(text)
-    if abs(value) > _MAX_ABS_NUMBER:
-        raise _Retry
+# The strict reading of JSON text, shared by JSON files and rapidyaml's output: numbers by the
+# rules for plain YAML numbers (and the same limits), no NaN or Infinity, no repeated key. Each
+# refusal is a ValueError; callers then read the text the located way to say where.
+
+
+def _strict_number(text: str) -> int | float:
+    if len(text) > 17 and _INT.match(text):  # beyond 10^15 for sure; int() of a huge digit string is itself slow
+        raise ValueError("number is too large")
+    try:
+        value = _resolve_plain(text, "", (0, 0), ())
+    except LoadError:
+        raise ValueError("number is too large or not finite") from None
+    if type(value) is not int and type(value) is not float:
+        raise ValueError("not a number by the YAML 1.2 rules")
     return value
 
 
-def _fast_float(text: str) -> float:
-    if not _FLOAT.match(text):
-        raise _Retry
-    value = float(text)
-    if not abs(value) <= _MAX_ABS_NUMBER:  # also refuses inf and nan
-        raise _Retry
-    return value
-
-
-def _fast_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result = dict(pairs)
-    if len(result) != len(pairs):  # a duplicate key
-        raise _Retry
+    if len(result) != len(pairs):
+        raise ValueError("duplicate key")
     return result
 
 
-def _fast_constant(text: str) -> Any:
-    raise _Retry
+def _reject_constant(name: str) -> Any:
+    raise ValueError(name)
 
 
-_FAST_DECODER = json.JSONDecoder(object_pairs_hook=_fast_object, parse_int=_fast_int, parse_float=_fast_float,
-                                 parse_constant=_fast_constant)
+_STRICT_JSON = json.JSONDecoder(object_pairs_hook=_unique_object, parse_int=_strict_number,
+                                parse_float=_strict_number, parse_constant=_reject_constant)
 
 
 class _QuietStderr:
@@ -403,8 +402,8 @@ def fast_yaml(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
     if text is None or _AMBIGUOUS.search(text):
         return None
     try:
-        data = _FAST_DECODER.decode(text)
-    except (_Retry, ValueError, RecursionError):
+        data = _STRICT_JSON.decode(text)
+    except (ValueError, RecursionError):
         return None
     # Block collections are emitted two spaces deeper per level, flow ones on one line (each
     # needs a bracket in the source): unless that bound is in doubt, the depth needs no walk.
@@ -498,10 +497,6 @@ def parse_yaml(text: str, display: str, max_depth: int = DEFAULT_MAX_DEPTH, *, j
     return doc
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(name)
-
-
 _INVALID = object()
 
 
@@ -514,38 +509,15 @@ def parse_json(text: str, display: str, max_depth: int = DEFAULT_MAX_DEPTH) -> D
     the line and column. Marks for valid files are added on demand by
     :meth:`Document.ensure_marks`.
     """
-    duplicate = False
-
-    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        nonlocal duplicate
-        result = dict(pairs)
-        duplicate = duplicate or len(result) != len(pairs)
-        return result
-
-    def parse_float(text_value: str) -> float:
-        number = float(text_value)
-        if not math.isfinite(number) or abs(number) > _MAX_ABS_NUMBER:
-            raise ValueError("too large")
-        return number
-
-    def parse_int(text_value: str) -> int:
-        # Length first: int() of a huge digit string is itself slow.
-        if len(text_value.lstrip("-")) > 16 or abs(int(text_value)) > _MAX_ABS_NUMBER:
-            raise ValueError("too large")
-        return int(text_value)
-
     if not text.strip():
         raise LoadError(Problem(display, None, None, "", "file is empty; expected an incident (an object) or a list of incidents"))
     try:
-        data = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=_reject_constant,
-                          parse_float=parse_float, parse_int=parse_int)
+        data = _STRICT_JSON.decode(text)
     except json.JSONDecodeError as exc:
         raise LoadError(Problem(display, exc.lineno, exc.colno, "", f"invalid JSON: {exc.msg}")) from None
-    except RecursionError:
+    except (RecursionError, ValueError):  # a refusal of the strict reading, or nesting Python cannot follow
         data = _INVALID
-    except ValueError:
-        data = _INVALID
-    if data is _INVALID or duplicate or _depth(data) > max_depth:
+    if data is _INVALID or _depth(data) > max_depth:
         parse_yaml(text, display, max_depth, json_mode=True, with_marks=True)  # raises with the position
         raise LoadError(Problem(display, None, None, "", "invalid JSON: NaN, infinity, numbers beyond 10^15 and "
                                 "duplicate keys are not allowed"))
