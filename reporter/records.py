@@ -659,19 +659,48 @@ def _restored(entry: Any, resolved: Path, display: str, max_depth: int) -> _File
 
 
 # Set before worker processes fork, so that they inherit it rather than receive it.
-_JOB: tuple[list[tuple[Path, str]], list[bytes | None], int, int] | None = None
+_JOB: Any = None
+
+
+def _in_processes(job: Any, count: int, workers: int, here: Callable[[int, int], Any],
+                  there: Callable[[int, int], bytes]) -> tuple[list[Any], list[int]]:
+    """Items ``0:count`` of ``job`` in ``workers`` shares, with the shares' bounds.
+
+    The first share is done by ``here`` in this process (its result needs no handing over);
+    the others by ``there`` in forked worker processes, each returning a ``marshal``-led result.
+    """
+    import marshal
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _JOB
+    bounds = [round(count * k / workers) for k in range(workers + 1)]
+    _JOB = job
+    try:
+        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(there, bounds[k], bounds[k + 1]) for k in range(1, workers)]
+            results = [here(0, bounds[1])]
+            results += [marshal.loads(future.result()) for future in futures]
+    finally:
+        _JOB = None
+    return results, bounds
 
 
 def _work(start: int, stop: int) -> bytes:
     """In a worker process: check files ``start:stop`` of the job; marshalled entries, None to redo."""
     import marshal
 
-    assert _JOB is not None
     files, raws, max_file_size, max_depth = _JOB
     out = []
     for (resolved, display), raw in zip(files[start:stop], raws[start:stop], strict=True):
         out.append(_encode(_check_file(resolved, display, raw, max_file_size, max_depth)))
     return marshal.dumps(out)
+
+
+def _check_here(start: int, stop: int) -> list[_FileOutcome]:
+    files, raws, max_file_size, max_depth = _JOB
+    return [_check_file(resolved, display, raw, max_file_size, max_depth)
+            for (resolved, display), raw in zip(files[start:stop], raws[start:stop], strict=True)]
 
 
 def _workers() -> int:
@@ -689,36 +718,22 @@ def _check_parallel(files: list[tuple[Path, str]], raws: list[bytes | None], max
     with any problem is checked again here, so that its problems and document are exactly
     those of the serial path.
     """
-    import marshal
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    global _JOB
-    # This process takes the first share (it needs no encoding to hand it over) and rebuilds the rest.
-    bounds = [round(len(files) * k / workers) for k in range(workers + 1)]
-    _JOB = (files, raws, max_file_size, max_depth)
-    try:
-        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_work, bounds[k], bounds[k + 1]) for k in range(1, workers)]
-            outcomes = [_check_file(resolved, display, raw, max_file_size, max_depth)
-                        for (resolved, display), raw in zip(files[:bounds[1]], raws[:bounds[1]], strict=True)]
-            if cache is not None:
-                for outcome, raw, (resolved, _) in zip(outcomes, raws, files, strict=False):
-                    entry = _encode(outcome)
-                    if entry is not None and raw is not None:
-                        cache.put(_key(raw, resolved, max_depth), entry)
-            for k, future in enumerate(futures, start=1):
-                entries = marshal.loads(future.result())
-                for (resolved, display), raw, entry in zip(files[bounds[k]:bounds[k + 1]], raws[bounds[k]:bounds[k + 1]],
-                                                          entries, strict=True):
-                    if entry is None:
-                        outcomes.append(_check_file(resolved, display, raw, max_file_size, max_depth))
-                        continue
-                    outcomes.append(_restored(entry, resolved, display, max_depth))
-                    if cache is not None and raw is not None:
-                        cache.put(_key(raw, resolved, max_depth), entry)
-    finally:
-        _JOB = None
+    (outcomes, *shares), bounds = _in_processes((files, raws, max_file_size, max_depth), len(files), workers,
+                                                _check_here, _work)
+    if cache is not None:
+        for outcome, raw, (resolved, _) in zip(outcomes, raws, files, strict=False):
+            entry = _encode(outcome)
+            if entry is not None and raw is not None:
+                cache.put(_key(raw, resolved, max_depth), entry)
+    for k, entries in enumerate(shares, start=1):
+        for (resolved, display), raw, entry in zip(files[bounds[k]:bounds[k + 1]], raws[bounds[k]:bounds[k + 1]],
+                                                  entries, strict=True):
+            if entry is None:
+                outcomes.append(_check_file(resolved, display, raw, max_file_size, max_depth))
+                continue
+            outcomes.append(_restored(entry, resolved, display, max_depth))
+            if cache is not None and raw is not None:
+                cache.put(_key(raw, resolved, max_depth), entry)
     return outcomes
 
 
@@ -749,26 +764,16 @@ def map_incidents(
     ids repeat, or ``function`` raised :class:`Declined` -- the ordinary path then reports
     any problem exactly as :func:`validate_files` does.
     """
-    import marshal
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    global _MAP_JOB
     files = find_files([Path(p) for p in paths])
     workers = min(_workers() if workers is None else max(1, workers), 8)
     if len(files) < PARALLEL_THRESHOLD or workers < 2 or "fork" not in _start_methods():
         return None
-    bounds = [round(len(files) * k / workers) for k in range(workers + 1)]
     paused = gc.isenabled()
     gc.disable()  # as in validate_files: many small objects, no cycles
-    _MAP_JOB = (files, function, max_file_size, max_depth)
     try:
-        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_map_work, bounds[k], bounds[k + 1]) for k in range(1, workers)]
-            shares = [_map_share(0, bounds[1])]
-            shares += [marshal.loads(future.result()) for future in futures]
+        shares, _ = _in_processes((files, function, max_file_size, max_depth), len(files), workers, _map_share,
+                                  _map_work)
     finally:
-        _MAP_JOB = None
         if paused:
             gc.enable()
     if any(share is None for share in shares):
@@ -779,13 +784,9 @@ def map_incidents(
     return [result for share in shares for _, result in share]
 
 
-_MAP_JOB: tuple[list[tuple[Path, str]], Callable[[Incident], Any], int, int] | None = None
-
-
 def _map_share(start: int, stop: int) -> list[tuple[str, Any]] | None:
     """(id, function(incident)) for files ``start:stop`` of the job, or None if any is not valid."""
-    assert _MAP_JOB is not None
-    files, function, max_file_size, max_depth = _MAP_JOB
+    files, function, max_file_size, max_depth = _JOB
     out = []
     for resolved, display in files[start:stop]:
         outcome = _check_file(resolved, display, None, max_file_size, max_depth)
