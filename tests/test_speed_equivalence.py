@@ -245,6 +245,11 @@ def test_reporter_metrics_prints_the_same_from_either_path(corpus: Path, tmp_pat
     monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 10_000)
     ordinary = CliRunner().invoke(app, args)
     monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 5)
+    monkeypatch.setattr(records, "_workers", lambda: 2)
+    answers = []
+    map_incidents = records.map_incidents
+    monkeypatch.setattr(records, "map_incidents", lambda *a, **k: answers.append(map_incidents(*a, **k)) or answers[-1])
     shared = CliRunner().invoke(app, args)
+    assert len(answers) == 1 and answers[0] is not None  # the worker path did answer
     assert ordinary.exit_code == shared.exit_code == 0
     assert shared.stdout == ordinary.stdout
