@@ -255,10 +255,11 @@ RESULTS_DIR = "results-v1"
 MAX_RESULTS = 64
 
 
-def result_key(parts: list[str], files: list[tuple[Path, str]], max_depth: int) -> str | None:
+def result_key(parts: list[str], files: list[tuple[Path, str]], raws: list[bytes | None], max_depth: int) -> str | None:
     """The key of a command's whole output: the code, the options and every input file.
 
-    Returns None when a file cannot be read (the command then runs and reports it).
+    ``raws`` are the files' bytes, None for one that could not be read: then there is no key
+    (the command runs, and reports it).
     """
     digest = hashlib.sha256(version_tag().encode())
     here = Path(__file__).parent
@@ -266,10 +267,8 @@ def result_key(parts: list[str], files: list[tuple[Path, str]], max_depth: int) 
         with contextlib.suppress(OSError):
             digest.update((here / name).read_bytes())
     digest.update("\0".join(parts).encode())
-    for resolved, display in files:
-        try:
-            raw = resolved.read_bytes()
-        except OSError:
+    for (resolved, display), raw in zip(files, raws, strict=True):
+        if raw is None:
             return None
         digest.update(display.encode() + b"\0")
         digest.update(file_key(raw, resolved.suffix, max_depth))

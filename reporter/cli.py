@@ -164,19 +164,22 @@ def metrics(
     import gc
 
     from reporter.metrics import IncidentMetrics, collection_metrics, combine_metrics, dumps_json, metrics_json
+    from reporter.loader import DEFAULT_MAX_DEPTH, find_files
     from reporter.records import load_collection, map_incidents
     from reporter.tables import metrics_csv, metrics_table
 
     settings = _settings(window_convention, locale, sig_figs)
     _check_locale(settings.locale)
-    results = key = None
+    results = key = raws = None
+    files = find_files(paths)
     if not no_cache:
         from reporter.cache import ResultCache, result_key
-        from reporter.loader import DEFAULT_MAX_DEPTH, find_files
 
+        # Each file is read once: for the key, and (if the key misses) for the metrics.
+        raws = [_read_or_none(resolved, _size(max_file_size)) for resolved, _ in files]
         results = ResultCache()
         options = ["metrics", repr(settings), format.value, ",".join(b.value for b in by or []), max_file_size]
-        key = result_key(options, find_files(paths), DEFAULT_MAX_DEPTH)
+        key = result_key(options, files, raws, DEFAULT_MAX_DEPTH)
         cached = results.get(key) if key else None
         if cached is not None:
             typer.echo(cached, nl=False)
@@ -190,7 +193,7 @@ def metrics(
         # (and JSON), and only those come back. None: too few, a problem or an evidence log.
         with_json = format is TableFormat.JSON
         mapped = map_incidents(paths, functools.partial(_incident_outputs, settings=settings, with_json=with_json),
-                               max_file_size=_size(max_file_size))
+                               files=files, raws=raws, max_file_size=_size(max_file_size))
         entries = None
         if mapped is not None:
             per_incident = [IncidentMetrics.from_plain(plain) for plain, _ in mapped]
@@ -216,6 +219,16 @@ def metrics(
     # A result that read an evidence log depends on more than the record files: not stored.
     if results is not None and key and not logs:
         results.put(key, text)
+
+
+def _read_or_none(path: Path, max_file_size: int) -> bytes | None:
+    """A file's bytes, or None when it cannot be read or is too large (the reading path reports why)."""
+    from reporter.loader import LoadError, read_raw
+
+    try:
+        return read_raw(path, str(path), max_file_size)
+    except LoadError:
+        return None
 
 
 def _incident_outputs(incident, *, settings, with_json: bool) -> tuple:  # noqa: ANN001 - run in worker processes

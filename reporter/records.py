@@ -751,6 +751,8 @@ def map_incidents(
     paths: Iterable[Path | str],
     function: Callable[[Incident], Any],
     *,
+    files: list[tuple[Path, str]] | None = None,
+    raws: list[bytes | None] | None = None,
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
     max_depth: int = DEFAULT_MAX_DEPTH,
     workers: int | None = None,
@@ -763,16 +765,22 @@ def map_incidents(
     collection the ordinary way": the files are too few to share out, or not all valid,
     ids repeat, or ``function`` raised :class:`Declined` -- the ordinary path then reports
     any problem exactly as :func:`validate_files` does.
+
+    ``files`` is :func:`~reporter.loader.find_files` of ``paths`` if already found, ``raws``
+    their bytes if already read (None for a file to read here); workers inherit them.
     """
-    files = find_files([Path(p) for p in paths])
+    if files is None:
+        files = find_files([Path(p) for p in paths])
+    if raws is None:
+        raws = [None] * len(files)
     workers = min(_workers() if workers is None else max(1, workers), 8)
     if len(files) < PARALLEL_THRESHOLD or workers < 2 or "fork" not in _start_methods():
         return None
     paused = gc.isenabled()
     gc.disable()  # as in validate_files: many small objects, no cycles
     try:
-        shares, _ = _in_processes((files, function, max_file_size, max_depth), len(files), workers, _map_share,
-                                  _map_work)
+        shares, _ = _in_processes((files, raws, function, max_file_size, max_depth), len(files), workers,
+                                  _map_share, _map_work)
     finally:
         if paused:
             gc.enable()
@@ -786,10 +794,10 @@ def map_incidents(
 
 def _map_share(start: int, stop: int) -> list[tuple[str, Any]] | None:
     """(id, function(incident)) for files ``start:stop`` of the job, or None if any is not valid."""
-    files, function, max_file_size, max_depth = _JOB
+    files, raws, function, max_file_size, max_depth = _JOB
     out = []
-    for resolved, display in files[start:stop]:
-        outcome = _check_file(resolved, display, None, max_file_size, max_depth)
+    for (resolved, display), raw in zip(files[start:stop], raws[start:stop], strict=True):
+        outcome = _check_file(resolved, display, raw, max_file_size, max_depth)
         if outcome.problems:
             return None
         for _, incident in outcome.items:
