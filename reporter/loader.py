@@ -346,15 +346,15 @@ class _QuietStderr:
     """Points file descriptor 2 at /dev/null for a moment: rapidyaml prints parse errors there
     before raising, and a file it cannot read is reported by the slow path anyway."""
 
+    null: int | None = None  # /dev/null, opened once per process
+
     def __enter__(self) -> None:
         self.saved = None
         try:
+            if _QuietStderr.null is None:
+                _QuietStderr.null = os.open(os.devnull, os.O_WRONLY)
             self.saved = os.dup(2)
-            null = os.open(os.devnull, os.O_WRONLY)
-            try:
-                os.dup2(null, 2)
-            finally:
-                os.close(null)
+            os.dup2(_QuietStderr.null, 2)
         except OSError:
             if self.saved is not None:
                 os.close(self.saved)
