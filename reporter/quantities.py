@@ -20,7 +20,7 @@ from enum import StrEnum
 from fractions import Fraction
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_compact_decimal, format_decimal, get_decimal_symbol, get_group_symbol
+from babel.numbers import format_compact_decimal, format_decimal, get_decimal_symbol, get_group_symbol, parse_pattern
 
 from reporter.errors import QuantityError
 
@@ -767,7 +767,7 @@ def _plain_symbols(loc: Locale) -> tuple[str, str] | None:
 
 def _phrase_number(d: Decimal, loc: Locale, sig_figs: int) -> str:
     if abs(d) >= 10**6:
-        return _compact(str(d), loc, sig_figs)
+        return _compact(d, loc, sig_figs)
     symbols = _plain_symbols(loc)
     if symbols is None or d < 0:
         return format_decimal(d, locale=loc, decimal_quantization=False)
@@ -775,11 +775,90 @@ def _phrase_number(d: Decimal, loc: Locale, sig_figs: int) -> str:
     return f"{d:,f}".translate({ord(","): group, ord("."): decimal})
 
 
-@functools.lru_cache(maxsize=16384)
-def _compact(text: str, loc: Locale, sig_figs: int) -> str:
-    # Babel's compact formatting costs ~50 µs a call; rounded figures repeat, so remember them
-    # (keyed by the Decimal's text, which is what Babel's output depends on).
+def _compact(d: Decimal, loc: Locale, sig_figs: int) -> str:
+    """The long compact form ("28.8 million") of a rounded number of a million or more.
+
+    Babel's ``format_compact_decimal`` costs some 50 µs a call, and large collections phrase
+    tens of thousands of distinct figures. Where the locale's compact patterns are plain
+    (digits between literal text, as for en, de and most locales), :func:`_compact_patterns`
+    reads them from Babel once, and this applies Babel's algorithm to the rounded number
+    directly; anything else goes to Babel. The tests compare the two over many numbers.
+    """
+    patterns = _compact_patterns(loc)
+    if patterns is not None and d > 0:
+        for magnitude, divisor, forms in patterns:
+            if d < magnitude:
+                continue
+            scaled = d.scaleb(-divisor)
+            # Babel rounds the scaled number to ``sig_figs`` places; a number already rounded to
+            # ``sig_figs`` significant figures (of which at least one is whole) is unchanged by that.
+            if -scaled.as_tuple().exponent > sig_figs:  # type: ignore[operator]
+                break
+            digits = f"{scaled.normalize():f}"
+            prefix, suffix, int_digits = forms.get(_compact_form(loc, digits, forms), forms["other"])
+            whole, _, fraction = digits.partition(".")
+            whole = whole.rjust(int_digits, "0")
+            number = f"{whole}{_plain_symbols_of(loc)[1]}{fraction}" if fraction else whole
+            return f"{prefix}{number}{suffix}"
+    return _babel_compact(str(d), loc, sig_figs)
+
+
+@functools.lru_cache(maxsize=4096)
+def _babel_compact(text: str, loc: Locale, sig_figs: int) -> str:
+    # Keyed by the Decimal's text, which is all Babel's output depends on.
     return format_compact_decimal(Decimal(text), format_type="long", locale=loc, fraction_digits=sig_figs)
+
+
+def _compact_form(loc: Locale, digits: str, forms: dict[str, tuple[str, str, int]]) -> str:
+    """The plural form a compact pattern is chosen by (as Babel chooses it), asked only when the
+    forms' patterns differ ("1 Million", "2 Millionen"; English says "million" either way)."""
+    if len(forms) == 1:
+        return "other"
+    if digits == "1" and "1" in forms:
+        return "1"
+    return _plural_form_cached(loc, digits)
+
+
+@functools.lru_cache(maxsize=64)
+def _compact_patterns(loc: Locale) -> list[tuple[int, int, dict[str, tuple[str, str, int]]]] | None:
+    """The locale's long compact patterns from a million up, largest first, as (magnitude, power
+    of ten to divide by, {plural form: (prefix, suffix, least whole digits)}); None when some
+    pattern is not plain literal text around digits (Babel then formats every number)."""
+    formats = loc.compact_decimal_formats.get("long")
+    if not formats or "other" not in formats:
+        return None
+    out = []
+    for key in sorted(formats["other"], key=int, reverse=True):
+        magnitude = int(key)
+        if magnitude < 10**6:
+            continue
+        forms: dict[str, tuple[str, str, int]] = {}
+        zeros = None
+        for form, by_magnitude in formats.items():
+            pattern = by_magnitude.get(key)
+            if pattern is None:
+                continue
+            text = pattern.pattern if hasattr(pattern, "pattern") else str(pattern)
+            parsed = parse_pattern(text)
+            literal = "".join((*parsed.prefix, *parsed.suffix))
+            # Babel divides by the zeros of the whole pattern text, a negative subpattern's too
+            # ("milioni 0;milioni -0"): such patterns are left to it.
+            if (set(parsed.number_pattern) != {"0"} or parsed.scale or parsed.exp_prec or ";" in text
+                    or any(c in literal for c in "'¤%‰")):
+                return None
+            if zeros is not None and len(parsed.number_pattern) != zeros:
+                return None  # forms that divide differently: leave them to Babel
+            zeros = len(parsed.number_pattern)
+            forms[form] = (parsed.prefix[0], parsed.suffix[0], parsed.int_prec[0])
+        if zeros is None or "other" not in forms:
+            return None
+        out.append((magnitude, len(key) - 1 - (zeros - 1), forms))
+    return out or None
+
+
+@functools.lru_cache(maxsize=64)
+def _plain_symbols_of(loc: Locale) -> tuple[str, str]:
+    return get_group_symbol(loc), get_decimal_symbol(loc)
 
 
 def format_number(x: float, locale: str = "en_US", sig_figs: int = 4, approximate: bool = False) -> str:
