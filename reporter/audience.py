@@ -115,8 +115,7 @@ def suppress_small_counts(incidents: Iterable[Incident], threshold: int) -> list
             for name, figure in actor.figures.items():
                 q = figure.quantity
                 if q.is_known and q.high is not None and q.high < threshold:
-                    figure = figure.model_copy()
-                    figure._quantity = blurred.with_unit(q.unit)
+                    figure = figure.with_quantity(blurred.with_unit(q.unit))
                 figures[name] = figure
             actors.append(actor.model_copy(update={"figures": figures}))
         result.append(incident.model_copy(update={"actors": actors}))

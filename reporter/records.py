@@ -25,7 +25,6 @@ from pydantic import (
     Field,
     GetJsonSchemaHandler,
     PlainSerializer,
-    PrivateAttr,
     ValidationError,
     WithJsonSchema,
     field_validator,
@@ -157,13 +156,24 @@ class Figure(_Model):
     high: float | int | str | None = Field(None, description="Upper end of a range.")
     unit: str | None = Field(None, description="What is counted, where not implied by the figure's name.")
     sensitivity: Sensitivity | None = Field(None, description="Overrides the record's sensitivity.")
-    _quantity: Quantity = PrivateAttr()
+    # The parsed quantity is kept in pydantic's private-state slot, set once by ``_parse``. Declared
+    # as a ``PrivateAttr`` it would cost an initialisation hook per figure, and a large collection
+    # has tens of thousands of figures.
 
     @property
     def quantity(self) -> Quantity:
         """The parsed, qualified quantity."""
         private = self.__pydantic_private__
-        return private["_quantity"] if private is not None and "_quantity" in private else self._quantity
+        if private is None or "_quantity" not in private:  # built without validation (model_construct)
+            self._parse()
+            private = self.__pydantic_private__
+        return private["_quantity"]
+
+    def with_quantity(self, quantity: Quantity) -> Figure:
+        """A copy of this figure that stands for ``quantity`` (as an audience is to see it)."""
+        copy = self.model_copy()
+        object.__setattr__(copy, "__pydantic_private__", {"_quantity": quantity})
+        return copy
 
     @model_validator(mode="before")
     @classmethod
@@ -197,7 +207,7 @@ class Figure(_Model):
                                        high=parts[2], unit=self.unit)
         except QuantityError as exc:
             raise PydanticCustomError("quantity", str(exc)) from None
-        self._quantity = quantity
+        object.__setattr__(self, "__pydantic_private__", {"_quantity": quantity})
         return self
 
     @classmethod
