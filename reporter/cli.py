@@ -163,7 +163,7 @@ def metrics(
     """Compute figures and metrics per incident and across the collection."""
     import gc
 
-    from reporter.metrics import IncidentMetrics, collection_metrics, combine_metrics, dumps_json, metrics_json
+    from reporter.metrics import Tally, collection_metrics, dumps_json, metrics_json
     from reporter.loader import DEFAULT_MAX_DEPTH, find_files
     from reporter.records import load_collection, map_incidents
     from reporter.tables import metrics_csv, metrics_table
@@ -189,29 +189,31 @@ def metrics(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        # Many files: each process that reads records also computes their incidents' metrics
-        # (and JSON), and only those come back. None: too few, a problem or an evidence log.
-        with_json = format is TableFormat.JSON
-        mapped = map_incidents(paths, functools.partial(_incident_outputs, settings=settings, with_json=with_json),
-                               files=files, raws=raws, max_file_size=_size(max_file_size))
-        entries = None
-        if mapped is not None:
-            per_incident = [IncidentMetrics.from_plain(plain) for plain, _ in mapped]
-            computed = combine_metrics(per_incident, settings)
-            if with_json:
-                entries = {m.id: entry for m, (_, entry) in zip(per_incident, mapped, strict=True)}
+        # Many files: each process that reads records also computes and phrases their
+        # incidents' metrics and tallies its share of the collection; only the phrased
+        # incidents and the tallies come back. None: too few, a problem or an evidence log.
+        shares = map_incidents(paths, functools.partial(_incident_output, settings=settings, format=format),
+                               reduce=_share_output, files=files, raws=raws, max_file_size=_size(max_file_size))
+        if shares is not None:
+            tally, outputs = None, []
+            for plain, share_outputs in shares:
+                share = Tally.from_plain(plain)
+                tally = share if tally is None else tally.merge(share)
+                outputs += share_outputs
+            computed = tally.finish(settings, {})  # type: ignore[union-attr] - map_incidents has 500 or more files
             logs = False
         else:
+            outputs = None
             collection = load_collection(paths, max_file_size=_size(max_file_size), cache=not no_cache)
             incidents = _with_logs(collection)
             computed = collection_metrics(incidents, settings)
             logs = any(item.log for i in incidents for item in i.evidence)
-        if with_json:
-            text = dumps_json(metrics_json(computed, entries)) + "\n"
+        if format is TableFormat.JSON:
+            text = dumps_json(metrics_json(computed, None if outputs is None else dict(outputs))) + "\n"
         elif format is TableFormat.CSV:
-            text = metrics_csv(computed)
+            text = metrics_csv(computed, outputs)
         else:
-            text = metrics_table(computed, [b.value for b in by or []])
+            text = metrics_table(computed, [b.value for b in by or []], outputs)
     finally:
         if collecting:
             gc.enable()
@@ -231,15 +233,27 @@ def _read_or_none(path: Path, max_file_size: int) -> bytes | None:
         return None
 
 
-def _incident_outputs(incident, *, settings, with_json: bool) -> tuple:  # noqa: ANN001 - run in worker processes
-    """An incident's metrics in plain form, and its JSON entry (if wanted), for ``map_incidents``."""
+def _incident_output(incident, *, settings, format: TableFormat) -> tuple:  # noqa: ANN001 - run in worker processes
+    """For ``map_incidents``: an incident's metrics, and its part of the output in ``format``."""
     from reporter.metrics import incident_json, incident_metrics
     from reporter.records import Declined
+    from reporter.tables import incident_csv, incident_table
 
     if any(item.log for item in incident.evidence):
         raise Declined  # its figures come from the log: the ordinary path applies it
     computed = incident_metrics(incident, settings)
-    return computed.to_plain(), incident_json(computed, settings) if with_json else None
+    if format is TableFormat.JSON:
+        return computed, (computed.id, incident_json(computed, settings))
+    if format is TableFormat.CSV:
+        return computed, incident_csv(computed, settings)
+    return computed, incident_table(computed, settings)
+
+
+def _share_output(results: list[tuple]) -> tuple:
+    """For ``map_incidents``: a share's tally (plain) and its incidents' parts of the output."""
+    from reporter.metrics import Tally
+
+    return Tally.of([computed for computed, _ in results]).to_plain(), [part for _, part in results]
 
 
 def _with_logs(collection, clearance=None):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -31,7 +31,7 @@ from typing import Any
 import orjson
 
 from reporter.dates import Precision, When, WindowConvention, days_between, parse_when, window_days
-from reporter.quantities import Qualifier, Quantity, format_quantity, sum_quantities
+from reporter.quantities import PartialSum, Quantity, format_quantity
 from reporter.records import Incident
 
 
@@ -93,38 +93,6 @@ class IncidentMetrics:
     def all(self) -> dict[str, Quantity]:
         """Figures and metrics in one mapping (metrics after figures)."""
         return {**self.figures, **self.derived}
-
-    def to_plain(self) -> tuple:
-        """A form of plain tuples, numbers and strings (``marshal`` can carry it between processes)."""
-        return (
-            self.id, _plain_quantities(self.figures), _plain_quantities(self.derived), self.category, self.periods,
-            [(name, _plain_quantities(figures)) for name, figures in self.actors],
-            None if self.span is None else tuple(None if d is None else d.toordinal() for d in self.span),
-            [(row.event, row.when.text, row.note) for row in self.timeline],
-        )
-
-    @classmethod
-    def from_plain(cls, plain: tuple) -> IncidentMetrics:
-        """Rebuild what :meth:`to_plain` made."""
-        incident_id, figures, derived, category, periods, actors, span, timeline = plain
-        return cls(
-            incident_id, _quantities(figures), _quantities(derived), category, periods,
-            [(name, _quantities(actor_figures)) for name, actor_figures in actors],
-            None if span is None else tuple(None if d is None else date.fromordinal(d) for d in span),  # type: ignore[arg-type]
-            [TimelineRow(incident_id, event, parse_when(text), note) for event, text, note in timeline],
-        )
-
-
-def _plain_quantities(quantities: dict[str, Quantity]) -> dict[str, tuple]:
-    return {name: (q.qualifier.value, q.value, q.low, q.high, q.unit, q.reason, q.low_strict, q.high_strict,
-                   q.approximate) for name, q in quantities.items()}
-
-
-_QUALIFIERS = {q.value: q for q in Qualifier}
-
-
-def _quantities(plain: dict[str, tuple]) -> dict[str, Quantity]:
-    return {name: Quantity(_QUALIFIERS[fields[0]], *fields[1:]) for name, fields in plain.items()}
 
 
 @dataclass
@@ -268,22 +236,6 @@ def _earliest_timeline(incident: Incident) -> When | None:
     return min(dates, key=lambda w: w.earliest) if dates else None
 
 
-def _total(quantities: list[Quantity], members: int) -> Quantity:
-    """Sum what was stated; members that state nothing make the total a lower bound."""
-    total = sum_quantities(quantities)
-    if len(quantities) < members and total.is_known:
-        total = total + Quantity.at_least(0)
-    return total
-
-
-def _group(figure_lists: list[dict[str, Quantity]]) -> Group:
-    names = sorted({name for figures in figure_lists for name in figures})
-    return Group(
-        count=len(figure_lists),
-        figures={name: _total([f[name] for f in figure_lists if name in f], len(figure_lists)) for name in names},
-    )
-
-
 def _days_of(when: When, side: str) -> date:
     return (when.earliest if side == "early" else when.latest).date()
 
@@ -368,39 +320,158 @@ def combine_metrics(
     as_of: date | None = None,
 ) -> CollectionMetrics:
     """A collection's metrics from its incidents' (see :func:`collection_metrics`)."""
-    figure_lists = [m.figures for m in per_incident]
+    return Tally.of(per_incident, actors=actors).finish(settings, {m.id: m for m in per_incident}, as_of=as_of)
 
-    # Group positions by key (members keep collection order); the sums stay in sound quantity arithmetic.
-    keys = [{"category": m.category, **m.periods} for m in per_incident]
-    breakdowns: dict[str, dict[str, Group]] = {}
-    for key in ("category", "year", "quarter", "month"):
-        members: dict[str, list[int]] = {}
-        for position, row in enumerate(keys):
-            members.setdefault(row[key], []).append(position)
-        groups = {value: _group([figure_lists[p] for p in positions]) for value, positions in members.items()}
-        breakdowns[key] = dict(sorted(groups.items(), key=lambda item: (item[0] == UNKNOWN_PERIOD, item[0])))
-    if actors:
+
+_PERIODS = ("year", "quarter", "month")
+
+_Sums = tuple[int, dict[str, PartialSum]]
+"""A breakdown row in progress: how many incidents (or actor entries) it has, and the partial
+sums of the figures they state."""
+
+
+def _sums(figure_lists: list[dict[str, Quantity]]) -> _Sums:
+    names = {name for figures in figure_lists for name in figures}
+    return len(figure_lists), {name: PartialSum.of([f[name] for f in figure_lists if name in f]) for name in names}
+
+
+def _merge_sums(a: _Sums, b: _Sums) -> _Sums:
+    sums = dict(a[1])
+    for name, partial in b[1].items():
+        sums[name] = sums[name].merge(partial) if name in sums else partial
+    return a[0] + b[0], sums
+
+
+def _group_of(members: int, sums: dict[str, PartialSum]) -> Group:
+    """Sum what was stated; members that state nothing make the total a lower bound (each
+    unstated figure is at least 0)."""
+    figures = {}
+    for name in sorted(sums):
+        partial = sums[name]
+        total = partial.result()
+        if partial.count < members and total.is_known:
+            total = total + Quantity.at_least(0)
+        figures[name] = total
+    return Group(count=members, figures=figures)
+
+
+def _row_order(key: str) -> Callable[[str], tuple[bool, str]]:
+    """Breakdown rows by name, the "unknown" period last (an actor may be called "unknown")."""
+    if key == "actor":
+        return lambda name: (False, name)
+    return lambda name: (name == UNKNOWN_PERIOD, name)
+
+
+@dataclass
+class Tally:
+    """What a collection's metrics are summed up from, kept exact so that the tallies of
+    consecutive parts of a collection merge into the tally of the whole.
+
+    Worker processes tally their share of a large collection and send its plain form; the
+    parent merges the shares in order and finishes: for any split of ``incidents`` into ``a``
+    then ``b``, ``Tally.of(a).merge(Tally.of(b)).finish(...)`` is ``combine_metrics(incidents)``.
+
+    Attributes:
+        count: incidents tallied.
+        totals: the sums over all of them.
+        groups: breakdown ("category", "year", "quarter", "month", and "actor" when actors are
+            tallied) → row name → its sums.
+        spans: the windows' possible days (for active days and peak concurrency).
+        timeline: every dated event, in incident order.
+    """
+
+    count: int
+    totals: _Sums
+    groups: dict[str, dict[str, _Sums]]
+    spans: list[Span]
+    timeline: list[TimelineRow]
+
+    @classmethod
+    def of(cls, per_incident: list[IncidentMetrics], *, actors: bool = True) -> Tally:
+        """The tally of these incidents (grouped first, so that each sum is one pass)."""
+        members: dict[str, dict[str, list[dict[str, Quantity]]]] = {key: {} for key in ("category", *_PERIODS)}
+        by_category = members["category"]
+        by_period = [(key, members[key]) for key in _PERIODS]
         by_actor: dict[str, list[dict[str, Quantity]]] = {}
         for m in per_incident:
-            for name, figures in m.actors:
-                by_actor.setdefault(name, []).append(figures)
-        breakdowns["actor"] = {name: _group(by_actor[name]) for name in sorted(by_actor)}
+            figures = m.figures
+            by_category.setdefault(m.category, []).append(figures)
+            for key, rows in by_period:
+                rows.setdefault(m.periods[key], []).append(figures)
+            if actors:
+                for name, actor_figures in m.actors:
+                    by_actor.setdefault(name, []).append(actor_figures)
+        if actors:
+            members["actor"] = by_actor
+        return cls(
+            count=len(per_incident),
+            totals=_sums([m.figures for m in per_incident]),
+            groups={key: {name: _sums(lists) for name, lists in rows.items()} for key, rows in members.items()},
+            spans=[m.span for m in per_incident if m.span is not None],
+            timeline=[row for m in per_incident for row in m.timeline],
+        )
 
-    certain, possible, open_ended = _active_day_spans((m.span for m in per_incident), as_of)
-    timeline = sorted(
-        (row for m in per_incident for row in m.timeline),
-        key=lambda row: (row.when.earliest, row.incident, row.event),
-    )
-    return CollectionMetrics(
-        settings=settings,
-        incidents={m.id: m for m in per_incident},
-        count=len(per_incident),
-        totals=_group(figure_lists).figures,
-        breakdowns=breakdowns,
-        active_days=_bounded(_union_days(certain), _union_days(possible), open_ended, "days"),
-        peak_concurrency=_bounded(_peak(certain), _peak(possible), open_ended, None),
-        timeline=timeline,
-    )
+    def merge(self, other: Tally) -> Tally:
+        """The tally of this part of a collection followed by ``other``."""
+        groups = {}
+        for key in [*self.groups, *(k for k in other.groups if k not in self.groups)]:
+            rows = dict(self.groups.get(key, {}))
+            for name, sums in other.groups.get(key, {}).items():
+                rows[name] = _merge_sums(rows[name], sums) if name in rows else sums
+            groups[key] = rows
+        return Tally(self.count + other.count, _merge_sums(self.totals, other.totals), groups,
+                     self.spans + other.spans, self.timeline + other.timeline)
+
+    def finish(self, settings: Settings, incidents: dict[str, IncidentMetrics], *,
+               as_of: date | None = None) -> CollectionMetrics:
+        """The collection's metrics.
+
+        ``incidents``: the incidents' own metrics, where they were kept. Processes that tally a
+        share of a large collection also phrase its incidents, and then this is empty (``count``
+        still counts every incident).
+        """
+        breakdowns = {
+            key: {name: _group_of(*self.groups[key][name]) for name in sorted(self.groups[key], key=_row_order(key))}
+            for key in ("category", *_PERIODS, "actor") if key in self.groups
+        }
+        certain, possible, open_ended = _active_day_spans(self.spans, as_of)
+        return CollectionMetrics(
+            settings=settings,
+            incidents=incidents,
+            count=self.count,
+            totals=_group_of(*self.totals).figures,
+            breakdowns=breakdowns,
+            active_days=_bounded(_union_days(certain), _union_days(possible), open_ended, "days"),
+            peak_concurrency=_bounded(_peak(certain), _peak(possible), open_ended, None),
+            timeline=sorted(self.timeline, key=lambda row: (row.when.earliest, row.incident, row.event)),
+        )
+
+    def to_plain(self) -> tuple:
+        """Plain tuples, numbers and strings (``marshal`` carries them between processes)."""
+        def sums(s: _Sums) -> tuple:
+            return s[0], {name: partial.to_plain() for name, partial in s[1].items()}
+
+        return (
+            self.count, sums(self.totals),
+            {key: {name: sums(s) for name, s in rows.items()} for key, rows in self.groups.items()},
+            [tuple(None if d is None else d.toordinal() for d in span) for span in self.spans],
+            [(row.incident, row.event, row.when.text, row.note) for row in self.timeline],
+        )
+
+    @classmethod
+    def from_plain(cls, plain: tuple) -> Tally:
+        """Rebuild what :meth:`to_plain` made."""
+        count, totals, groups, spans, timeline = plain
+
+        def sums(s: tuple) -> _Sums:
+            return s[0], {name: PartialSum.from_plain(partial) for name, partial in s[1].items()}
+
+        return cls(
+            count, sums(totals),
+            {key: {name: sums(s) for name, s in rows.items()} for key, rows in groups.items()},
+            [tuple(None if d is None else date.fromordinal(d) for d in span) for span in spans],  # type: ignore[misc]
+            [TimelineRow(incident, event, parse_when(text), note) for incident, event, text, note in timeline],
+        )
 
 
 def quantity_json(q: Quantity, settings: Settings) -> dict[str, Any]:

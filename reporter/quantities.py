@@ -32,6 +32,7 @@ __all__ = [
     "format_number",
     "format_quantity",
     "parse_quantity",
+    "PartialSum",
     "sum_quantities",
 ]
 
@@ -224,6 +225,9 @@ def _frac(x: float | None) -> int | Fraction | None:
 def _is_point(q: Quantity) -> bool:
     """Whether a quantity has a nominal central figure that arithmetic can carry."""
     return q.qualifier in (Qualifier.EXACT, Qualifier.ABOUT)
+
+
+_QUALIFIER_VALUES = {q.value: q for q in Qualifier}
 
 
 @dataclass(frozen=True)
@@ -460,6 +464,16 @@ class Quantity:
             return False
         return not (self.high is not None and (x >= self.high if self.high_strict else x > self.high))
 
+    def to_plain(self) -> tuple:
+        """The fields as plain values (``marshal`` carries them between processes)."""
+        return (self.qualifier.value, self.value, self.low, self.high, self.unit, self.reason, self.low_strict,
+                self.high_strict, self.approximate)
+
+    @classmethod
+    def from_plain(cls, plain: tuple) -> Quantity:
+        """Rebuild what :meth:`to_plain` made."""
+        return cls(_QUALIFIER_VALUES[plain[0]], *plain[1:])
+
     def as_dict(self) -> dict[str, object]:
         """The JSON form; whole numbers are written as integers. Callers add the localised phrase."""
         value, low, high = self.value, self.low, self.high
@@ -627,44 +641,127 @@ def sum_quantities(qs: Iterable[Quantity], unit: str | None = None) -> Quantity:
         qs: the summands.
         unit: unit of the result; None keeps the unit the summands share (if any).
     """
-    summands = list(qs)
-    if not summands:
-        return Quantity.exact(0, unit)
-    if len(summands) == 1:
-        return summands[0] if unit is None else summands[0].with_unit(unit)
-    # One loop gathers what the sums need (this runs for every group of every breakdown).
-    lows, highs, values = [], [], []
-    bounded = points = True
-    low_strict = high_strict = False
-    first_unit = summands[0].unit
-    shared = True
-    unknown, exact, about = Qualifier.UNKNOWN, Qualifier.EXACT, Qualifier.ABOUT
-    for q in summands:
-        qualifier = q.qualifier
-        if qualifier is unknown:
-            return Quantity.unknown(q.reason or "an input is unknown", unit)
-        lows.append(0.0 if q.low is None else q.low)
-        if q.high is None:
-            bounded = False
-        elif bounded:
-            highs.append(q.high)
-        if points:
-            if qualifier is exact or qualifier is about:
-                values.append(q.value)
-            else:
-                points = False
-        low_strict = low_strict or q.low_strict
-        high_strict = high_strict or q.high_strict
-        shared = shared and q.unit == first_unit
-    return _derive(
-        tuple(summands),
-        _exact_sum(lows),
-        low_strict,
-        _exact_sum(highs) if bounded else None,
-        high_strict,
-        _exact_sum(values) if points else None,  # type: ignore[arg-type]
-        unit if unit is not None else first_unit if shared else None,
-    )
+    return PartialSum.of(qs).result(unit)
+
+
+_NOT_APPROXIMATE: tuple[Quantity, ...] = ()
+_APPROXIMATE = (Quantity(Qualifier.EXACT, 0.0, 0.0, 0.0, approximate=True),)
+"""What :func:`_derive` reads of a sum's inputs is whether any is approximate: these stand for them."""
+
+
+@dataclass(frozen=True)
+class PartialSum:
+    """A sum in progress, kept exact so that sums of parts merge into the sum of the whole:
+    ``PartialSum.of(a).merge(PartialSum.of(b)).result() == sum_quantities([*a, *b])``.
+
+    Worker processes sum their share of a collection and send these; the parent merges them.
+
+    Attributes:
+        count: summands so far.
+        single: the summand, while there is just one (a sum of one is that quantity, as stated).
+        unknown: the first unknown summand's reason (the sum is then unknown).
+        low: exact sum of the lower bounds (an unbounded-below summand counts 0: figures are counts).
+        high: exact sum of the upper bounds; None once a summand is unbounded above.
+        value: exact sum of the central figures; None once a summand has none.
+        unit: the first summand's unit; ``shared``: whether every summand has it.
+    """
+
+    count: int = 0
+    single: Quantity | None = None
+    unknown: str | None = None
+    low: int | Fraction = 0
+    high: int | Fraction | None = 0
+    value: int | Fraction | None = 0
+    low_strict: bool = False
+    high_strict: bool = False
+    approximate: bool = False
+    unit: str | None = None
+    shared: bool = True
+
+    @classmethod
+    def of(cls, qs: Iterable[Quantity]) -> PartialSum:
+        """The partial sum of ``qs``, in one loop (this runs for every group of every breakdown)."""
+        summands = list(qs)
+        if not summands:
+            return cls()
+        first = summands[0]
+        lows, highs, values = [], [], []
+        bounded = points = True
+        low_strict = high_strict = approximate = False
+        first_unit = first.unit
+        shared = True
+        unknown, exact, about = Qualifier.UNKNOWN, Qualifier.EXACT, Qualifier.ABOUT
+        for q in summands:
+            qualifier = q.qualifier
+            if qualifier is unknown:
+                return cls(len(summands), first if len(summands) == 1 else None, q.reason or "an input is unknown",
+                           unit=first_unit)
+            lows.append(0.0 if q.low is None else q.low)
+            if q.high is None:
+                bounded = False
+            elif bounded:
+                highs.append(q.high)
+            if points:
+                if qualifier is exact or qualifier is about:
+                    values.append(q.value)
+                else:
+                    points = False
+            low_strict = low_strict or q.low_strict
+            high_strict = high_strict or q.high_strict
+            approximate = approximate or q.approximate
+            shared = shared and q.unit == first_unit
+        return cls(
+            len(summands), first if len(summands) == 1 else None, None,
+            _exact_sum(lows), _exact_sum(highs) if bounded else None, _exact_sum(values) if points else None,
+            low_strict, high_strict, approximate, first_unit, shared,
+        )
+
+    def merge(self, other: PartialSum) -> PartialSum:
+        """The partial sum of this one's summands followed by ``other``'s."""
+        if not other.count:
+            return self
+        if not self.count:
+            return other
+        return PartialSum(
+            self.count + other.count, None, self.unknown if self.unknown is not None else other.unknown,
+            self.low + other.low,
+            None if self.high is None or other.high is None else self.high + other.high,
+            None if self.value is None or other.value is None else self.value + other.value,
+            self.low_strict or other.low_strict, self.high_strict or other.high_strict,
+            self.approximate or other.approximate, self.unit,
+            self.shared and other.shared and self.unit == other.unit,
+        )
+
+    def result(self, unit: str | None = None) -> Quantity:
+        """The sum, rounded once; ``unit`` as for :func:`sum_quantities`."""
+        if not self.count:
+            return Quantity.exact(0, unit)
+        if self.single is not None:
+            return self.single if unit is None else self.single.with_unit(unit)
+        if self.unknown is not None:
+            return Quantity.unknown(self.unknown, unit)
+        return _derive(
+            _APPROXIMATE if self.approximate else _NOT_APPROXIMATE,
+            self.low, self.low_strict, self.high, self.high_strict, self.value,
+            unit if unit is not None else self.unit if self.shared else None,
+        )
+
+    def to_plain(self) -> tuple:
+        """Plain tuples, numbers and strings (``marshal`` carries them between processes)."""
+        return (self.count, None if self.single is None else self.single.to_plain(), self.unknown,
+                *(None if x is None else (x.numerator, x.denominator) for x in (self.low, self.high, self.value)),
+                self.low_strict, self.high_strict, self.approximate, self.unit, self.shared)
+
+    @classmethod
+    def from_plain(cls, plain: tuple) -> PartialSum:
+        """Rebuild what :meth:`to_plain` made."""
+        count, single, unknown, low, high, value, *rest = plain
+        return cls(count, None if single is None else Quantity.from_plain(single), unknown,
+                   *(None if x is None else _whole_or_fraction(*x) for x in (low, high, value)), *rest)
+
+
+def _whole_or_fraction(n: int, d: int) -> int | Fraction:
+    return n if d == 1 else Fraction(n, d)
 
 
 # -- phrasing -----------------------------------------------------------------------------------

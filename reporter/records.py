@@ -761,6 +761,7 @@ def map_incidents(
     paths: Iterable[Path | str],
     function: Callable[[Incident], Any],
     *,
+    reduce: Callable[[list[Any]], Any] | None = None,
     files: list[tuple[Path, str]] | None = None,
     raws: list[bytes | None] | None = None,
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
@@ -770,8 +771,11 @@ def map_incidents(
     """``function`` of every incident under ``paths``, in collection order, computed in the
     processes that read the records (this one and forked workers), or None.
 
-    The incidents never travel between processes, only what ``function`` returns (plain
-    tuples, dicts, strings and numbers: ``marshal`` carries them). None means "load the
+    With ``reduce``, each process passes the list of its share's results to ``reduce``, and
+    the outcome is the list of what ``reduce`` returned, one per share in collection order.
+
+    The incidents never travel between processes, only what ``function`` (or ``reduce``)
+    returns (plain tuples, dicts, strings and numbers: ``marshal`` carries them). None means "load the
     collection the ordinary way": the files are too few to share out, or not all valid,
     ids repeat, or ``function`` raised :class:`Declined` -- the ordinary path then reports
     any problem exactly as :func:`validate_files` does.
@@ -789,33 +793,37 @@ def map_incidents(
     paused = gc.isenabled()
     gc.disable()  # as in validate_files: many small objects, no cycles
     try:
-        shares, _ = _in_processes((files, raws, function, max_file_size, max_depth), len(files), workers,
+        shares, _ = _in_processes((files, raws, function, reduce, max_file_size, max_depth), len(files), workers,
                                   _map_share, _map_work)
     finally:
         if paused:
             gc.enable()
     if any(share is None for share in shares):
         return None
-    ids = [incident_id for share in shares for incident_id, _ in share]
+    ids = [incident_id for share_ids, _ in shares for incident_id in share_ids]
     if len(set(ids)) != len(ids):
         return None
-    return [result for share in shares for _, result in share]
+    if reduce is not None:
+        return [reduced for _, reduced in shares]
+    return [result for _, results in shares for result in results]
 
 
-def _map_share(start: int, stop: int) -> list[tuple[str, Any]] | None:
-    """(id, function(incident)) for files ``start:stop`` of the job, or None if any is not valid."""
-    files, raws, function, max_file_size, max_depth = _JOB
-    out = []
+def _map_share(start: int, stop: int) -> tuple[list[str], Any] | None:
+    """For files ``start:stop`` of the job: the incidents' ids and their results (reduced, if
+    the job says so), or None if any file is not valid or ``function`` declined."""
+    files, raws, function, reduce, max_file_size, max_depth = _JOB
+    ids, results = [], []
     for (resolved, display), raw in zip(files[start:stop], raws[start:stop], strict=True):
         outcome = _check_file(resolved, display, raw, max_file_size, max_depth)
         if outcome.problems:
             return None
         for _, incident in outcome.items:
             try:
-                out.append((incident.id, function(incident)))
+                results.append(function(incident))
             except Declined:
                 return None
-    return out
+            ids.append(incident.id)
+    return ids, results if reduce is None else reduce(results)
 
 
 def _map_work(start: int, stop: int) -> bytes:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from babel.numbers import format_decimal
 
-from reporter.metrics import BREAKDOWNS, CollectionMetrics, Group
+from reporter.metrics import BREAKDOWNS, CollectionMetrics, Group, IncidentMetrics, Settings
 from reporter.quantities import Quantity, format_quantity
 
 if TYPE_CHECKING:
@@ -20,8 +20,8 @@ _CONVENTION_HELP = {
 }
 
 
-def _cell(q: Quantity, metrics: CollectionMetrics) -> str:
-    phrase = format_quantity(q, metrics.settings.locale, metrics.settings.sig_figs)
+def _cell(q: Quantity, settings: Settings) -> str:
+    phrase = format_quantity(q, settings.locale, settings.sig_figs)
     return phrase if q.is_known else f"{phrase} ({q.reason})"
 
 
@@ -30,59 +30,86 @@ def _rows(rows: list[tuple[str, str]], indent: str = "  ") -> list[str]:
     return [f"{indent}{name.ljust(width)}  {value}".rstrip() for name, value in rows]
 
 
-def _group_lines(title: str, groups: dict[str, Group], metrics: CollectionMetrics) -> list[str]:
+def _group_lines(title: str, groups: dict[str, Group], settings: Settings) -> list[str]:
     lines = [f"By {title}"]
     for name, group in groups.items():
         lines.append(f"  {name} ({group.count} incident{'' if group.count == 1 else 's'})")
-        lines += _rows([(figure, _cell(q, metrics)) for figure, q in group.figures.items()], "    ")
+        lines += _rows([(figure, _cell(q, settings)) for figure, q in group.figures.items()], "    ")
     return lines
 
 
-def metrics_table(metrics: CollectionMetrics, by: list[str]) -> str:
-    """A readable report: each incident's figures and metrics, then the collection."""
-    convention = str(metrics.settings.convention)
-    lines = [f"Window convention: {convention} ({_CONVENTION_HELP[convention]})", ""]
-    for incident_id, incident in metrics.incidents.items():
-        lines.append(incident_id)
-        lines += _rows([(name, _cell(q, metrics)) for name, q in incident.all().items()])
-        lines.append("")
-    lines.append(f"Collection ({metrics.count} incident{'' if metrics.count == 1 else 's'})")
+def incident_table(metrics: IncidentMetrics, settings: Settings) -> str:
+    """One incident's part of :func:`metrics_table`: its id, then its figures and metrics."""
+    lines = [metrics.id, *_rows([(name, _cell(q, settings)) for name, q in metrics.all().items()]), ""]
+    return "\n".join(lines) + "\n"
+
+
+def metrics_table(metrics: CollectionMetrics, by: list[str], incidents: list[str] | None = None) -> str:
+    """A readable report: each incident's figures and metrics, then the collection.
+
+    ``incidents``: the incidents' parts (:func:`incident_table`), if already made (by worker processes).
+    """
+    settings = metrics.settings
+    convention = str(settings.convention)
+    parts = [f"Window convention: {convention} ({_CONVENTION_HELP[convention]})\n\n"]
+    parts += incidents if incidents is not None else [incident_table(m, settings) for m in metrics.incidents.values()]
+    lines = [f"Collection ({metrics.count} incident{'' if metrics.count == 1 else 's'})"]
     lines += _rows(
-        [(f"total {name}", _cell(q, metrics)) for name, q in metrics.totals.items()]
-        + [("active days", _cell(metrics.active_days, metrics)),
-           ("peak concurrency", _cell(metrics.peak_concurrency, metrics))]
+        [(f"total {name}", _cell(q, settings)) for name, q in metrics.totals.items()]
+        + [("active days", _cell(metrics.active_days, settings)),
+           ("peak concurrency", _cell(metrics.peak_concurrency, settings))]
     )
     for key in BREAKDOWNS:
         if key in by and key in metrics.breakdowns:
             lines.append("")
-            lines += _group_lines(key, metrics.breakdowns[key], metrics)
-    return "\n".join(lines) + "\n"
+            lines += _group_lines(key, metrics.breakdowns[key], settings)
+    parts.append("\n".join(lines) + "\n")
+    return "".join(parts)
 
 
 _CSV_FIELDS = ["scope", "group", "name", "value", "low", "high", "qualifier", "unit", "phrase", "reason"]
 
 
-def metrics_csv(metrics: CollectionMetrics) -> str:
-    """Every quantity as one CSV row: scope (incident, total, by_*), group, name and its parts."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=_CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
+class _CsvRows:
+    """CSV rows of quantities, written as :func:`metrics_csv` lays them out."""
 
-    def write(scope: str, group: str, name: str, q: Quantity) -> None:
-        writer.writerow({"scope": scope, "group": group, "name": name, **q.as_dict(),
-                         "phrase": format_quantity(q, metrics.settings.locale, metrics.settings.sig_figs)})
+    def __init__(self, settings: Settings, header: bool):
+        self.settings = settings
+        self.out = io.StringIO()
+        self.writer = csv.DictWriter(self.out, fieldnames=_CSV_FIELDS, lineterminator="\n")
+        if header:
+            self.writer.writeheader()
 
-    for incident_id, incident in metrics.incidents.items():
-        for name, q in incident.all().items():
-            write("incident", incident_id, name, q)
+    def write(self, scope: str, group: str, name: str, q: Quantity) -> None:
+        self.writer.writerow({"scope": scope, "group": group, "name": name, **q.as_dict(),
+                              "phrase": format_quantity(q, self.settings.locale, self.settings.sig_figs)})
+
+
+def incident_csv(metrics: IncidentMetrics, settings: Settings) -> str:
+    """One incident's rows of :func:`metrics_csv`."""
+    rows = _CsvRows(settings, header=False)
+    for name, q in metrics.all().items():
+        rows.write("incident", metrics.id, name, q)
+    return rows.out.getvalue()
+
+
+def metrics_csv(metrics: CollectionMetrics, incidents: list[str] | None = None) -> str:
+    """Every quantity as one CSV row: scope (incident, total, by_*), group, name and its parts.
+
+    ``incidents``: the incidents' rows (:func:`incident_csv`), if already made (by worker processes).
+    """
+    settings = metrics.settings
+    rows = _CsvRows(settings, header=True)
+    rows.out.write("".join(incidents if incidents is not None else
+                           [incident_csv(m, settings) for m in metrics.incidents.values()]))
     for name, q in metrics.totals.items():
-        write("total", "", name, q)
+        rows.write("total", "", name, q)
     for key in BREAKDOWNS:
         for group_name, group in metrics.breakdowns.get(key, {}).items():
-            write(f"by_{key}", group_name, "count", Quantity.exact(group.count))
+            rows.write(f"by_{key}", group_name, "count", Quantity.exact(group.count))
             for name, q in group.figures.items():
-                write(f"by_{key}", group_name, name, q)
-    return out.getvalue()
+                rows.write(f"by_{key}", group_name, name, q)
+    return rows.out.getvalue()
 
 
 def evidence_table(summary: EvidenceSummary, locale: str = "en_US") -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
@@ -186,20 +187,71 @@ def test_metrics_from_worker_processes_match_the_ordinary_path(corpus: Path, mon
         pytest.skip("needs fork")
     import functools
 
-    from reporter.cli import _incident_outputs
-    from reporter.metrics import IncidentMetrics, combine_metrics
+    from reporter.cli import TableFormat, _incident_output, _share_output
+    from reporter.metrics import Tally
 
     valid = [p for p in corpus.iterdir() if p.name.startswith("incident-")]
     monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 5)
     settings = Settings()
     expected = dumps_json(metrics_json(collection_metrics(records.load_collection(valid, workers=1), settings)))
     for workers in (2, 3):
-        mapped = records.map_incidents(valid, functools.partial(_incident_outputs, settings=settings, with_json=True),
-                                       workers=workers)
-        assert mapped is not None
-        per_incident = [IncidentMetrics.from_plain(plain) for plain, _ in mapped]
-        entries = {m.id: entry for m, (_, entry) in zip(per_incident, mapped, strict=True)}
-        assert dumps_json(metrics_json(combine_metrics(per_incident, settings), entries)) == expected
+        shares = records.map_incidents(valid, functools.partial(_incident_output, settings=settings,
+                                                                format=TableFormat.JSON),
+                                       reduce=_share_output, workers=workers)
+        assert shares is not None and len(shares) == workers
+        tallies = [Tally.from_plain(plain) for plain, _ in shares]
+        tally = functools.reduce(Tally.merge, tallies)
+        entries = dict(entry for _, outputs in shares for entry in outputs)
+        assert dumps_json(metrics_json(tally.finish(settings, {}), entries)) == expected
+
+
+def _tally_inputs(directory: Path) -> list:
+    """Incidents whose sums take every branch: unknown figures, units, one-member rows, open
+    windows, partial dates, actors shared across incidents."""
+    from reporter.metrics import incident_metrics
+
+    texts = [
+        "id: a\ntitle: A\ncategory: x\nwindow: {start: 2024-05, end: 2024-06-03}\n"
+        "figures: {accounts: about 10, interactions: 1000}\nactors: [{name: P, figures: {interactions: over 10}}]",
+        "id: b\ntitle: B\ncategory: y\nwindow: {start: 2024-05-02, end: null}\n"
+        "figures: {accounts: {value: 5, unit: seats}, interactions: 2.5 million}\n"
+        "actors: [{name: P, figures: {interactions: 3 to 4}}, {name: Q, figures: {accounts: under 3}}]",
+        "id: c\ntitle: C\ncategory: x\ntimeline: {detected: 2023}\nfigures: {interactions: 3 to 9, accounts: at most 7.25}",
+        "id: d\ntitle: D\ncategory: z\nfigures: {accounts: over 0.5, interactions: at least 3}",
+        "id: e\ntitle: E\ncategory: x\nwindow: {start: 2024-05-20, end: 2024-07-01}\n"
+        "timeline: {detected: 2024-05-21, reported: 2024-08-01}\nfigures: {accounts: 1e-3}\n"
+        "actors: [{name: Q, figures: {accounts: 2}}]",
+    ]
+    for n, text in enumerate(texts):
+        (directory / f"{n}.yaml").write_text(text)
+    report = records.validate_files([directory])
+    assert report.ok, report.problems
+    return [incident_metrics(loaded.incident, Settings()) for loaded in report.collection.incidents]
+
+
+@pytest.mark.parametrize("actors", [True, False])
+@pytest.mark.parametrize("as_of", [None, date(2024, 9, 1)])
+def test_tallies_of_parts_merge_into_the_whole(actors: bool, as_of: date | None, tmp_path: Path) -> None:
+    """Any split of a collection, tallied in parts (through the plain form workers send) and
+    merged in order, gives the metrics of the whole."""
+    import functools
+    import itertools
+    import marshal
+
+    from reporter.metrics import Tally, combine_metrics
+
+    per_incident = _tally_inputs(tmp_path)
+    settings = Settings()
+    for order in (per_incident, per_incident[::-1]):
+        whole = combine_metrics(order, settings, actors=actors, as_of=as_of)
+        kinds = {q.qualifier.value for b in whole.breakdowns.values() for g in b.values() for q in g.figures.values()}
+        assert kinds >= {"exact", "about", "over", "at-least", "at-most", "range"}  # the inputs reach every branch
+        for cuts in itertools.chain.from_iterable(itertools.combinations(range(1, len(order)), k) for k in (1, 2, 3)):
+            bounds = [0, *cuts, len(order)]
+            parts = [Tally.from_plain(marshal.loads(marshal.dumps(Tally.of(order[a:b], actors=actors).to_plain())))
+                     for a, b in itertools.pairwise(bounds)]
+            merged = functools.reduce(Tally.merge, parts)
+            assert merged.finish(settings, {m.id: m for m in order}, as_of=as_of) == whole, cuts
 
 
 def test_map_incidents_leaves_problems_to_the_ordinary_path(corpus: Path, tmp_path: Path,
@@ -217,16 +269,6 @@ def test_map_incidents_leaves_problems_to_the_ordinary_path(corpus: Path, tmp_pa
     assert records.map_incidents(valid, decline, workers=2) is None
     monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 10_000)
     assert records.map_incidents(valid, lambda incident: incident.id, workers=2) is None  # too few to share out
-
-
-def test_incident_metrics_survive_their_plain_form(corpus: Path) -> None:
-    import marshal
-
-    from reporter.metrics import IncidentMetrics, incident_metrics
-
-    for loaded in records.load_collection([p for p in corpus.iterdir() if p.name.startswith("incident-")]).incidents:
-        computed = incident_metrics(loaded.incident, Settings())
-        assert IncidentMetrics.from_plain(marshal.loads(marshal.dumps(computed.to_plain()))) == computed
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "table"])
