@@ -152,20 +152,36 @@ def read_text(path: Path, display: str, max_file_size: int) -> str:
 
 
 def read_raw(path: Path, display: str, max_file_size: int) -> bytes:
-    """A file's bytes, refusing oversize files before reading."""
+    """A file's bytes, refusing oversize files before reading (and any that grows past the
+    limit while being read)."""
+    def cannot(exc: OSError) -> LoadError:
+        return LoadError(Problem(display, None, None, "", f"cannot read file: {exc.strerror}"))
+
+    def too_large(size: int) -> LoadError:
+        return LoadError(Problem(display, None, None, "", f"file is {size:,} bytes, over the limit of "
+                                 f"{max_file_size:,} (raise it with --max-file-size)"))
+
+    # One open, fstat and read (a large collection reads tens of thousands of small files).
     try:
-        size = path.stat().st_size
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise LoadError(Problem(display, None, None, "", f"cannot read file: {exc.strerror}")) from None
-    if size > max_file_size:
-        raise LoadError(
-            Problem(display, None, None, "", f"file is {size:,} bytes, over the limit of {max_file_size:,} "
-                    "(raise it with --max-file-size)")
-        )
+        raise cannot(exc) from None
     try:
-        return path.read_bytes()
+        size = os.fstat(fd).st_size
+        if size > max_file_size:
+            raise too_large(size)
+        chunks = []
+        total = 0
+        while chunk := os.read(fd, max(size + 1 - total, 65536)):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > max_file_size:
+                raise too_large(total)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
     except OSError as exc:
-        raise LoadError(Problem(display, None, None, "", f"cannot read file: {exc.strerror}")) from None
+        raise cannot(exc) from None
+    finally:
+        os.close(fd)
 
 
 def decode_text(raw: bytes, display: str) -> str:
@@ -555,46 +571,53 @@ def parse_document(raw: bytes, path: Path, display: str, max_depth: int = DEFAUL
 
 def find_files(paths: list[Path], suffixes: tuple[str, ...] = RECORD_SUFFIXES) -> list[tuple[Path, str]]:
     """Expand files and directories (recursively) into (path, display name), sorted, without repeats."""
-    found: dict[Path, str] = {}
+    found: dict[str, tuple[Path | None, str]] = {}
     for given in paths:
         if given.is_dir():
-            for child, resolved in _walk(given, suffixes):
-                found.setdefault(resolved, str(child))
+            for display, resolved in _walk(given, suffixes):
+                found.setdefault(resolved, (None, display))
         else:
-            found.setdefault(given.resolve(), str(given))
-    return sorted(found.items(), key=lambda item: item[1])
+            path = given.resolve()
+            found.setdefault(str(path), (path, str(given)))
+    # Paths are made once, at the end: a large directory has tens of thousands of files.
+    return sorted(((Path(resolved) if path is None else path, display) for resolved, (path, display) in found.items()),
+                  key=lambda item: item[1])
 
 
-def _walk(given: Path, suffixes: tuple[str, ...]) -> list[tuple[Path, Path]]:
-    """Record files under a directory, not hidden, with their resolved paths.
+def _walk(given: Path, suffixes: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Record files under a directory, not hidden, as (display name, resolved path) strings.
 
     Like ``given.rglob("*")`` (symbolic links to directories are not followed), but with one
     ``scandir`` per directory and one ``resolve`` per directory rather than per file: a file
     that is not itself a link resolves to its resolved directory joined with its name.
     """
-    out: list[tuple[tuple[str, ...], Path, Path]] = []
-    stack: list[tuple[Path, Path, tuple[str, ...]]] = [(given, given.resolve(), ())]
+    out: list[tuple[tuple[str, ...], str, str]] = []
+    stack: list[tuple[str, str, tuple[str, ...]]] = [(str(given), str(given.resolve()), ())]
     while stack:
         directory, resolved_dir, parts = stack.pop()
         try:
             entries = list(os.scandir(directory))
         except OSError:
             continue
+        # Names are joined as str(Path(directory) / name) would join them: no "./" in front.
+        prefix = "" if directory == "." else os.path.join(directory, "")
+        resolved_prefix = os.path.join(resolved_dir, "")
         for entry in entries:
             name = entry.name
             if name.startswith("."):
                 continue  # a hidden file, or everything under a hidden directory
-            child = directory / name
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    stack.append((child, resolved_dir / name, (*parts, name)))
+                    stack.append((prefix + name, resolved_prefix + name, (*parts, name)))
                     continue
                 is_link = entry.is_symlink()
                 if not entry.is_file():  # follows a link, as Path.is_file does
                     continue
             except OSError:
                 continue
-            if os.path.splitext(name)[1].lower() in suffixes:
-                out.append(((*parts, name), child, child.resolve() if is_link else resolved_dir / name))
+            dot = name.rfind(".")
+            if dot > 0 and name[dot:].lower() in suffixes:
+                child = prefix + name
+                out.append(((*parts, name), child, str(Path(child).resolve()) if is_link else resolved_prefix + name))
     out.sort(key=lambda item: item[0])  # the order of sorted(rglob(...)): by path components
     return [(child, resolved) for _, child, resolved in out]
