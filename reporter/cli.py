@@ -163,7 +163,7 @@ def metrics(
     """Compute figures and metrics per incident and across the collection."""
     import gc
 
-    from reporter.metrics import Tally, collection_metrics, dumps_json, metrics_json
+    from reporter.metrics import Tally, collection_metrics, metrics_json_text
     from reporter.loader import DEFAULT_MAX_DEPTH, find_files
     from reporter.records import load_collection, map_incidents
     from reporter.tables import metrics_csv, metrics_table
@@ -193,7 +193,8 @@ def metrics(
         # incidents' metrics and tallies its share of the collection; only the phrased
         # incidents and the tallies come back. None: too few, a problem or an evidence log.
         shares = map_incidents(paths, functools.partial(_incident_output, settings=settings, format=format),
-                               reduce=_share_output, files=files, raws=raws, max_file_size=_size(max_file_size))
+                               reduce=functools.partial(_share_output, format=format), files=files, raws=raws,
+                               max_file_size=_size(max_file_size))
         if shares is not None:
             tally, outputs = None, []
             for plain, share_outputs in shares:
@@ -209,7 +210,7 @@ def metrics(
             computed = collection_metrics(incidents, settings)
             logs = any(item.log for i in incidents for item in i.evidence)
         if format is TableFormat.JSON:
-            text = dumps_json(metrics_json(computed, None if outputs is None else dict(outputs))) + "\n"
+            text = metrics_json_text(computed, outputs)
         elif format is TableFormat.CSV:
             text = metrics_csv(computed, outputs)
         else:
@@ -249,11 +250,15 @@ def _incident_output(incident, *, settings, format: TableFormat) -> tuple:  # no
     return computed, incident_table(computed, settings)
 
 
-def _share_output(results: list[tuple]) -> tuple:
-    """For ``map_incidents``: a share's tally (plain) and its incidents' parts of the output."""
-    from reporter.metrics import Tally
+def _share_output(results: list[tuple], *, format: TableFormat) -> tuple:
+    """For ``map_incidents``: a share's tally (plain) and its incidents' parts of the output
+    (for JSON, one text of the share's "incidents" members)."""
+    from reporter.metrics import Tally, incidents_json
 
-    return Tally.of([computed for computed, _ in results]).to_plain(), [part for _, part in results]
+    parts = [part for _, part in results]
+    if format is TableFormat.JSON:
+        parts = [incidents_json(dict(parts))]
+    return Tally.of([computed for computed, _ in results]).to_plain(), parts
 
 
 def _with_logs(collection, clearance=None):

@@ -516,6 +516,37 @@ def metrics_json(metrics: CollectionMetrics, incidents: dict[str, dict[str, Any]
     }
 
 
+def incidents_json(entries: dict[str, dict[str, Any]]) -> str:
+    """Incidents' entries (:func:`incident_json`) as members of the metrics JSON's "incidents"
+    object, laid out as :func:`metrics_json_text` lays out the whole document; "" for none.
+
+    Worker processes write their share of a large collection's incidents this way, and only
+    the text travels.
+    """
+    if not entries:
+        return ""
+    text = dumps_json({"incidents": entries})  # '{\n  "incidents": {\n    "a": ...\n  }\n}'
+    return text[text.index("{", 1) + 2:-len("\n  }\n}")]
+
+
+_INCIDENTS_SLOT = '\n  "incidents": {},\n'
+
+
+def metrics_json_text(metrics: CollectionMetrics, incidents: list[str] | None = None) -> str:
+    """The metrics JSON document as ``reporter metrics --format json`` prints it.
+
+    ``incidents``: the "incidents" members as :func:`incidents_json` wrote them for consecutive
+    shares of the collection, if already written (by worker processes).
+    """
+    if incidents is None:
+        return dumps_json(metrics_json(metrics)) + "\n"
+    text = dumps_json(metrics_json(metrics, {}))
+    at = text.index(_INCIDENTS_SLOT)
+    members = ",\n".join(part for part in incidents if part)
+    body = "{\n" + members + "\n  }" if members else "{}"
+    return f'{text[:at]}\n  "incidents": {body},\n{text[at + len(_INCIDENTS_SLOT):]}\n'
+
+
 def dumps_json(data: Any) -> str:
     """``data`` as JSON indented by two spaces, non-ASCII text kept as it is.
 

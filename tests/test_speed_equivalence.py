@@ -188,21 +188,39 @@ def test_metrics_from_worker_processes_match_the_ordinary_path(corpus: Path, mon
     import functools
 
     from reporter.cli import TableFormat, _incident_output, _share_output
-    from reporter.metrics import Tally
+    from reporter.metrics import Tally, metrics_json_text
 
     valid = [p for p in corpus.iterdir() if p.name.startswith("incident-")]
     monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 5)
     settings = Settings()
-    expected = dumps_json(metrics_json(collection_metrics(records.load_collection(valid, workers=1), settings)))
+    expected = dumps_json(metrics_json(collection_metrics(records.load_collection(valid, workers=1), settings))) + "\n"
     for workers in (2, 3):
         shares = records.map_incidents(valid, functools.partial(_incident_output, settings=settings,
                                                                 format=TableFormat.JSON),
-                                       reduce=_share_output, workers=workers)
+                                       reduce=functools.partial(_share_output, format=TableFormat.JSON),
+                                       workers=workers)
         assert shares is not None and len(shares) == workers
-        tallies = [Tally.from_plain(plain) for plain, _ in shares]
-        tally = functools.reduce(Tally.merge, tallies)
-        entries = dict(entry for _, outputs in shares for entry in outputs)
-        assert dumps_json(metrics_json(tally.finish(settings, {}), entries)) == expected
+        tally = functools.reduce(Tally.merge, [Tally.from_plain(plain) for plain, _ in shares])
+        texts = [text for _, share_texts in shares for text in share_texts]
+        assert metrics_json_text(tally.finish(settings, {}), texts) == expected
+
+
+def test_metrics_json_text_splices_shares_into_the_one_layout(corpus: Path) -> None:
+    """The "incidents" members written share by share (any split, empty shares too) make the
+    same document as writing it whole."""
+    from reporter.metrics import incident_json, incidents_json, metrics_json_text
+
+    valid = [p for p in corpus.iterdir() if p.name.startswith("incident-")][:7]
+    computed = collection_metrics(records.load_collection(valid, workers=1), Settings())
+    whole = metrics_json_text(computed)
+    assert whole == dumps_json(metrics_json(computed)) + "\n"
+    entries = [(m.id, incident_json(m, computed.settings)) for m in computed.incidents.values()]
+    for cuts in ([], [0], [3], [1, 1, 5], [7]):
+        bounds = [0, *cuts, len(entries)]
+        texts = [incidents_json(dict(entries[a:b])) for a, b in zip(bounds, bounds[1:])]
+        assert metrics_json_text(computed, texts) == whole, cuts
+    empty = collection_metrics([], Settings())
+    assert metrics_json_text(empty, [""]) == metrics_json_text(empty) and '"incidents": {},' in metrics_json_text(empty)
 
 
 def _tally_inputs(directory: Path) -> list:
