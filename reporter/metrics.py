@@ -389,24 +389,46 @@ class Tally:
     @classmethod
     def of(cls, per_incident: list[IncidentMetrics], *, actors: bool = True) -> Tally:
         """The tally of these incidents (grouped first, so that each sum is one pass)."""
-        members: dict[str, dict[str, list[dict[str, Quantity]]]] = {key: {} for key in ("category", *_PERIODS)}
-        by_category = members["category"]
-        by_period = [(key, members[key]) for key in _PERIODS]
+        keys = ("category", *_PERIODS)
         by_actor: dict[str, list[dict[str, Quantity]]] = {}
-        for m in per_incident:
-            figures = m.figures
-            by_category.setdefault(m.category, []).append(figures)
-            for key, rows in by_period:
-                rows.setdefault(m.periods[key], []).append(figures)
-            if actors:
+        if actors:
+            for m in per_incident:
                 for name, actor_figures in m.actors:
                     by_actor.setdefault(name, []).append(actor_figures)
+        if any(not q.is_known for m in per_incident for q in m.figures.values()):
+            # An unknown figure makes its sums unknown with the first such figure's reason, so
+            # each row sums its members in collection order.
+            members: dict[str, dict[str, list[dict[str, Quantity]]]] = {key: {} for key in keys}
+            for m in per_incident:
+                for key in keys:
+                    members[key].setdefault(m.category if key == "category" else m.periods[key], []).append(m.figures)
+            groups = {key: {name: _sums(lists) for name, lists in rows.items()} for key, rows in members.items()}
+            totals = _sums([m.figures for m in per_incident])
+        else:
+            # Otherwise the order of summands does not matter: incidents alike in every key are
+            # summed once, and each breakdown row (and the totals) merges those sums.
+            alike: dict[tuple[str, ...], list[dict[str, Quantity]]] = {}
+            for m in per_incident:
+                periods = m.periods
+                alike.setdefault((m.category, periods["year"], periods["quarter"], periods["month"]), []).append(
+                    m.figures)
+            partials = [(key, _sums(lists)) for key, lists in alike.items()]
+            groups = {}
+            for position, key in enumerate(keys):
+                rows: dict[str, _Sums] = {}
+                for values, sums in partials:
+                    name = values[position]
+                    rows[name] = _merge_sums(rows[name], sums) if name in rows else sums
+                groups[key] = rows
+            totals = (0, {})
+            for _, sums in partials:
+                totals = _merge_sums(totals, sums)
         if actors:
-            members["actor"] = by_actor
+            groups["actor"] = {name: _sums(lists) for name, lists in by_actor.items()}
         return cls(
             count=len(per_incident),
-            totals=_sums([m.figures for m in per_incident]),
-            groups={key: {name: _sums(lists) for name, lists in rows.items()} for key, rows in members.items()},
+            totals=totals,
+            groups=groups,
             spans=[m.span for m in per_incident if m.span is not None],
             timeline=[row for m in per_incident for row in m.timeline],
         )

@@ -258,12 +258,20 @@ def test_tallies_of_parts_merge_into_the_whole(actors: bool, as_of: date | None,
 
     from reporter.metrics import Tally, combine_metrics
 
+    import dataclasses
+
     per_incident = _tally_inputs(tmp_path)
+    # Unknown figures (their reasons differ here) are summed in collection order: the first reason wins.
+    unknowns = [dataclasses.replace(m, id=f"{m.id}-u", figures={**m.figures, "accounts": Quantity.unknown(f"reason {n}")})
+                for n, m in enumerate(per_incident[1:3])]
     settings = Settings()
-    for order in (per_incident, per_incident[::-1]):
+    for order in (per_incident, per_incident[::-1], [*per_incident, *unknowns], [unknowns[1], *per_incident, unknowns[0]]):
         whole = combine_metrics(order, settings, actors=actors, as_of=as_of)
         kinds = {q.qualifier.value for b in whole.breakdowns.values() for g in b.values() for q in g.figures.values()}
-        assert kinds >= {"exact", "about", "over", "at-least", "at-most", "range"}  # the inputs reach every branch
+        if order is per_incident:
+            assert kinds >= {"exact", "about", "over", "at-least", "at-most", "range"}  # the inputs reach every branch
+        first_unknown = next((m.figures["accounts"].reason for m in order if m in unknowns), None)
+        assert whole.totals["accounts"].reason == first_unknown
         for cuts in itertools.chain.from_iterable(itertools.combinations(range(1, len(order)), k) for k in (1, 2, 3)):
             bounds = [0, *cuts, len(order)]
             parts = [Tally.from_plain(marshal.loads(marshal.dumps(Tally.of(order[a:b], actors=actors).to_plain())))
