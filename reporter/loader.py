@@ -331,15 +331,21 @@ _AMBIGUOUS = re.compile('"(?=[-+.0-9~"]|[nN][uU]|[tT][rR]|[fF][aA])(?:'
 # refusal is a ValueError; callers then read the text the located way to say where.
 
 
-def _strict_number(text: str) -> int | float:
-    if len(text) > 17 and _INT.match(text):  # beyond 10^15 for sure; int() of a huge digit string is itself slow
+def _strict_int(text: str) -> int:
+    # A JSON integer token is a plain YAML integer too (-?(0|[1-9][0-9]*) within _INT): only the limit applies.
+    if len(text) > 17:  # beyond 10^15 for sure; int() of a huge digit string is itself slow
         raise ValueError("number is too large")
-    try:
-        value = _resolve_plain(text, "", (0, 0), ())
-    except LoadError:
-        raise ValueError("number is too large or not finite") from None
-    if type(value) is not int and type(value) is not float:
-        raise ValueError("not a number by the YAML 1.2 rules")
+    value = int(text)
+    if abs(value) > _MAX_ABS_NUMBER:
+        raise ValueError("number is too large")
+    return value
+
+
+def _strict_float(text: str) -> float:
+    # A JSON number with a fraction or exponent is a plain YAML float too (within _FLOAT).
+    value = float(text)
+    if not math.isfinite(value) or abs(value) > _MAX_ABS_NUMBER:
+        raise ValueError("number is too large or not finite")
     return value
 
 
@@ -354,8 +360,8 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(name)
 
 
-_STRICT_JSON = json.JSONDecoder(object_pairs_hook=_unique_object, parse_int=_strict_number,
-                                parse_float=_strict_number, parse_constant=_reject_constant)
+_STRICT_JSON = json.JSONDecoder(object_pairs_hook=_unique_object, parse_int=_strict_int,
+                                parse_float=_strict_float, parse_constant=_reject_constant)
 
 
 class _QuietStderr:
