@@ -848,42 +848,65 @@ def _round(x: float, sig_figs: int, approximate: bool, rounding: str = ROUND_HAL
     return d.normalize()
 
 
+class _Numbers:
+    """What phrasing numbers needs of one locale, found once (:func:`_numbers`).
+
+    Babel applies its pattern machinery to every call; metrics phrase tens of thousands of
+    numbers. Where the locale's plain pattern is simple grouping by 3 (en, de and most others),
+    numbers are Python's own grouping with the locale's symbols; where its long compact
+    patterns are literal text around digits, "28.8 million" applies Babel's algorithm to them
+    directly. Anything else goes to Babel. The tests compare both with Babel over many numbers.
+
+    Attributes:
+        loc: the Babel locale.
+        symbols: group and decimal symbol, or None when the plain pattern is not simple.
+        decimal: the decimal symbol.
+        compact: the long compact patterns from a million up, largest first, as (magnitude,
+            power of ten to divide by, {plural form: (prefix, suffix, least whole digits)}),
+            or None when Babel is to format each.
+    """
+
+    def __init__(self, loc: Locale):
+        self.loc = loc
+        pattern = loc.decimal_formats.get(None)
+        simple = pattern is not None and pattern.grouping == (3, 3) and pattern.prefix == ("", "-") and \
+            pattern.suffix == ("", "")
+        self.symbols = (get_group_symbol(loc), get_decimal_symbol(loc)) if simple else None
+        self._table = str.maketrans({",": self.symbols[0], ".": self.symbols[1]}) if self.symbols else None
+        self.decimal = get_decimal_symbol(loc)
+        self.compact = _compact_patterns(loc)
+        self._plurals: dict[str, str] = {}
+
+    def plural(self, text: str) -> str:
+        """The CLDR plural form of a number written as ``text`` ("1" and "1.0" differ)."""
+        form = self._plurals.get(text)
+        if form is None:
+            if len(self._plurals) > 4096:
+                self._plurals.clear()
+            form = self._plurals[text] = self.loc.plural_form(Decimal(text))
+        return form
+
+    def grouped(self, d: Decimal) -> str | None:
+        """``d`` (zero or more) with grouped digits, or None to ask Babel."""
+        return None if self._table is None else f"{d:,f}".translate(self._table)
+
+
 @functools.lru_cache(maxsize=64)
-def _plain_symbols(loc: Locale) -> tuple[str, str] | None:
-    """The group and decimal symbols where the locale's plain number pattern is simple grouping by 3.
-
-    Babel applies its pattern machinery to every call; for these locales (en, de and most
-    others) the result is Python's own grouping with the locale's symbols, at a fraction of
-    the cost -- and metrics phrase tens of thousands of numbers.
-    """
-    pattern = loc.decimal_formats.get(None)
-    if pattern is None or pattern.grouping != (3, 3) or pattern.prefix != ("", "-") or pattern.suffix != ("", ""):
-        return None
-    return get_group_symbol(loc), get_decimal_symbol(loc)
+def _numbers(locale: str) -> _Numbers:
+    return _Numbers(_locale(locale))
 
 
-def _phrase_number(d: Decimal, loc: Locale, sig_figs: int) -> str:
+def _phrase_number(d: Decimal, numbers: _Numbers, sig_figs: int) -> str:
     if abs(d) >= 10**6:
-        return _compact(d, loc, sig_figs)
-    symbols = _plain_symbols(loc)
-    if symbols is None or d < 0:
-        return format_decimal(d, locale=loc, decimal_quantization=False)
-    group, decimal = symbols
-    return f"{d:,f}".translate({ord(","): group, ord("."): decimal})
+        return _compact(d, numbers, sig_figs)
+    text = numbers.grouped(d) if d >= 0 else None
+    return format_decimal(d, locale=numbers.loc, decimal_quantization=False) if text is None else text
 
 
-def _compact(d: Decimal, loc: Locale, sig_figs: int) -> str:
-    """The long compact form ("28.8 million") of a rounded number of a million or more.
-
-    Babel's ``format_compact_decimal`` costs some 50 µs a call, and large collections phrase
-    tens of thousands of distinct figures. Where the locale's compact patterns are plain
-    (digits between literal text, as for en, de and most locales), :func:`_compact_patterns`
-    reads them from Babel once, and this applies Babel's algorithm to the rounded number
-    directly; anything else goes to Babel. The tests compare the two over many numbers.
-    """
-    patterns = _compact_patterns(loc)
-    if patterns is not None and d > 0:
-        for magnitude, divisor, forms in patterns:
+def _compact(d: Decimal, numbers: _Numbers, sig_figs: int) -> str:
+    """The long compact form ("28.8 million") of a rounded number of a million or more."""
+    if numbers.compact is not None and d > 0:
+        for magnitude, divisor, forms in numbers.compact:
             if d < magnitude:
                 continue
             scaled = d.scaleb(-divisor)
@@ -892,12 +915,11 @@ def _compact(d: Decimal, loc: Locale, sig_figs: int) -> str:
             if -scaled.as_tuple().exponent > sig_figs:  # type: ignore[operator]
                 break
             digits = f"{scaled.normalize():f}"
-            prefix, suffix, int_digits = forms.get(_compact_form(loc, digits, forms), forms["other"])
+            prefix, suffix, int_digits = forms.get(_compact_form(numbers, digits, forms), forms["other"])
             whole, _, fraction = digits.partition(".")
             whole = whole.rjust(int_digits, "0")
-            number = f"{whole}{_plain_symbols_of(loc)[1]}{fraction}" if fraction else whole
-            return f"{prefix}{number}{suffix}"
-    return _babel_compact(str(d), loc, sig_figs)
+            return f"{prefix}{whole}{numbers.decimal}{fraction}{suffix}" if fraction else f"{prefix}{whole}{suffix}"
+    return _babel_compact(str(d), numbers.loc, sig_figs)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -906,21 +928,19 @@ def _babel_compact(text: str, loc: Locale, sig_figs: int) -> str:
     return format_compact_decimal(Decimal(text), format_type="long", locale=loc, fraction_digits=sig_figs)
 
 
-def _compact_form(loc: Locale, digits: str, forms: dict[str, tuple[str, str, int]]) -> str:
+def _compact_form(numbers: _Numbers, digits: str, forms: dict[str, tuple[str, str, int]]) -> str:
     """The plural form a compact pattern is chosen by (as Babel chooses it), asked only when the
     forms' patterns differ ("1 Million", "2 Millionen"; English says "million" either way)."""
     if len(forms) == 1:
         return "other"
     if digits == "1" and "1" in forms:
         return "1"
-    return _plural_form_cached(loc, digits)
+    return numbers.plural(digits)
 
 
-@functools.lru_cache(maxsize=64)
 def _compact_patterns(loc: Locale) -> list[tuple[int, int, dict[str, tuple[str, str, int]]]] | None:
-    """The locale's long compact patterns from a million up, largest first, as (magnitude, power
-    of ten to divide by, {plural form: (prefix, suffix, least whole digits)}); None when some
-    pattern is not plain literal text around digits (Babel then formats every number)."""
+    """The locale's long compact patterns for :attr:`_Numbers.compact`; None when some pattern
+    is not plain literal text around digits."""
     formats = loc.compact_decimal_formats.get("long")
     if not formats or "other" not in formats:
         return None
@@ -953,11 +973,6 @@ def _compact_patterns(loc: Locale) -> list[tuple[int, int, dict[str, tuple[str, 
     return out or None
 
 
-@functools.lru_cache(maxsize=64)
-def _plain_symbols_of(loc: Locale) -> tuple[str, str]:
-    return get_group_symbol(loc), get_decimal_symbol(loc)
-
-
 def format_number(x: float, locale: str = "en_US", sig_figs: int = 4, approximate: bool = False) -> str:
     """Phrase a number for prose: ``sig_figs`` significant figures, no trailing zeros.
 
@@ -973,7 +988,7 @@ def format_number(x: float, locale: str = "en_US", sig_figs: int = 4, approximat
     Raises:
         QuantityError: unknown locale, non-finite number or ``sig_figs`` below 1.
     """
-    return _phrase_number(_round(x, sig_figs, approximate), _locale(locale), sig_figs)
+    return _phrase_number(_round(x, sig_figs, approximate), _numbers(locale), sig_figs)
 
 
 def format_quantity(q: Quantity, locale: str = "en_US", sig_figs: int = 4, with_unit: bool = True) -> str:
@@ -1015,7 +1030,8 @@ _BOUND_ROUNDING = {
 
 def _format_quantity(q: Quantity, locale: str = "en_US", sig_figs: int = 4, with_unit: bool = True) -> str:
     """The work of :func:`format_quantity`, uncached."""
-    loc = _locale(locale)
+    numbers = _numbers(locale)
+    loc = numbers.loc
     if loc.language not in _PHRASES:
         raise QuantityError(f"no wording for language {loc.language!r}: expected English (en) or German (de)")
     if not q.is_known:
@@ -1035,7 +1051,7 @@ def _format_quantity(q: Quantity, locale: str = "en_US", sig_figs: int = 4, with
     # One-sided and range figures say what their bounds are, however they were derived.
     wording = approximate and qualifier in (Qualifier.EXACT, Qualifier.ABOUT)
     text = _PHRASES[loc.language][qualifier, wording].format(
-        *(_phrase_number(d, loc, sig_figs) for d in rounded)
+        *(_phrase_number(d, numbers, sig_figs) for d in rounded)
     )
     if not with_unit or q.unit is None:
         return text
@@ -1045,14 +1061,5 @@ def _format_quantity(q: Quantity, locale: str = "en_US", sig_figs: int = 4, with
     # The unit agrees with the number next to it, as printed: "1 day", "1.5 days", "44 Tage".
     if names[0] == names[1]:  # "per day" whatever the number
         return f"{text} {names[1]}"
-    return f"{text} {names[0] if _plural_form(loc, rounded[-1]) == 'one' else names[1]}"
-
-
-@functools.lru_cache(maxsize=4096)
-def _plural_form_cached(loc: Locale, text: str) -> str:
-    return loc.plural_form(Decimal(text))
-
-
-def _plural_form(loc: Locale, d: Decimal) -> str:
     # Keyed by the text: 1 and 1.0 are equal Decimals but differ in CLDR plural operands.
-    return _plural_form_cached(loc, str(d))
+    return f"{text} {names[0] if numbers.plural(str(rounded[-1])) == 'one' else names[1]}"
