@@ -190,18 +190,19 @@ def metrics(
     gc.disable()
     try:
         # Many files: each process that reads records also computes and phrases their
-        # incidents' metrics and tallies its share of the collection; only the phrased
-        # incidents and the tallies come back. None: too few, a problem or an evidence log.
-        shares = map_incidents(paths, functools.partial(_incident_output, settings=settings, format=format),
-                               reduce=functools.partial(_share_output, format=format), files=files, raws=raws,
-                               max_file_size=_size(max_file_size))
-        if shares is not None:
-            tally, outputs = None, []
-            for plain, share_outputs in shares:
-                share = Tally.from_plain(plain)
-                tally = share if tally is None else tally.merge(share)
-                outputs += share_outputs
+        # incidents' metrics and tallies what it read; only the phrased incidents and the
+        # tallies come back. None: too few, a problem or an evidence log.
+        processes = map_incidents(paths, functools.partial(_incident_output, settings=settings, format=format),
+                                  reduce=functools.partial(_process_output, format=format), files=files, raws=raws,
+                                  max_file_size=_size(max_file_size))
+        if processes is not None:
+            tally, runs = None, []
+            for plain, process_runs in processes:
+                part = Tally.from_plain(plain)
+                tally = part if tally is None else tally.merge(part)
+                runs += process_runs
             computed = tally.finish(settings, {})  # type: ignore[union-attr] - map_incidents has 500 or more files
+            outputs = [text for _, text in sorted(runs, key=lambda run: run[0])]
             logs = False
         else:
             outputs = None
@@ -250,15 +251,22 @@ def _incident_output(incident, *, settings, format: TableFormat) -> tuple:  # no
     return computed, incident_table(computed, settings)
 
 
-def _share_output(results: list[tuple], *, format: TableFormat) -> tuple:
-    """For ``map_incidents``: a share's tally (plain) and its incidents' parts of the output
-    (for JSON, one text of the share's "incidents" members)."""
+def _process_output(pairs: list[tuple], *, format: TableFormat) -> tuple:
+    """For ``map_incidents``: the tally (plain) of the incidents a process computed, and their
+    parts of the output, one text per run of consecutive files as (first position, text)."""
     from reporter.metrics import Tally, incidents_json
 
-    parts = [part for _, part in results]
+    tally = Tally.of([computed for _, (computed, _) in pairs], positions=[position for position, _ in pairs])
+    runs: list[list[tuple]] = []
+    for position, (_, part) in pairs:
+        if not runs or position[0] > runs[-1][-1][0][0] + 1:
+            runs.append([])
+        runs[-1].append((position, part))
     if format is TableFormat.JSON:
-        parts = [incidents_json(dict(parts))]
-    return Tally.of([computed for computed, _ in results]).to_plain(), parts
+        texts = [incidents_json(dict(part for _, part in run)) for run in runs]
+    else:
+        texts = ["".join(part for _, part in run) for run in runs]
+    return tally.to_plain(), [(run[0][0], text) for run, text in zip(runs, texts, strict=True)]
 
 
 def _with_logs(collection, clearance=None):

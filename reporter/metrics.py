@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -330,9 +330,18 @@ _Sums = tuple[int, dict[str, PartialSum]]
 sums of the figures they state."""
 
 
-def _sums(figure_lists: list[dict[str, Quantity]]) -> _Sums:
+def _sums(figure_lists: list[dict[str, Quantity]], positions: list[Any]) -> _Sums:
     names = {name for figures in figure_lists for name in figures}
-    return len(figure_lists), {name: PartialSum.of([f[name] for f in figure_lists if name in f]) for name in names}
+    sums = {}
+    for name in names:
+        stated, at = [], []
+        for position, figures in zip(positions, figure_lists):
+            q = figures.get(name)
+            if q is not None:
+                stated.append(q)
+                at.append(position)
+        sums[name] = PartialSum.of(stated, at)
+    return len(figure_lists), sums
 
 
 def _merge_sums(a: _Sums, b: _Sums) -> _Sums:
@@ -364,12 +373,14 @@ def _row_order(key: str) -> Callable[[str], tuple[bool, str]]:
 
 @dataclass
 class Tally:
-    """What a collection's metrics are summed up from, kept exact so that the tallies of
-    consecutive parts of a collection merge into the tally of the whole.
+    """What a collection's metrics are summed up from, kept exact so that the tallies of any
+    parts of a collection merge, in any order, into the tally of the whole.
 
-    Worker processes tally their share of a large collection and send its plain form; the
-    parent merges the shares in order and finishes: for any split of ``incidents`` into ``a``
-    then ``b``, ``Tally.of(a).merge(Tally.of(b)).finish(...)`` is ``combine_metrics(incidents)``.
+    Each process that reads part of a large collection tallies what it read and sends the
+    plain form; the parent merges them and finishes: ``combine_metrics(incidents)`` is
+    ``Tally.of(part, positions=...)`` of the parts, merged, then finished. Each incident's
+    position in the collection goes with its figures, so that an unknown sum still gives the
+    reason of the first unknown figure in collection order.
 
     Attributes:
         count: incidents tallied.
@@ -377,7 +388,7 @@ class Tally:
         groups: breakdown ("category", "year", "quarter", "month", and "actor" when actors are
             tallied) → row name → its sums.
         spans: the windows' possible days (for active days and peak concurrency).
-        timeline: every dated event, in incident order.
+        timeline: every dated event (sorted when finished).
     """
 
     count: int
@@ -387,44 +398,44 @@ class Tally:
     timeline: list[TimelineRow]
 
     @classmethod
-    def of(cls, per_incident: list[IncidentMetrics], *, actors: bool = True) -> Tally:
-        """The tally of these incidents (grouped first, so that each sum is one pass)."""
+    def of(cls, per_incident: list[IncidentMetrics], *, actors: bool = True,
+           positions: Sequence[Any] | None = None) -> Tally:
+        """The tally of these incidents.
+
+        ``positions``: each incident's position in the collection, increasing (any comparable
+        values, e.g. file and record number); by default 0, 1, 2 and so on.
+        """
+        if positions is None:
+            positions = range(len(per_incident))
         keys = ("category", *_PERIODS)
-        by_actor: dict[str, list[dict[str, Quantity]]] = {}
-        if actors:
-            for m in per_incident:
+        # The order of summands changes nothing but an unknown sum's reason (positions settle
+        # that), so incidents alike in every key are summed once, and each breakdown row (and
+        # the totals) merges those sums.
+        alike: dict[tuple[str, ...], tuple[list[Any], list[dict[str, Quantity]]]] = {}
+        by_actor: dict[str, tuple[list[Any], list[dict[str, Quantity]]]] = {}
+        for position, m in zip(positions, per_incident, strict=True):
+            periods = m.periods
+            members = alike.setdefault((m.category, periods["year"], periods["quarter"], periods["month"]), ([], []))
+            members[0].append(position)
+            members[1].append(m.figures)
+            if actors:
                 for name, actor_figures in m.actors:
-                    by_actor.setdefault(name, []).append(actor_figures)
-        if any(not q.is_known for m in per_incident for q in m.figures.values()):
-            # An unknown figure makes its sums unknown with the first such figure's reason, so
-            # each row sums its members in collection order.
-            members: dict[str, dict[str, list[dict[str, Quantity]]]] = {key: {} for key in keys}
-            for m in per_incident:
-                for key in keys:
-                    members[key].setdefault(m.category if key == "category" else m.periods[key], []).append(m.figures)
-            groups = {key: {name: _sums(lists) for name, lists in rows.items()} for key, rows in members.items()}
-            totals = _sums([m.figures for m in per_incident])
-        else:
-            # Otherwise the order of summands does not matter: incidents alike in every key are
-            # summed once, and each breakdown row (and the totals) merges those sums.
-            alike: dict[tuple[str, ...], list[dict[str, Quantity]]] = {}
-            for m in per_incident:
-                periods = m.periods
-                alike.setdefault((m.category, periods["year"], periods["quarter"], periods["month"]), []).append(
-                    m.figures)
-            partials = [(key, _sums(lists)) for key, lists in alike.items()]
-            groups = {}
-            for position, key in enumerate(keys):
-                rows: dict[str, _Sums] = {}
-                for values, sums in partials:
-                    name = values[position]
-                    rows[name] = _merge_sums(rows[name], sums) if name in rows else sums
-                groups[key] = rows
-            totals = (0, {})
-            for _, sums in partials:
-                totals = _merge_sums(totals, sums)
+                    entries = by_actor.setdefault(name, ([], []))
+                    entries[0].append(position)
+                    entries[1].append(actor_figures)
+        partials = [(key, _sums(figure_lists, at)) for key, (at, figure_lists) in alike.items()]
+        groups: dict[str, dict[str, _Sums]] = {}
+        for index, key in enumerate(keys):
+            rows: dict[str, _Sums] = {}
+            for values, sums in partials:
+                name = values[index]
+                rows[name] = _merge_sums(rows[name], sums) if name in rows else sums
+            groups[key] = rows
+        totals: _Sums = (0, {})
+        for _, sums in partials:
+            totals = _merge_sums(totals, sums)
         if actors:
-            groups["actor"] = {name: _sums(lists) for name, lists in by_actor.items()}
+            groups["actor"] = {name: _sums(figure_lists, at) for name, (at, figure_lists) in by_actor.items()}
         return cls(
             count=len(per_incident),
             totals=totals,
@@ -434,7 +445,7 @@ class Tally:
         )
 
     def merge(self, other: Tally) -> Tally:
-        """The tally of this part of a collection followed by ``other``."""
+        """The tally of this part of a collection and ``other``."""
         groups = {}
         for key in [*self.groups, *(k for k in other.groups if k not in self.groups)]:
             rows = dict(self.groups.get(key, {}))

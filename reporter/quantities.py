@@ -9,15 +9,15 @@ quantity is read back from its bounds, which is what drives phrasing ("more than
 from __future__ import annotations
 
 import functools
-
 import math
 import numbers
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP
 from enum import StrEnum
 from fractions import Fraction
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import format_compact_decimal, format_decimal, get_decimal_symbol, get_group_symbol, parse_pattern
@@ -651,15 +651,18 @@ _APPROXIMATE = (Quantity(Qualifier.EXACT, 0.0, 0.0, 0.0, approximate=True),)
 
 @dataclass(frozen=True)
 class PartialSum:
-    """A sum in progress, kept exact so that sums of parts merge into the sum of the whole:
-    ``PartialSum.of(a).merge(PartialSum.of(b)).result() == sum_quantities([*a, *b])``.
+    """A sum in progress, kept exact so that sums of parts merge, in any order, into the sum
+    of the whole: with ``b`` at positions after ``a``'s,
+    ``PartialSum.of(b, first=len(a)).merge(PartialSum.of(a)).result() == sum_quantities([*a, *b])``.
 
-    Worker processes sum their share of a collection and send these; the parent merges them.
+    Worker processes sum what they read of a collection and send these; the parent merges them.
+    Only the reason of an unknown sum depends on the summands' order (it is the first unknown
+    summand's), so each summand has a position, and the earliest unknown one is kept.
 
     Attributes:
         count: summands so far.
         single: the summand, while there is just one (a sum of one is that quantity, as stated).
-        unknown: the first unknown summand's reason (the sum is then unknown).
+        unknown: the position and reason of the earliest unknown summand (the sum is then unknown).
         low: exact sum of the lower bounds (an unbounded-below summand counts 0: figures are counts).
         high: exact sum of the upper bounds; None once a summand is unbounded above.
         value: exact sum of the central figures; None once a summand has none.
@@ -668,7 +671,7 @@ class PartialSum:
 
     count: int = 0
     single: Quantity | None = None
-    unknown: str | None = None
+    unknown: tuple[Any, str] | None = None
     low: int | Fraction = 0
     high: int | Fraction | None = 0
     value: int | Fraction | None = 0
@@ -679,23 +682,27 @@ class PartialSum:
     shared: bool = True
 
     @classmethod
-    def of(cls, qs: Iterable[Quantity]) -> PartialSum:
-        """The partial sum of ``qs``, in one loop (this runs for every group of every breakdown)."""
+    def of(cls, qs: Iterable[Quantity], positions: Sequence[Any] | None = None, first: int = 0) -> PartialSum:
+        """The partial sum of ``qs``, in one loop (this runs for every group of every breakdown).
+
+        ``positions``: each summand's position in the whole sum, increasing (any comparable
+        values); by default ``first``, ``first + 1``, and so on.
+        """
         summands = list(qs)
         if not summands:
             return cls()
-        first = summands[0]
         lows, highs, values = [], [], []
         bounded = points = True
         low_strict = high_strict = approximate = False
-        first_unit = first.unit
+        first_unit = summands[0].unit
         shared = True
         unknown, exact, about = Qualifier.UNKNOWN, Qualifier.EXACT, Qualifier.ABOUT
-        for q in summands:
+        for n, q in enumerate(summands):
             qualifier = q.qualifier
             if qualifier is unknown:
-                return cls(len(summands), first if len(summands) == 1 else None, q.reason or "an input is unknown",
-                           unit=first_unit)
+                position = first + n if positions is None else positions[n]
+                return cls(len(summands), summands[0] if len(summands) == 1 else None,
+                           (position, q.reason or "an input is unknown"), unit=first_unit)
             lows.append(0.0 if q.low is None else q.low)
             if q.high is None:
                 bounded = False
@@ -711,19 +718,22 @@ class PartialSum:
             approximate = approximate or q.approximate
             shared = shared and q.unit == first_unit
         return cls(
-            len(summands), first if len(summands) == 1 else None, None,
+            len(summands), summands[0] if len(summands) == 1 else None, None,
             _exact_sum(lows), _exact_sum(highs) if bounded else None, _exact_sum(values) if points else None,
             low_strict, high_strict, approximate, first_unit, shared,
         )
 
     def merge(self, other: PartialSum) -> PartialSum:
-        """The partial sum of this one's summands followed by ``other``'s."""
+        """The partial sum of this one's summands and ``other``'s."""
         if not other.count:
             return self
         if not self.count:
             return other
+        unknown = self.unknown
+        if unknown is None or other.unknown is not None and other.unknown[0] < unknown[0]:
+            unknown = other.unknown
         return PartialSum(
-            self.count + other.count, None, self.unknown if self.unknown is not None else other.unknown,
+            self.count + other.count, None, unknown,
             self.low + other.low,
             None if self.high is None or other.high is None else self.high + other.high,
             None if self.value is None or other.value is None else self.value + other.value,
@@ -739,7 +749,7 @@ class PartialSum:
         if self.single is not None:
             return self.single if unit is None else self.single.with_unit(unit)
         if self.unknown is not None:
-            return Quantity.unknown(self.unknown, unit)
+            return Quantity.unknown(self.unknown[1], unit)
         return _derive(
             _APPROXIMATE if self.approximate else _NOT_APPROXIMATE,
             self.low, self.low_strict, self.high, self.high_strict, self.value,

@@ -673,42 +673,75 @@ _JOB: Any = None
 
 
 def _in_processes(job: Any, count: int, workers: int, here: Callable[[int, int], Any],
-                  there: Callable[[int, int], bytes]) -> tuple[list[Any], list[int]]:
-    """Items ``0:count`` of ``job`` in ``workers`` shares, with the shares' bounds.
+                  there: Callable[[int, int], Any],
+                  gather: Callable[[list[tuple[int, int, Any]]], Any] = list) -> list[tuple[Any, bool]]:
+    """Items ``0:count`` of ``job``, by this process and ``workers - 1`` forked ones.
 
-    The first share is done by ``here`` in this process (its result needs no handing over);
-    the others by ``there`` in forked worker processes, each returning a ``marshal``-led result.
+    The processes take turns to claim the next chunk of consecutive items, large ones first
+    and smaller towards the end, so a process on a faster (or less busy) CPU does more of
+    them: the CPUs of these machines do not run at a steady, equal speed, and an even split
+    waits for the slower one. ``here(start, stop)`` does a chunk in this process,
+    ``there(start, stop)`` in a worker. Each process passes its chunks, as ``(start, stop,
+    result)`` in order, to ``gather``; what a worker gathers comes back through ``marshal``.
+
+    Returns:
+        ``(gathered, here)`` for each process, this one first (``here`` True).
     """
-    import marshal
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     global _JOB
-    bounds = [round(count * k / workers) for k in range(workers + 1)]
-    _JOB = job
+    context = multiprocessing.get_context("fork")
+    _JOB = (job, context.Value("q", 0), count, workers, there, gather)
     try:
-        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(there, bounds[k], bounds[k + 1]) for k in range(1, workers)]
-            results = [here(0, bounds[1])]
-            results += [marshal.loads(future.result()) for future in futures]
+        with ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
+            futures = [pool.submit(_claim_there) for _ in range(1, workers)]
+            processes = [(gather([(start, stop, here(start, stop)) for start, stop in _claims()]), True)]
+            processes += [(_unmarshal(future.result()), False) for future in futures]
     finally:
         _JOB = None
-    return results, bounds
+    return processes
 
 
-def _work(start: int, stop: int) -> bytes:
-    """In a worker process: check files ``start:stop`` of the job; marshalled entries, None to redo."""
+_SMALLEST_CHUNK = 100
+
+
+def _claims() -> Iterator[tuple[int, int]]:
+    """The chunks this process claims of the job, one at a time, until none is left."""
+    _, claimed, count, workers, _, _ = _JOB
+    while True:
+        with claimed.get_lock():
+            start = claimed.value
+            if start >= count:
+                return
+            stop = min(count, start + max(_SMALLEST_CHUNK, (count - start) // (2 * workers)))
+            claimed.value = stop
+        yield start, stop
+
+
+def _claim_there() -> bytes:
+    """In a worker process: what it gathered of the chunks it claimed, marshalled."""
     import marshal
 
-    files, raws, max_file_size, max_depth = _JOB
-    out = []
-    for (resolved, display), raw in zip(files[start:stop], raws[start:stop], strict=True):
-        out.append(_encode(_check_file(resolved, display, raw, max_file_size, max_depth)))
-    return marshal.dumps(out)
+    _, _, _, _, there, gather = _JOB
+    return marshal.dumps(gather([(start, stop, there(start, stop)) for start, stop in _claims()]))
+
+
+def _unmarshal(data: bytes) -> Any:
+    import marshal
+
+    return marshal.loads(data)
+
+
+def _work(start: int, stop: int) -> list[Any]:
+    """In a worker process: check files ``start:stop`` of the job; their cache entries, None to redo."""
+    files, raws, max_file_size, max_depth = _JOB[0]
+    return [_encode(_check_file(resolved, display, raw, max_file_size, max_depth))
+            for (resolved, display), raw in zip(files[start:stop], raws[start:stop], strict=True)]
 
 
 def _check_here(start: int, stop: int) -> list[_FileOutcome]:
-    files, raws, max_file_size, max_depth = _JOB
+    files, raws, max_file_size, max_depth = _JOB[0]
     return [_check_file(resolved, display, raw, max_file_size, max_depth)
             for (resolved, display), raw in zip(files[start:stop], raws[start:stop], strict=True)]
 
@@ -728,21 +761,23 @@ def _check_parallel(files: list[tuple[Path, str]], raws: list[bytes | None], max
     with any problem is checked again here, so that its problems and document are exactly
     those of the serial path.
     """
-    (outcomes, *shares), bounds = _in_processes((files, raws, max_file_size, max_depth), len(files), workers,
-                                                _check_here, _work)
-    if cache is not None:
-        for outcome, raw, (resolved, _) in zip(outcomes, raws, files, strict=False):
-            entry = _encode(outcome)
-            if entry is not None and raw is not None:
-                cache.put(_key(raw, resolved, max_depth), entry)
-    for k, entries in enumerate(shares, start=1):
-        for (resolved, display), raw, entry in zip(files[bounds[k]:bounds[k + 1]], raws[bounds[k]:bounds[k + 1]],
-                                                  entries, strict=True):
-            if entry is None:
+    chunks = sorted((start, stop, results, here)
+                    for gathered, here in _in_processes((files, raws, max_file_size, max_depth), len(files), workers,
+                                                        _check_here, _work)
+                    for start, stop, results in gathered)
+    outcomes: list[_FileOutcome] = []
+    for start, stop, results, here in chunks:
+        for (resolved, display), raw, result in zip(files[start:stop], raws[start:stop], results, strict=True):
+            if here:
+                outcomes.append(result)
+                entry = _encode(result) if cache is not None else None
+            elif result is None:
                 outcomes.append(_check_file(resolved, display, raw, max_file_size, max_depth))
                 continue
-            outcomes.append(_restored(entry, resolved, display, max_depth))
-            if cache is not None and raw is not None:
+            else:
+                outcomes.append(_restored(result, resolved, display, max_depth))
+                entry = result
+            if cache is not None and entry is not None and raw is not None:
                 cache.put(_key(raw, resolved, max_depth), entry)
     return outcomes
 
@@ -771,8 +806,11 @@ def map_incidents(
     """``function`` of every incident under ``paths``, in collection order, computed in the
     processes that read the records (this one and forked workers), or None.
 
-    With ``reduce``, each process passes the list of its share's results to ``reduce``, and
-    the outcome is the list of what ``reduce`` returned, one per share in collection order.
+    With ``reduce``, each process passes ``reduce`` the incidents it computed, as
+    ``(position, result)`` pairs in collection order (the position is the file's number and
+    the record's number in it), and the outcome is what ``reduce`` returned in each process.
+    (Processes take the files in chunks as they get to them, so which incidents a process
+    computes varies from run to run.)
 
     The incidents never travel between processes, only what ``function`` (or ``reduce``)
     returns (plain tuples, dicts, strings and numbers: ``marshal`` carries them). None means "load the
@@ -793,44 +831,53 @@ def map_incidents(
     paused = gc.isenabled()
     gc.disable()  # as in validate_files: many small objects, no cycles
     try:
-        shares, _ = _in_processes((files, raws, function, reduce, max_file_size, max_depth), len(files), workers,
-                                  _map_share, _map_work)
+        processes = _in_processes((files, raws, function, reduce, max_file_size, max_depth), len(files), workers,
+                                  _map_chunk, _map_chunk, _map_gather)
     finally:
         if paused:
             gc.enable()
-    if any(share is None for share in shares):
+    if any(gathered is None for gathered, _ in processes):
         return None
-    ids = [incident_id for share_ids, _ in shares for incident_id in share_ids]
+    ids = [incident_id for (process_ids, _), _ in processes for incident_id in process_ids]
     if len(set(ids)) != len(ids):
         return None
     if reduce is not None:
-        return [reduced for _, reduced in shares]
-    return [result for _, results in shares for result in results]
+        return [reduced for (_, reduced), _ in processes]
+    return [result for _, result in sorted((pair for (_, pairs), _ in processes for pair in pairs),
+                                           key=lambda pair: pair[0])]
 
 
-def _map_share(start: int, stop: int) -> tuple[list[str], Any] | None:
-    """For files ``start:stop`` of the job: the incidents' ids and their results (reduced, if
-    the job says so), or None if any file is not valid or ``function`` declined."""
-    files, raws, function, reduce, max_file_size, max_depth = _JOB
-    ids, results = [], []
-    for (resolved, display), raw in zip(files[start:stop], raws[start:stop], strict=True):
+def _map_chunk(start: int, stop: int) -> tuple[list[str], list[tuple[tuple[int, int], Any]]] | None:
+    """For files ``start:stop`` of the job: the incidents' ids, and ``function`` of each with
+    its position (file number, record number); None if any file is not valid or ``function``
+    declined."""
+    files, raws, function, _, max_file_size, max_depth = _JOB[0]
+    ids, pairs = [], []
+    for number, ((resolved, display), raw) in enumerate(zip(files[start:stop], raws[start:stop], strict=True),
+                                                        start=start):
         outcome = _check_file(resolved, display, raw, max_file_size, max_depth)
         if outcome.problems:
             return None
-        for _, incident in outcome.items:
+        for index, incident in outcome.items:
             try:
-                results.append(function(incident))
+                pairs.append(((number, index or 0), function(incident)))
             except Declined:
                 return None
             ids.append(incident.id)
-    return ids, results if reduce is None else reduce(results)
+    return ids, pairs
 
 
-def _map_work(start: int, stop: int) -> bytes:
-    """In a worker process: :func:`_map_share`, marshalled."""
-    import marshal
-
-    return marshal.dumps(_map_share(start, stop))
+def _map_gather(chunks: list[tuple[int, int, Any]]) -> tuple[list[str], Any] | None:
+    """A process's chunks of :func:`map_incidents`: all their ids, and their positioned
+    results (reduced, if the job says so); None if any chunk failed."""
+    reduce = _JOB[0][3]
+    ids, pairs = [], []
+    for _, _, result in chunks:
+        if result is None:
+            return None
+        ids += result[0]
+        pairs += result[1]
+    return ids, pairs if reduce is None else reduce(pairs)
 
 
 def validate_files(

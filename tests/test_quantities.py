@@ -752,15 +752,20 @@ def test_fast_compact_phrasing_covers_common_locales_and_defers_odd_patterns() -
            lambda q: q.with_unit("days") if q.is_known and q.value is not None and q.value % 2 else q), max_size=7),
        data=st.data())
 def test_partial_sums_merge_into_the_sum_of_the_whole(qs: list[Quantity], data: st.DataObject) -> None:
-    """Sums of consecutive parts, sent as plain values and merged in order, equal the one sum:
-    unknown reasons, units, one-summand sums and exact fractional bounds included."""
+    """Sums of consecutive parts, sent as plain values and merged in any order, equal the one
+    sum: unknown reasons (the first in order wins), units, one-summand sums and exact
+    fractional bounds included."""
     import marshal
 
     qs = [q if q.is_known else Quantity.unknown(f"reason {n}") for n, q in enumerate(qs)]  # which one is first?
     cuts = sorted(data.draw(st.lists(st.integers(0, len(qs)), max_size=3)))
     bounds = [0, *cuts, len(qs)]
-    parts = [quantities.PartialSum.from_plain(marshal.loads(marshal.dumps(quantities.PartialSum.of(qs[a:b]).to_plain())))
+    parts = [quantities.PartialSum.from_plain(marshal.loads(marshal.dumps(
+                 quantities.PartialSum.of(qs[a:b], first=a).to_plain())))
              for a, b in zip(bounds, bounds[1:])]
+    parts = data.draw(st.permutations(parts))
     merged = reduce(quantities.PartialSum.merge, parts)
     assert merged.result() == sum_quantities(qs)
     assert merged.result("accounts") == sum_quantities(qs, unit="accounts")
+    positions = [(7, n) for n in range(len(qs))]  # any comparable positions, e.g. (file, record)
+    assert quantities.PartialSum.of(qs, positions).merge(quantities.PartialSum()).result() == sum_quantities(qs)

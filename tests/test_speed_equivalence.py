@@ -187,22 +187,23 @@ def test_metrics_from_worker_processes_match_the_ordinary_path(corpus: Path, mon
         pytest.skip("needs fork")
     import functools
 
-    from reporter.cli import TableFormat, _incident_output, _share_output
+    from reporter.cli import TableFormat, _incident_output, _process_output
     from reporter.metrics import Tally, metrics_json_text
 
     valid = [p for p in corpus.iterdir() if p.name.startswith("incident-")]
     monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 5)
+    monkeypatch.setattr(records, "_SMALLEST_CHUNK", 7)
     settings = Settings()
     expected = dumps_json(metrics_json(collection_metrics(records.load_collection(valid, workers=1), settings))) + "\n"
     for workers in (2, 3):
-        shares = records.map_incidents(valid, functools.partial(_incident_output, settings=settings,
-                                                                format=TableFormat.JSON),
-                                       reduce=functools.partial(_share_output, format=TableFormat.JSON),
-                                       workers=workers)
-        assert shares is not None and len(shares) == workers
-        tally = functools.reduce(Tally.merge, [Tally.from_plain(plain) for plain, _ in shares])
-        texts = [text for _, share_texts in shares for text in share_texts]
-        assert metrics_json_text(tally.finish(settings, {}), texts) == expected
+        processes = records.map_incidents(valid, functools.partial(_incident_output, settings=settings,
+                                                                   format=TableFormat.JSON),
+                                          reduce=functools.partial(_process_output, format=TableFormat.JSON),
+                                          workers=workers)
+        assert processes is not None and len(processes) == workers
+        tally = functools.reduce(Tally.merge, [Tally.from_plain(plain) for plain, _ in processes])
+        runs = sorted((run for _, process_runs in processes for run in process_runs), key=lambda run: run[0])
+        assert metrics_json_text(tally.finish(settings, {}), [text for _, text in runs]) == expected
 
 
 def test_metrics_json_text_splices_shares_into_the_one_layout(corpus: Path) -> None:
@@ -221,6 +222,37 @@ def test_metrics_json_text_splices_shares_into_the_one_layout(corpus: Path) -> N
         assert metrics_json_text(computed, texts) == whole, cuts
     empty = collection_metrics([], Settings())
     assert metrics_json_text(empty, [""]) == metrics_json_text(empty) and '"incidents": {},' in metrics_json_text(empty)
+
+
+def _slow_here(start: int, stop: int) -> list[tuple[int, int]]:
+    import time
+
+    time.sleep(0.02)  # so that the workers surely claim chunks too
+    return [(n, os.getpid()) for n in range(start, stop)]
+
+
+def _there(start: int, stop: int) -> list[tuple[int, int]]:
+    return [(n, os.getpid()) for n in range(start, stop)]
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_processes_claim_consecutive_chunks_in_turn(monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
+    """Every item is done once, each process gathers its chunks in order, and the workers (not
+    only this process) do some: a faster CPU does more."""
+    if not hasattr(os, "fork"):
+        pytest.skip("needs fork")
+    monkeypatch.setattr(records, "_SMALLEST_CHUNK", 3)
+    processes = records._in_processes(None, 200, workers, _slow_here, _there)
+    assert len(processes) == workers and [here for _, here in processes] == [True] + [False] * (workers - 1)
+    chunks = sorted(chunk for gathered, _ in processes for chunk in gathered)
+    assert [start for start, _, _ in chunks] == [0, *(stop for _, stop, _ in chunks[:-1])]
+    assert chunks[-1][1] == 200
+    assert [n for _, _, result in chunks for n, _ in result] == list(range(200))
+    for gathered, here in processes:
+        assert gathered == sorted(gathered) and gathered  # in order, and every process did some
+        assert all((pid == os.getpid()) == here for _, _, result in gathered for _, pid in result)
+    sizes = [stop - start for start, stop, _ in chunks]
+    assert sizes[0] > sizes[-1] >= 3  # large chunks first, small towards the end
 
 
 def _tally_inputs(directory: Path) -> list:
@@ -250,21 +282,22 @@ def _tally_inputs(directory: Path) -> list:
 @pytest.mark.parametrize("actors", [True, False])
 @pytest.mark.parametrize("as_of", [None, date(2024, 9, 1)])
 def test_tallies_of_parts_merge_into_the_whole(actors: bool, as_of: date | None, tmp_path: Path) -> None:
-    """Any split of a collection, tallied in parts (through the plain form workers send) and
-    merged in order, gives the metrics of the whole."""
+    """A collection split into parts in any way (each process reads chunks from all over the
+    collection), tallied part by part through the plain form workers send and merged in any
+    order, gives the metrics of the whole."""
+    import dataclasses
     import functools
-    import itertools
     import marshal
+    import random
 
     from reporter.metrics import Tally, combine_metrics
-
-    import dataclasses
 
     per_incident = _tally_inputs(tmp_path)
     # Unknown figures (their reasons differ here) are summed in collection order: the first reason wins.
     unknowns = [dataclasses.replace(m, id=f"{m.id}-u", figures={**m.figures, "accounts": Quantity.unknown(f"reason {n}")})
                 for n, m in enumerate(per_incident[1:3])]
     settings = Settings()
+    pick = random.Random(7)
     for order in (per_incident, per_incident[::-1], [*per_incident, *unknowns], [unknowns[1], *per_incident, unknowns[0]]):
         whole = combine_metrics(order, settings, actors=actors, as_of=as_of)
         kinds = {q.qualifier.value for b in whole.breakdowns.values() for g in b.values() for q in g.figures.values()}
@@ -272,12 +305,16 @@ def test_tallies_of_parts_merge_into_the_whole(actors: bool, as_of: date | None,
             assert kinds >= {"exact", "about", "over", "at-least", "at-most", "range"}  # the inputs reach every branch
         first_unknown = next((m.figures["accounts"].reason for m in order if m in unknowns), None)
         assert whole.totals["accounts"].reason == first_unknown
-        for cuts in itertools.chain.from_iterable(itertools.combinations(range(1, len(order)), k) for k in (1, 2, 3)):
-            bounds = [0, *cuts, len(order)]
-            parts = [Tally.from_plain(marshal.loads(marshal.dumps(Tally.of(order[a:b], actors=actors).to_plain())))
-                     for a, b in itertools.pairwise(bounds)]
+        for _ in range(40):
+            part_of = [pick.randrange(3) for _ in order]
+            parts = []
+            for part in range(3):
+                at = [n for n in range(len(order)) if part_of[n] == part]
+                tally = Tally.of([order[n] for n in at], actors=actors, positions=at)
+                parts.append(Tally.from_plain(marshal.loads(marshal.dumps(tally.to_plain()))))
+            pick.shuffle(parts)
             merged = functools.reduce(Tally.merge, parts)
-            assert merged.finish(settings, {m.id: m for m in order}, as_of=as_of) == whole, cuts
+            assert merged.finish(settings, {m.id: m for m in order}, as_of=as_of) == whole, part_of
 
 
 def test_map_incidents_leaves_problems_to_the_ordinary_path(corpus: Path, tmp_path: Path,
