@@ -25,7 +25,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import orjson
@@ -72,8 +72,9 @@ class TimelineRow:
     note: str | None = None
 
 
-Span = tuple[date, date, date | None, date | None]
-"""A window's possible days: earliest and latest start, earliest and latest end (None: ongoing)."""
+Span = tuple[int, int, int | None, int | None]
+"""A window's possible days, as day ordinals (``date.toordinal``): earliest and latest start,
+earliest and latest end (None: ongoing)."""
 
 
 @dataclass
@@ -236,52 +237,54 @@ def _earliest_timeline(incident: Incident) -> When | None:
     return min(dates, key=lambda w: w.earliest) if dates else None
 
 
-def _days_of(when: When, side: str) -> date:
-    return (when.earliest if side == "early" else when.latest).date()
+def _days_of(when: When, side: str) -> int:
+    return (when.earliest if side == "early" else when.latest).toordinal()
 
 
-def _active_day_spans(spans: Iterable[Span | None], as_of: date | None) -> tuple[list[tuple[date, date]], list[tuple[date, date]], bool]:
+def _active_day_spans(spans: Iterable[Span | None], as_of: date | None) -> tuple[list[tuple[int, int]], list[tuple[int, int]], bool]:
     """Spans certainly active (latest start → earliest end) and possibly active (earliest → latest)."""
     certain, possible = [], []
     open_ended = False
+    today = None if as_of is None else as_of.toordinal()
     for span in spans:
         if span is None:
             continue
         start_early, start_late, end_early, end_late = span
         if end_early is None or end_late is None:
-            if as_of is None:
+            if today is None:
                 open_ended = True
                 end_early = end_late = start_late
             else:
-                end_early = end_late = as_of
+                end_early = end_late = today
         possible.append((start_early, end_late))
         if start_late <= end_early:
             certain.append((start_late, end_early))
     return certain, possible, open_ended
 
 
-def _union_days(spans: list[tuple[date, date]]) -> int:
+def _union_days(spans: list[tuple[int, int]]) -> int:
     total, current_end = 0, None
     for start, end in sorted(spans):
         if current_end is not None and start <= current_end:
             if end > current_end:
-                total += (end - current_end).days
+                total += end - current_end
                 current_end = end
         else:
-            total += (end - start).days + 1
+            total += end - start + 1
             current_end = end
     return total
 
 
-def _peak(spans: list[tuple[date, date]]) -> int:
-    changes: dict[date, int] = defaultdict(int)
+def _peak(spans: list[tuple[int, int]]) -> int:
+    changes: dict[int, int] = defaultdict(int)
     for start, end in spans:
         changes[start] += 1
-        changes[end + timedelta(days=1)] -= 1
+        changes[end + 1] -= 1
     peak = running = 0
     for day in sorted(changes):
         running += changes[day]
-        peak = max(peak, running)
+        if running > peak:
+            peak = running
     return peak
 
 
@@ -487,7 +490,7 @@ class Tally:
         return (
             self.count, sums(self.totals),
             {key: {name: sums(s) for name, s in rows.items()} for key, rows in self.groups.items()},
-            [tuple(None if d is None else d.toordinal() for d in span) for span in self.spans],
+            self.spans,
             [(row.incident, row.event, row.when.text, row.note) for row in self.timeline],
         )
 
@@ -502,7 +505,7 @@ class Tally:
         return cls(
             count, sums(totals),
             {key: {name: sums(s) for name, s in rows.items()} for key, rows in groups.items()},
-            [tuple(None if d is None else date.fromordinal(d) for d in span) for span in spans],  # type: ignore[misc]
+            [tuple(span) for span in spans],  # type: ignore[misc]
             [TimelineRow(incident, event, parse_when(text), note) for incident, event, text, note in timeline],
         )
 

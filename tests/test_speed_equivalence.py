@@ -237,8 +237,8 @@ def _there(start: int, stop: int) -> list[tuple[int, int]]:
 
 @pytest.mark.parametrize("workers", [2, 3])
 def test_processes_claim_consecutive_chunks_in_turn(monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
-    """Every item is done once, each process gathers its chunks in order, and the workers (not
-    only this process) do some: a faster CPU does more."""
+    """Every item is done once, each process gathers its chunks in order, and workers (not only
+    this process, which is slow here) do some: a faster CPU does more."""
     if not hasattr(os, "fork"):
         pytest.skip("needs fork")
     monkeypatch.setattr(records, "_SMALLEST_CHUNK", 3)
@@ -249,8 +249,9 @@ def test_processes_claim_consecutive_chunks_in_turn(monkeypatch: pytest.MonkeyPa
     assert chunks[-1][1] == 200
     assert [n for _, _, result in chunks for n, _ in result] == list(range(200))
     for gathered, here in processes:
-        assert gathered == sorted(gathered) and gathered  # in order, and every process did some
+        assert gathered == sorted(gathered)  # each process's chunks in order
         assert all((pid == os.getpid()) == here for _, _, result in gathered for _, pid in result)
+    assert any(gathered for gathered, here in processes if not here)  # workers did some
     sizes = [stop - start for start, stop, _ in chunks]
     assert sizes[0] > sizes[-1] >= 3  # large chunks first, small towards the end
 
