@@ -165,43 +165,47 @@ def metrics(
 
     from reporter.metrics import Tally, collection_metrics, metrics_json_text
     from reporter.loader import DEFAULT_MAX_DEPTH, find_files
-    from reporter.records import load_collection, map_incidents
+    from reporter.records import load_collection, start_map
     from reporter.tables import metrics_csv, metrics_table
 
     settings = _settings(window_convention, locale, sig_figs)
     _check_locale(settings.locale)
     results = key = raws = None
     files = find_files(paths)
-    if not no_cache:
-        from reporter.cache import ResultCache, result_key
-
-        # Each file is read once: for the key, and (if the key misses) for the metrics.
-        raws = [_read_or_none(resolved, _size(max_file_size)) for resolved, _ in files]
-        results = ResultCache()
-        options = ["metrics", repr(settings), format.value, ",".join(b.value for b in by or []), max_file_size]
-        key = result_key(options, files, raws, DEFAULT_MAX_DEPTH)
-        cached = results.get(key) if key else None
-        if cached is not None:
-            typer.echo(cached, nl=False)
-            return
     # Everything built here lives until the end and holds no cycles to collect: the cyclic
     # collector would only rescan a growing heap.
     collecting = gc.isenabled()
     gc.disable()
+    # Many files: worker processes start on them at once (while this one reads every file for
+    # the cache key), and each process that reads records also computes and phrases their
+    # incidents' metrics and tallies what it read; only the phrased incidents and the tallies
+    # come back. None: too few files; the job's result is None for a problem or an evidence log.
+    job = start_map(paths, functools.partial(_incident_output, settings=settings, format=format),
+                    reduce=functools.partial(_process_output, format=format), files=files,
+                    max_file_size=_size(max_file_size))
     try:
-        # Many files: each process that reads records also computes and phrases their
-        # incidents' metrics and tallies what it read; only the phrased incidents and the
-        # tallies come back. None: too few, a problem or an evidence log.
-        processes = map_incidents(paths, functools.partial(_incident_output, settings=settings, format=format),
-                                  reduce=functools.partial(_process_output, format=format), files=files, raws=raws,
-                                  max_file_size=_size(max_file_size))
+        if not no_cache:
+            from reporter.cache import ResultCache, result_key
+
+            # Each file is read once here: for the key, and (if the key misses) for the metrics.
+            raws = [_read_or_none(resolved, _size(max_file_size)) for resolved, _ in files]
+            results = ResultCache()
+            options = ["metrics", repr(settings), format.value, ",".join(b.value for b in by or []), max_file_size]
+            key = result_key(options, files, raws, DEFAULT_MAX_DEPTH)
+            cached = results.get(key) if key else None
+            if cached is not None:
+                if job is not None:
+                    job.cancel()
+                typer.echo(cached, nl=False)
+                return
+        processes = None if job is None else job.result(raws)
         if processes is not None:
             tally, runs = None, []
             for plain, process_runs in processes:
                 part = Tally.from_plain(plain)
                 tally = part if tally is None else tally.merge(part)
                 runs += process_runs
-            computed = tally.finish(settings, {})  # type: ignore[union-attr] - map_incidents has 500 or more files
+            computed = tally.finish(settings, {})  # type: ignore[union-attr] - a job has 500 or more files
             outputs = [text for _, text in sorted(runs, key=lambda run: run[0])]
             logs = False
         else:
@@ -217,6 +221,8 @@ def metrics(
         else:
             text = metrics_table(computed, [b.value for b in by or []], outputs)
     finally:
+        if job is not None:
+            job.cancel()  # (a no-op once it has its result)
         if collecting:
             gc.enable()
     typer.echo(text, nl=False)

@@ -687,20 +687,117 @@ def _in_processes(job: Any, count: int, workers: int, here: Callable[[int, int],
     Returns:
         ``(gathered, here)`` for each process, this one first (``here`` True).
     """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    return _Workers(job, count, workers, there, gather).finish(here)
 
-    global _JOB
-    context = multiprocessing.get_context("fork")
-    _JOB = (job, context.Value("q", 0), count, workers, there, gather)
-    try:
-        with ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
-            futures = [pool.submit(_claim_there) for _ in range(1, workers)]
-            processes = [(gather([(start, stop, here(start, stop)) for start, stop in _claims()]), True)]
-            processes += [(_unmarshal(future.result()), False) for future in futures]
-    finally:
+
+class _Workers:
+    """Forked processes that claim chunks of a job (see :func:`_in_processes`) from the moment
+    they start; this process joins in with :meth:`finish`, or stops them with :meth:`cancel`.
+
+    Meanwhile this process may do other work (``reporter metrics`` reads every file for its
+    result cache's key), and may give itself a fuller copy of the job (:meth:`update`).
+    """
+
+    def __init__(self, job: Any, count: int, workers: int, there: Callable[[int, int], Any],
+                 gather: Callable[[list[tuple[int, int, Any]]], Any]):
+        import multiprocessing
+
+        global _JOB
+        self.gather = gather
+        self.children: list[tuple[int, int]] = []
+        _JOB = (job, multiprocessing.get_context("fork").Value("q", 0), count, workers, there, gather)
+        try:
+            for _ in range(1, workers):
+                self.children.append(_fork(_claim_there))
+        except BaseException:
+            self.cancel()
+            raise
+
+    def update(self, job: Any) -> None:
+        """This process's own copy of the job from now on (workers keep the one they forked with)."""
+        global _JOB
+        _JOB = (job, *_JOB[1:])
+
+    def finish(self, here: Callable[[int, int], Any]) -> list[tuple[Any, bool]]:
+        """Claim chunks here too until none is left; then every process's gathered chunks."""
+        try:
+            processes = [(self.gather([(start, stop, here(start, stop)) for start, stop in _claims()]), True)]
+            while self.children:
+                processes.append((_collect(*self.children.pop(0)), False))
+            return processes
+        finally:
+            self.cancel()
+
+    def cancel(self) -> None:
+        """Stop the workers still running, at once."""
+        global _JOB
+        import signal
+
+        for pid, pipe in self.children:
+            with _suppress_oserror():
+                os.kill(pid, signal.SIGKILL)
+            with _suppress_oserror():
+                os.waitpid(pid, 0)
+            os.close(pipe)
+        self.children = []
         _JOB = None
-    return processes
+
+
+def _suppress_oserror():  # noqa: ANN202
+    import contextlib
+
+    return contextlib.suppress(OSError)
+
+
+def _fork(function: Callable[[], Any]) -> tuple[int, int]:
+    """``function()`` in a forked process: its pid, and the pipe its marshalled outcome comes through."""
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        with _suppress_oserror():
+            stream.flush()  # nothing buffered is written twice
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker: never returns
+        status = 1
+        try:
+            import marshal
+            import traceback
+
+            os.close(read)
+            try:
+                outcome = marshal.dumps((True, function()))
+            except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
+                outcome = marshal.dumps((False, traceback.format_exc()))
+            view = memoryview(outcome)
+            while view:
+                view = view[os.write(write, view):]
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write)
+    return pid, read
+
+
+class WorkerError(RuntimeError):
+    """A worker process failed; the message holds its traceback."""
+
+
+def _collect(pid: int, pipe: int) -> Any:
+    """A forked process's outcome (see :func:`_fork`); the pipe is closed and the process reaped."""
+    import marshal
+
+    try:
+        with open(pipe, "rb", closefd=True) as stream:
+            data = stream.read()
+    finally:
+        _, status = os.waitpid(pid, 0)  # a worker whose pipe is closed early stops at its next write
+    if not data:
+        raise WorkerError(f"a worker process ended without an outcome (wait status {status})")
+    ok, value = marshal.loads(data)
+    if not ok:
+        raise WorkerError(f"a worker process failed:\n{value}")
+    return value
 
 
 _SMALLEST_CHUNK = 100
@@ -719,18 +816,10 @@ def _claims() -> Iterator[tuple[int, int]]:
         yield start, stop
 
 
-def _claim_there() -> bytes:
-    """In a worker process: what it gathered of the chunks it claimed, marshalled."""
-    import marshal
-
+def _claim_there() -> Any:
+    """In a worker process: what it gathered of the chunks it claimed."""
     _, _, _, _, there, gather = _JOB
-    return marshal.dumps(gather([(start, stop, there(start, stop)) for start, stop in _claims()]))
-
-
-def _unmarshal(data: bytes) -> Any:
-    import marshal
-
-    return marshal.loads(data)
+    return gather([(start, stop, there(start, stop)) for start, stop in _claims()])
 
 
 def _work(start: int, stop: int) -> list[Any]:
@@ -792,19 +881,10 @@ class Declined(Exception):
     """Raised by the function given to :func:`map_incidents` when an incident needs the ordinary path."""
 
 
-def map_incidents(
-    paths: Iterable[Path | str],
-    function: Callable[[Incident], Any],
-    *,
-    reduce: Callable[[list[Any]], Any] | None = None,
-    files: list[tuple[Path, str]] | None = None,
-    raws: list[bytes | None] | None = None,
-    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
-    max_depth: int = DEFAULT_MAX_DEPTH,
-    workers: int | None = None,
-) -> list[Any] | None:
+def map_incidents(paths: Iterable[Path | str], function: Callable[[Incident], Any], **options: Any) -> list[Any] | None:
     """``function`` of every incident under ``paths``, in collection order, computed in the
-    processes that read the records (this one and forked workers), or None.
+    processes that read the records (this one and forked workers), or None. ``options`` are
+    those of :func:`start_map` (``reduce``, ``files``, ``raws``, limits, ``workers``).
 
     With ``reduce``, each process passes ``reduce`` the incidents it computed, as
     ``(position, result)`` pairs in collection order (the position is the file's number and
@@ -819,8 +899,26 @@ def map_incidents(
     any problem exactly as :func:`validate_files` does.
 
     ``files`` is :func:`~reporter.loader.find_files` of ``paths`` if already found, ``raws``
-    their bytes if already read (None for a file to read here); workers inherit them.
+    their bytes if already read (None for a file to read where it is needed); workers inherit them.
     """
+    job = start_map(paths, function, **options)
+    return None if job is None else job.result()
+
+
+def start_map(
+    paths: Iterable[Path | str],
+    function: Callable[[Incident], Any],
+    *,
+    reduce: Callable[[list[Any]], Any] | None = None,
+    files: list[tuple[Path, str]] | None = None,
+    raws: list[bytes | None] | None = None,
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    workers: int | None = None,
+) -> MapJob | None:
+    """:func:`map_incidents` begun: the workers start at once, and this process joins in when
+    it asks for the :meth:`MapJob.result` (it may first do other work, such as reading the files
+    for a cache key). None when the files are too few to share out (or there is one CPU)."""
     if files is None:
         files = find_files([Path(p) for p in paths])
     if raws is None:
@@ -828,23 +926,54 @@ def map_incidents(
     workers = min(_workers() if workers is None else max(1, workers), 8)
     if len(files) < PARALLEL_THRESHOLD or workers < 2 or "fork" not in _start_methods():
         return None
-    paused = gc.isenabled()
-    gc.disable()  # as in validate_files: many small objects, no cycles
-    try:
-        processes = _in_processes((files, raws, function, reduce, max_file_size, max_depth), len(files), workers,
-                                  _map_chunk, _map_chunk, _map_gather)
-    finally:
-        if paused:
+    return MapJob((files, raws, function, reduce, max_file_size, max_depth), workers)
+
+
+class MapJob:
+    """A :func:`map_incidents` under way (see :func:`start_map`)."""
+
+    def __init__(self, job: tuple, workers: int):
+        self.job = job
+        self.paused = gc.isenabled()
+        gc.disable()  # as in validate_files: many small objects, no cycles
+        try:
+            self.workers: _Workers | None = _Workers(job, len(job[0]), workers, _map_chunk, _map_gather)
+        except BaseException:
+            self._resume()
+            raise
+
+    def result(self, raws: list[bytes | None] | None = None) -> list[Any] | None:
+        """What :func:`map_incidents` returns. ``raws``: the files' bytes if this process has read
+        them since the job started (the workers read what they need themselves)."""
+        if self.workers is None:
+            raise RuntimeError("the job is over")
+        try:
+            if raws is not None:
+                self.workers.update((self.job[0], raws, *self.job[2:]))
+            processes = self.workers.finish(_map_chunk)
+        finally:
+            self.workers = None
+            self._resume()
+        if any(gathered is None for gathered, _ in processes):
+            return None
+        ids = [incident_id for (process_ids, _), _ in processes for incident_id in process_ids]
+        if len(set(ids)) != len(ids):
+            return None
+        if self.job[3] is not None:
+            return [reduced for (_, reduced), _ in processes]
+        return [result for _, result in sorted((pair for (_, pairs), _ in processes for pair in pairs),
+                                               key=lambda pair: pair[0])]
+
+    def cancel(self) -> None:
+        """Stop the job: its workers end at once."""
+        if self.workers is not None:
+            self.workers.cancel()
+            self.workers = None
+            self._resume()
+
+    def _resume(self) -> None:
+        if self.paused:
             gc.enable()
-    if any(gathered is None for gathered, _ in processes):
-        return None
-    ids = [incident_id for (process_ids, _), _ in processes for incident_id in process_ids]
-    if len(set(ids)) != len(ids):
-        return None
-    if reduce is not None:
-        return [reduced for (_, reduced), _ in processes]
-    return [result for _, result in sorted((pair for (_, pairs), _ in processes for pair in pairs),
-                                           key=lambda pair: pair[0])]
 
 
 def _map_chunk(start: int, stop: int) -> tuple[list[str], list[tuple[tuple[int, int], Any]]] | None:

@@ -256,6 +256,34 @@ def test_processes_claim_consecutive_chunks_in_turn(monkeypatch: pytest.MonkeyPa
     assert sizes[0] > sizes[-1] >= 3  # large chunks first, small towards the end
 
 
+def _failing_there(start: int, stop: int) -> None:
+    raise ValueError("no such thing")
+
+
+def _sleeping_there(start: int, stop: int) -> None:
+    import time
+
+    time.sleep(60)
+
+
+def test_a_failing_worker_is_reported_and_a_cancelled_one_stops_at_once() -> None:
+    import time
+
+    if not hasattr(os, "fork"):
+        pytest.skip("needs fork")
+    with pytest.raises(records.WorkerError, match="ValueError: no such thing"):
+        records._in_processes(None, 1000, 2, _slow_here, _failing_there)
+    workers = records._Workers(None, 1000, 2, _sleeping_there, list)
+    (pid, _), = workers.children
+    time.sleep(0.2)  # the worker is asleep in its first chunk
+    started = time.perf_counter()
+    workers.cancel()
+    assert time.perf_counter() - started < 5
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # gone, and reaped
+    assert records._JOB is None
+
+
 def _tally_inputs(directory: Path) -> list:
     """Incidents whose sums take every branch: unknown figures, units, one-member rows, open
     windows, partial dates, actors shared across incidents."""
@@ -347,15 +375,27 @@ def test_reporter_metrics_prints_the_same_from_either_path(corpus: Path, tmp_pat
     for path in corpus.iterdir():
         if path.name.startswith("incident-"):
             (valid / path.name).write_bytes(path.read_bytes())
-    args = ["metrics", str(valid), "--format", fmt, "--no-cache", "--by", "actor"]
+    args = ["metrics", str(valid), "--format", fmt, "--by", "actor"]
     monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 10_000)
-    ordinary = CliRunner().invoke(app, args)
+    ordinary = CliRunner().invoke(app, [*args, "--no-cache"])
     monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 5)
+    monkeypatch.setattr(records, "_SMALLEST_CHUNK", 7)
     monkeypatch.setattr(records, "_workers", lambda: 2)
     answers = []
-    map_incidents = records.map_incidents
-    monkeypatch.setattr(records, "map_incidents", lambda *a, **k: answers.append(map_incidents(*a, **k)) or answers[-1])
-    shared = CliRunner().invoke(app, args)
+    result = records.MapJob.result
+    monkeypatch.setattr(records.MapJob, "result", lambda *a, **k: answers.append(result(*a, **k)) or answers[-1])
+    shared = CliRunner().invoke(app, [*args, "--no-cache"])
     assert len(answers) == 1 and answers[0] is not None  # the worker path did answer
     assert ordinary.exit_code == shared.exit_code == 0
     assert shared.stdout == ordinary.stdout
+    # With the result cache: the workers start before this process has read the files for the
+    # key; a second run finds the key, stops the workers it started, and prints the same.
+    monkeypatch.setenv("REPORTER_CACHE_DIR", str(tmp_path / "cache"))
+    cancelled = []
+    cancel = records.MapJob.cancel
+    monkeypatch.setattr(records.MapJob, "cancel", lambda job: cancelled.append(job.workers is not None) or cancel(job))
+    first, second = CliRunner().invoke(app, args), CliRunner().invoke(app, args)
+    assert len(answers) == 2 and answers[1] is not None
+    assert cancelled == [False, True, False]  # first run: over already; second: stopped (then over)
+    assert first.exit_code == second.exit_code == 0
+    assert first.stdout == second.stdout == ordinary.stdout
