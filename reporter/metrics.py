@@ -374,6 +374,10 @@ def _row_order(key: str) -> Callable[[str], tuple[bool, str]]:
     return lambda name: (name == UNKNOWN_PERIOD, name)
 
 
+def _timeline_order(row: TimelineRow) -> tuple:
+    return row.when.earliest, row.incident, row.event
+
+
 @dataclass
 class Tally:
     """What a collection's metrics are summed up from, kept exact so that the tallies of any
@@ -479,7 +483,7 @@ class Tally:
             breakdowns=breakdowns,
             active_days=_bounded(_union_days(certain), _union_days(possible), open_ended, "days"),
             peak_concurrency=_bounded(_peak(certain), _peak(possible), open_ended, None),
-            timeline=sorted(self.timeline, key=lambda row: (row.when.earliest, row.incident, row.event)),
+            timeline=sorted(self.timeline, key=_timeline_order),
         )
 
     def to_plain(self) -> tuple:
@@ -491,7 +495,8 @@ class Tally:
             self.count, sums(self.totals),
             {key: {name: sums(s) for name, s in rows.items()} for key, rows in self.groups.items()},
             self.spans,
-            [(row.incident, row.event, row.when.text, row.note) for row in self.timeline],
+            # Sorted here, so that merging the parts' rows in the parent is one quick pass.
+            [(row.incident, row.event, row.when.text, row.note) for row in sorted(self.timeline, key=_timeline_order)],
         )
 
     @classmethod

@@ -132,8 +132,13 @@ def _one_line(value: str) -> str:
     return value
 
 
+_HTTP_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$", flags=re.IGNORECASE)
+_URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+_FIGURE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
 def _http_url(value: str) -> str:
-    if not re.match(r"^https?://[^\s/?#]+[^\s]*$", value, flags=re.IGNORECASE):
+    if not _HTTP_URL.match(value):
         raise PydanticCustomError("url", "expected an http:// or https:// URL")
     return value
 
@@ -307,7 +312,7 @@ class Evidence(_Model):
     def _one_of(self) -> Evidence:
         if (self.text is None) == (self.log is None):
             raise PydanticCustomError("evidence", "expected exactly one of 'text' or 'log'")
-        if self.log is not None and (re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", self.log) or Path(self.log).is_absolute()):
+        if self.log is not None and (_URL_SCHEME.match(self.log) or Path(self.log).is_absolute()):
             raise PydanticCustomError("evidence", "expected a relative file path for 'log' (no URL, no absolute path)")
         return self
 
@@ -383,7 +388,7 @@ class Incident(_Model):
     @classmethod
     def _figure_names(cls, figures: dict[str, Figure]) -> dict[str, Figure]:
         for name in figures:
-            if not re.match(r"^[a-z][a-z0-9_]{0,63}$", name):
+            if not _FIGURE_NAME.match(name):
                 raise PydanticCustomError("figure_name", "figure names are lowercase words joined by '_' (e.g. accounts)")
         return figures
 
