@@ -230,7 +230,7 @@ def _is_point(q: Quantity) -> bool:
 _QUALIFIER_VALUES = {q.value: q for q in Qualifier}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Quantity:
     """A disclosed or derived figure with sound bounds on the true value.
 
@@ -256,6 +256,16 @@ class Quantity:
     low_strict: bool = False
     high_strict: bool = False
     approximate: bool = False
+
+    def __init__(self, qualifier: Qualifier, value: float | None, low: float | None, high: float | None,
+                 unit: str | None = None, reason: str | None = None, low_strict: bool = False,
+                 high_strict: bool = False, approximate: bool = False):
+        # The fields in one step: a frozen dataclass's own __init__ sets them one by one through
+        # object.__setattr__, at twice the cost, and metrics make tens of thousands of these.
+        object.__setattr__(self, "__dict__", {
+            "qualifier": qualifier, "value": value, "low": low, "high": high, "unit": unit, "reason": reason,
+            "low_strict": low_strict, "high_strict": high_strict, "approximate": approximate,
+        })
 
     # -- constructors -------------------------------------------------------------------------
 
