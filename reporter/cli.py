@@ -6,18 +6,27 @@ This is the only module that prints or exits. Exit status: 0 success, 1 invalid 
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import sys
-import json
-import re
-from enum import StrEnum
-from pathlib import Path
-from typing import Annotated, NoReturn
+import gc
 
-import typer
+# Importing makes many objects and no garbage: the cyclic collector would only scan them.
+_COLLECTING = gc.isenabled()
+gc.disable()
 
-from reporter.errors import InputError, Problem, ReporterError, UsageError
+import contextlib  # noqa: E402
+import functools  # noqa: E402
+import sys  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+from enum import StrEnum  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Annotated, NoReturn  # noqa: E402
+
+import typer  # noqa: E402
+
+from reporter.errors import InputError, Problem, ReporterError, UsageError  # noqa: E402
+
+if _COLLECTING:
+    gc.enable()
 
 app = typer.Typer(
     name="reporter",
@@ -161,21 +170,28 @@ def metrics(
                                                                "cache of validated files.")] = False,
 ) -> None:
     """Compute figures and metrics per incident and across the collection."""
-    import gc
+    # Everything built here (the modules imported included) lives until the end and holds no
+    # cycles to collect: the cyclic collector would only rescan a growing heap.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _metrics(paths, format, _settings(window_convention, locale, sig_figs), [b.value for b in by or []],
+                 max_file_size, no_cache)
+    finally:
+        if collecting:
+            gc.enable()
 
+
+def _metrics(paths: list[Path], format: TableFormat, settings, by: list[str], max_file_size: str,  # noqa: ANN001
+             no_cache: bool) -> None:
     from reporter.metrics import Tally, collection_metrics, metrics_json_text
     from reporter.loader import DEFAULT_MAX_DEPTH, find_files
     from reporter.records import load_collection, start_map
     from reporter.tables import metrics_csv, metrics_table
 
-    settings = _settings(window_convention, locale, sig_figs)
     _check_locale(settings.locale)
     results = key = raws = None
     files = find_files(paths)
-    # Everything built here lives until the end and holds no cycles to collect: the cyclic
-    # collector would only rescan a growing heap.
-    collecting = gc.isenabled()
-    gc.disable()
     # Many files: worker processes start on them at once (while this one reads every file for
     # the cache key), and each process that reads records also computes and phrases their
     # incidents' metrics and tallies what it read; only the phrased incidents and the tallies
@@ -190,7 +206,7 @@ def metrics(
             # Each file is read once here: for the key, and (if the key misses) for the metrics.
             raws = [_read_or_none(resolved, _size(max_file_size)) for resolved, _ in files]
             results = ResultCache()
-            options = ["metrics", repr(settings), format.value, ",".join(b.value for b in by or []), max_file_size]
+            options = ["metrics", repr(settings), format.value, ",".join(by), max_file_size]
             key = result_key(options, files, raws, DEFAULT_MAX_DEPTH)
             cached = results.get(key) if key else None
             if cached is not None:
@@ -219,12 +235,10 @@ def metrics(
         elif format is TableFormat.CSV:
             text = metrics_csv(computed, outputs)
         else:
-            text = metrics_table(computed, [b.value for b in by or []], outputs)
+            text = metrics_table(computed, by, outputs)
     finally:
         if job is not None:
             job.cancel()  # (a no-op once it has its result)
-        if collecting:
-            gc.enable()
     typer.echo(text, nl=False)
     # A result that read an evidence log depends on more than the record files: not stored.
     if results is not None and key and not logs:
