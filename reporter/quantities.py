@@ -861,11 +861,23 @@ def _round(x: float, sig_figs: int, approximate: bool, rounding: str = ROUND_HAL
     # repr gives the shortest decimal that reads back as x, so 0.15 rounds like the 0.15 a person wrote.
     d = Decimal(repr(float(x)))
     if d:
-        d = d.quantize(Decimal(1).scaleb(d.adjusted() - sig_figs + 1), rounding)
+        d = d.quantize(_unit_in_place(d.adjusted() - sig_figs + 1), rounding)
     # "about 26.18 per day" claims a precision the word "about" denies.
     if approximate and abs(d) >= 10:
-        d = d.quantize(Decimal(1), rounding)
+        d = d.quantize(_ONE, rounding)
     return d.normalize()
+
+
+_ONE = Decimal(1)
+_UNITS_IN_PLACE: dict[int, Decimal] = {}
+
+
+def _unit_in_place(exponent: int) -> Decimal:
+    """10 ** exponent as a Decimal (what quantize rounds to), made once per exponent."""
+    unit = _UNITS_IN_PLACE.get(exponent)
+    if unit is None:
+        unit = _UNITS_IN_PLACE[exponent] = _ONE.scaleb(exponent)
+    return unit
 
 
 class _Numbers:
