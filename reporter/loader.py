@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
+import orjson
 import yaml
 
 from reporter.errors import Problem
@@ -388,8 +389,9 @@ class _QuietStderr:
             os.close(self.saved)
 
 
-def _fast_json(raw: bytes) -> str | None:
-    """The YAML as JSON text by rapidyaml, or None when it may not read as the slow path would."""
+def _fast_json(raw: bytes) -> tuple[str, int] | None:
+    """The YAML as JSON text by rapidyaml, with the number of nodes rapidyaml read (a mapping
+    entry or list item is one), or None when it may not read as the slow path would."""
     if _ryml is None or _suspect(raw):
         return None
     if (b"[" in raw or b"{" in raw) and any(pattern.search(raw) for pattern in _FLOW_COLONS):
@@ -400,15 +402,39 @@ def _fast_json(raw: bytes) -> str | None:
             if tree.empty():
                 return None
             node = tree.root_id()
+            nodes = tree.size()
             if tree.is_stream(node):  # "--- ..." makes a stream: accept exactly one document
                 if tree.num_children(node) != 1:
                     return None
                 node = tree.first_child(node)
+                nodes -= 1
             if not (tree.is_map(node) or tree.is_seq(node)):
                 return None
-            return _ryml.emit_json(tree, node)
+            return _ryml.emit_json(tree, node), nodes
     except Exception:  # noqa: BLE001 - any failure means "read it the slow way"
         return None
+
+
+def _plain_nodes(data: Any) -> int:
+    """How many nodes JSON-read data holds (counted as rapidyaml counts them), or -1 if it holds
+    a number beyond the limits: a key written twice makes the count fall short of rapidyaml's,
+    since the JSON reader keeps one."""
+    count = 0
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        count += 1
+        kind = type(value)
+        if kind is dict:
+            stack.extend(value.values())
+        elif kind is list:
+            stack.extend(value)
+        elif kind is int:
+            if not -_MAX_ABS_NUMBER <= value <= _MAX_ABS_NUMBER:
+                return -1
+        elif kind is float and not -_MAX_ABS_NUMBER <= value <= _MAX_ABS_NUMBER:  # NaN fails too
+            return -1
+    return count
 
 
 def fast_yaml(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
@@ -420,12 +446,19 @@ def fast_yaml(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
     mapping or list whose every scalar is resolved by the same rules, with no anchors,
     aliases, tags, duplicate keys, NaN, huge numbers or nesting beyond ``max_depth``.
     """
-    text = _fast_json(raw)
-    if text is None or _AMBIGUOUS.search(text):
+    found = _fast_json(raw)
+    if found is None:
         return None
+    text, nodes = found
+    if _AMBIGUOUS.search(text):
+        return None
+    # A JSON number is a plain YAML number too (the JSON grammar is within both YAML rules), so
+    # orjson reads what the strict reader would; the node count shows any key written twice.
     try:
-        data = _STRICT_JSON.decode(text)
-    except (ValueError, RecursionError):
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    if _plain_nodes(data) != nodes:
         return None
     # Block collections are emitted two spaces deeper per level, flow ones on one line (each
     # needs a bracket in the source): unless that bound is in doubt, the depth needs no walk.
