@@ -8,10 +8,12 @@ which may be confidential.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import gc
 import os
 import re
+import struct
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -705,13 +707,20 @@ class _Workers:
 
     def __init__(self, job: Any, count: int, workers: int, there: Callable[[int, int], Any],
                  gather: Callable[[list[tuple[int, int, Any]]], Any]):
-        import multiprocessing
-
         global _JOB
         self.gather = gather
         self.children: list[tuple[int, int]] = []
-        _JOB = (job, multiprocessing.get_context("fork").Value("q", 0), count, workers, there, gather)
+        # The chunks wait in a pipe, written whole before any process reads, its writing end
+        # closed: a process claims the next chunk by reading one record, and reads nothing
+        # once all are claimed. (Reads of a pipe are one at a time, so none is claimed twice.)
+        self.claims: int | None
+        self.claims, write = os.pipe()
+        _JOB = (job, self.claims, there, gather)
         try:
+            try:
+                os.write(write, b"".join(_CHUNK.pack(start, stop) for start, stop in _chunks(count, workers)))
+            finally:
+                os.close(write)
             for _ in range(1, workers):
                 self.children.append(_fork(_claim_there))
         except BaseException:
@@ -739,19 +748,16 @@ class _Workers:
         import signal
 
         for pid, pipe in self.children:
-            with _suppress_oserror():
+            with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
-            with _suppress_oserror():
+            with contextlib.suppress(OSError):
                 os.waitpid(pid, 0)
             os.close(pipe)
         self.children = []
+        if self.claims is not None:
+            os.close(self.claims)
+            self.claims = None
         _JOB = None
-
-
-def _suppress_oserror():  # noqa: ANN202
-    import contextlib
-
-    return contextlib.suppress(OSError)
 
 
 def _fork(function: Callable[[], Any]) -> tuple[int, int]:
@@ -759,7 +765,7 @@ def _fork(function: Callable[[], Any]) -> tuple[int, int]:
     import sys
 
     for stream in (sys.stdout, sys.stderr):
-        with _suppress_oserror():
+        with contextlib.suppress(OSError, ValueError):
             stream.flush()  # nothing buffered is written twice
     read, write = os.pipe()
     pid = os.fork()
@@ -806,24 +812,31 @@ def _collect(pid: int, pipe: int) -> Any:
 
 
 _SMALLEST_CHUNK = 100
+_CHUNK = struct.Struct("=qq")  # a chunk's start and stop, as claimed from the pipe
+
+
+def _chunks(count: int, workers: int) -> list[tuple[int, int]]:
+    """Items ``0:count`` in chunks, large first and smaller towards the end (each a share of
+    what is left), so that the processes finish close together."""
+    smallest = max(_SMALLEST_CHUNK, count // 1000)  # a few hundred chunks at most: they fit in a pipe
+    chunks, start = [], 0
+    while start < count:
+        stop = min(count, start + max(smallest, (count - start) // (2 * workers)))
+        chunks.append((start, stop))
+        start = stop
+    return chunks
 
 
 def _claims() -> Iterator[tuple[int, int]]:
     """The chunks this process claims of the job, one at a time, until none is left."""
-    _, claimed, count, workers, _, _ = _JOB
-    while True:
-        with claimed.get_lock():
-            start = claimed.value
-            if start >= count:
-                return
-            stop = min(count, start + max(_SMALLEST_CHUNK, (count - start) // (2 * workers)))
-            claimed.value = stop
-        yield start, stop
+    claims = _JOB[1]
+    while len(record := os.read(claims, _CHUNK.size)) == _CHUNK.size:
+        yield _CHUNK.unpack(record)
 
 
 def _claim_there() -> Any:
     """In a worker process: what it gathered of the chunks it claimed."""
-    _, _, _, _, there, gather = _JOB
+    _, _, there, gather = _JOB
     return gather([(start, stop, there(start, stop)) for start, stop in _claims()])
 
 
@@ -929,7 +942,7 @@ def start_map(
     if raws is None:
         raws = [None] * len(files)
     workers = min(_workers() if workers is None else max(1, workers), 8)
-    if len(files) < PARALLEL_THRESHOLD or workers < 2 or "fork" not in _start_methods():
+    if len(files) < PARALLEL_THRESHOLD or workers < 2 or not _can_fork():
         return None
     return MapJob((files, raws, function, reduce, max_file_size, max_depth), workers)
 
@@ -1086,7 +1099,7 @@ def _validate_files(paths: Iterable[Path | str], *, max_file_size: int, max_dept
         raws.append(raw)
 
     workers = _workers() if workers is None else max(1, workers)
-    if len(todo) >= PARALLEL_THRESHOLD and workers > 1 and "fork" in _start_methods():
+    if len(todo) >= PARALLEL_THRESHOLD and workers > 1 and _can_fork():
         checked = _check_parallel([files[n] for n in todo], raws, max_file_size, max_depth, min(workers, 8),
                                   record_cache)
         for n, outcome in zip(todo, checked, strict=True):
@@ -1122,10 +1135,8 @@ def _validate_files(paths: Iterable[Path | str], *, max_file_size: int, max_dept
     return ValidationReport(collection, sorted(problems), len(files), records)
 
 
-def _start_methods() -> list[str]:
-    import multiprocessing
-
-    return multiprocessing.get_all_start_methods()
+def _can_fork() -> bool:
+    return hasattr(os, "fork")
 
 
 def load_collection(paths: Iterable[Path | str], *, cache: bool = False, workers: int | None = None,

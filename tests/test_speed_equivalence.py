@@ -256,6 +256,16 @@ def test_processes_claim_consecutive_chunks_in_turn(monkeypatch: pytest.MonkeyPa
     assert sizes[0] > sizes[-1] >= 3  # large chunks first, small towards the end
 
 
+@pytest.mark.parametrize("count", [1, 99, 500, 10_000, 10**7])
+@pytest.mark.parametrize("workers", [2, 8])
+def test_chunks_cover_everything_once_and_fit_in_a_pipe(count: int, workers: int) -> None:
+    chunks = records._chunks(count, workers)
+    assert chunks[0][0] == 0 and chunks[-1][1] == count
+    assert all(a[1] == b[0] for a, b in zip(chunks, chunks[1:]))
+    assert all(start < stop for start, stop in chunks)
+    assert len(chunks) * records._CHUNK.size <= 4096  # written at once before any process reads
+
+
 def _failing_there(start: int, stop: int) -> None:
     raise ValueError("no such thing")
 
