@@ -240,8 +240,9 @@ def _metrics(paths: list[Path], format: TableFormat, settings, by: list[str], ma
         if job is not None:
             job.cancel()  # (a no-op once it has its result)
     typer.echo(text, nl=False)
-    # A result that read an evidence log depends on more than the record files: not stored.
-    if results is not None and key and not logs:
+    # A result that read an evidence log depends on more than the record files, and one from
+    # files that changed while being read belongs to no one key: neither is stored.
+    if results is not None and key and not logs and not (job is not None and job.changed):
         results.put(key, text)
 
 

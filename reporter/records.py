@@ -950,6 +950,9 @@ def start_map(
 class MapJob:
     """A :func:`map_incidents` under way (see :func:`start_map`)."""
 
+    changed = False
+    """Whether a file read by a worker differed from the bytes given to :meth:`result`."""
+
     def __init__(self, job: tuple, workers: int):
         self.job = job
         self.paused = gc.isenabled()
@@ -962,7 +965,8 @@ class MapJob:
 
     def result(self, raws: list[bytes | None] | None = None) -> list[Any] | None:
         """What :func:`map_incidents` returns. ``raws``: the files' bytes if this process has read
-        them since the job started (the workers read what they need themselves)."""
+        them since the job started (the workers read what they need themselves; if any file
+        they read differs from these bytes, :attr:`changed` is True afterwards)."""
         if self.workers is None:
             raise RuntimeError("the job is over")
         try:
@@ -974,12 +978,17 @@ class MapJob:
             self._resume()
         if any(gathered is None for gathered, _ in processes):
             return None
-        ids = [incident_id for (process_ids, _), _ in processes for incident_id in process_ids]
+        if raws is not None:
+            # A file that changed while the processes read it: the output is what was read, but
+            # it must not be cached under the key of the other bytes.
+            self.changed = any(raws[number] is None or hash(raws[number]) != digest
+                               for (_, _, read), _ in processes for number, digest in read)
+        ids = [incident_id for (process_ids, _, _), _ in processes for incident_id in process_ids]
         if len(set(ids)) != len(ids):
             return None
         if self.job[3] is not None:
-            return [reduced for (_, reduced), _ in processes]
-        return [result for _, result in sorted((pair for (_, pairs), _ in processes for pair in pairs),
+            return [reduced for (_, reduced, _), _ in processes]
+        return [result for _, result in sorted((pair for (_, pairs, _), _ in processes for pair in pairs),
                                                key=lambda pair: pair[0])]
 
     def cancel(self) -> None:
@@ -994,14 +1003,20 @@ class MapJob:
             gc.enable()
 
 
-def _map_chunk(start: int, stop: int) -> tuple[list[str], list[tuple[tuple[int, int], Any]]] | None:
-    """For files ``start:stop`` of the job: the incidents' ids, and ``function`` of each with
-    its position (file number, record number); None if any file is not valid or ``function``
-    declined."""
+def _map_chunk(start: int, stop: int) -> tuple[list[str], list[tuple[tuple[int, int], Any]], list[tuple[int, int]]] | None:
+    """For files ``start:stop`` of the job: the incidents' ids, ``function`` of each with its
+    position (file number, record number), and the number and hash of each file read here
+    (not handed over already read); None if any file is not valid or ``function`` declined."""
     files, raws, function, _, max_file_size, max_depth = _JOB[0]
-    ids, pairs = [], []
+    ids, pairs, read = [], [], []
     for number, ((resolved, display), raw) in enumerate(zip(files[start:stop], raws[start:stop], strict=True),
                                                         start=start):
+        if raw is None:
+            try:
+                raw = read_raw(resolved, display, max_file_size)
+            except LoadError:
+                return None
+            read.append((number, hash(raw)))
         outcome = _check_file(resolved, display, raw, max_file_size, max_depth)
         if outcome.problems:
             return None
@@ -1011,20 +1026,21 @@ def _map_chunk(start: int, stop: int) -> tuple[list[str], list[tuple[tuple[int, 
             except Declined:
                 return None
             ids.append(incident.id)
-    return ids, pairs
+    return ids, pairs, read
 
 
-def _map_gather(chunks: list[tuple[int, int, Any]]) -> tuple[list[str], Any] | None:
-    """A process's chunks of :func:`map_incidents`: all their ids, and their positioned
-    results (reduced, if the job says so); None if any chunk failed."""
+def _map_gather(chunks: list[tuple[int, int, Any]]) -> tuple[list[str], Any, list[tuple[int, int]]] | None:
+    """A process's chunks of :func:`map_incidents`: all their ids, their positioned results
+    (reduced, if the job says so) and the files read; None if any chunk failed."""
     reduce = _JOB[0][3]
-    ids, pairs = [], []
+    ids, pairs, read = [], [], []
     for _, _, result in chunks:
         if result is None:
             return None
         ids += result[0]
         pairs += result[1]
-    return ids, pairs if reduce is None else reduce(pairs)
+        read += result[2]
+    return ids, pairs if reduce is None else reduce(pairs), read
 
 
 def validate_files(

@@ -266,6 +266,27 @@ def test_chunks_cover_everything_once_and_fit_in_a_pipe(count: int, workers: int
     assert len(chunks) * records._CHUNK.size <= 4096  # written at once before any process reads
 
 
+def test_a_file_changed_while_read_is_noticed(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers start before this process has read the files (for the cache key): if what a
+    worker read differs from what this process read, the job says so (and reporter metrics
+    then does not cache its output under that key)."""
+    import time
+
+    if not hasattr(os, "fork"):
+        pytest.skip("needs fork")
+    monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 5)
+    monkeypatch.setattr(records, "_SMALLEST_CHUNK", 3)
+    valid = sorted(p for p in corpus.iterdir() if p.name.startswith("incident-"))
+    files = find_files(valid)
+    for edited in (False, True):
+        job = records.start_map(valid, lambda incident: incident.id, files=files, workers=2)
+        assert job is not None
+        time.sleep(0.3)  # the worker claims (and reads) files before this process joins in
+        raws = [resolved.read_bytes() + (b"\n# edited\n" if edited else b"") for resolved, _ in files]
+        assert job.result(raws) == [p.stem for p in valid]
+        assert job.changed is edited
+
+
 def _failing_there(start: int, stop: int) -> None:
     raise ValueError("no such thing")
 
