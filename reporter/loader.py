@@ -281,8 +281,12 @@ except ImportError:  # pragma: no cover - rapidyaml is a dependency; without it 
 # U+2028 and U+2029 and refuses control characters and some tabs, which rapidyaml reads; it
 # refuses tokens that start with "%", the reserved "@" and "`", "]" or "}", and a flow entry
 # that starts with ":" ("[:0]") or a ":" just before "," "]" "}" ("[E:,]"), and some block
-# scalar headers with indentation digits (">1+0"); it reads "[?0]" otherwise. Fuzzing found these; files
-# with any of them, or with any tab, read the slow way (tests/test_fast_yaml.py).
+# scalar headers with indentation digits (">1+0") or anything but a comment after them ("> -");
+# it reads "[?0]" otherwise. It also breaks lines at a lone carriage return, ends a document at
+# "...", reads a byte-order mark inside the text, ends a block scalar at the end of a file without
+# a line break differently, reads YAML's own escapes ("\\L", "\\ ", an escaped line break) that
+# JSON lacks, and reads " #" in a flow collection as a comment. Fuzzing found these; files with
+# any of them, or with any tab, read the slow way (tests/test_fast_yaml.py).
 # One fast scan finds the candidate bytes; the few hits are then looked at one by one.
 _SUSPECT_BYTE = re.compile(rb"[&*!@`%?\]}|>\x00-\x09\x0b\x0c\x0e-\x1f\x7f\xc2\xe2\xef]")
 _TOKEN_START = frozenset(b"&*!@`%?")
@@ -290,7 +294,10 @@ _AFTER_TOKEN = frozenset(b" \t\r\n,[]{}:?-")  # what may come just before a toke
 _CLOSING = frozenset(b"]}")
 _AFTER_PLAIN = frozenset(b" \t\r\n:-")  # ... before a plain scalar in block context
 _BLOCK = frozenset(b"|>")
-_PLAIN_HEADER = re.compile(rb"[|>][-+]?(?:[ \t]|\r?\n|\Z)")  # a block scalar header without indentation digits
+# A block scalar header without indentation digits, and nothing after it (not even a comment:
+# rapidyaml read "> #-" as a header that strips the final line break).
+_PLAIN_HEADER = re.compile(rb"[|>][-+]?[ \t]*(?:\r?\n|\Z)")
+_VALUE_START = frozenset(b":-\n")  # what comes before a value (and its spaces): a block header is one
 _WIDE = {0xC2: (b"\x80", b"\x9f"), 0xE2: (b"\x80\xa8", b"\x80\xa9"), 0xEF: (b"\xbf\xbe", b"\xbf\xbf")}
 
 
@@ -305,7 +312,10 @@ def _suspect(raw: bytes) -> bool:
                 return True
         elif byte in _BLOCK:
             if before in _AFTER_PLAIN and not _PLAIN_HEADER.match(raw, at):
-                return True
+                # Not a plain header: suspect where a value starts ("key: > -"), not inside text ("a > b").
+                start = len(raw[:at].rstrip(b" \t"))
+                if start == 0 or raw[start - 1] in _VALUE_START:
+                    return True
         elif byte in _CLOSING:
             if before in _AFTER_PLAIN:
                 return True
@@ -318,7 +328,16 @@ def _suspect(raw: bytes) -> bool:
     return False
 
 
-_FLOW_COLONS = (re.compile(rb"[\[{,]\s*:"), re.compile(rb":[,\]}]"))  # two scans: each starts with its character
+# In flow collections: a ":" that starts an entry, or comes just before "," "]" "}" or another ":".
+_FLOW_COLONS = (re.compile(rb"[\[{,]\s*:"), re.compile(rb":(?:[,\]}]|[ \t]*:)"))  # each scan starts with its character
+# ... and a closing bracket followed by a sequence entry ("- {} -").
+_FLOW_THEN_ENTRY = re.compile(rb"[\]}][ \t]+-(?:[ \t]|\r?\n|\Z)")
+# Escapes that YAML has and JSON has not (or reads otherwise), and a backslash at a line's end:
+# pairs are taken from the left, so "\\\\ " is an escaped backslash and a space.
+_ESCAPE_PAIR = re.compile(rb"\\(.)", re.DOTALL)
+_JSON_ESCAPES = frozenset(b'"\\/bfnrtu')
+# A quoted scalar over more than one line, used as a key (libyaml allows keys of one line only).
+_MULTILINE_KEY = (re.compile(rb"'(?:[^']|'')*\n(?:[^']|'')*'[ \t]*:"), re.compile(rb'"(?:[^"\\]|\\.)*\n(?:[^"\\]|\\.)*"[ \t]*:'))
 # A JSON string that would be something other than that string had its YAML scalar been plain:
 # the emitted JSON cannot say whether it was, so such a file reads the slow way.
 # (The lookahead skips, cheaply, the strings that cannot match: most start with other letters.)
@@ -394,7 +413,16 @@ def _fast_json(raw: bytes) -> tuple[str, int] | None:
     entry or list item is one), or None when it may not read as the slow path would."""
     if _ryml is None or _suspect(raw):
         return None
-    if (b"[" in raw or b"{" in raw) and any(pattern.search(raw) for pattern in _FLOW_COLONS):
+    if raw.count(b"\r") != raw.count(b"\r\n") or b"\xef\xbb\xbf" in raw or raw.startswith(b"...") or b"\n..." in raw:
+        return None  # a lone carriage return, a byte-order mark inside, a document end marker
+    if not raw.endswith(b"\n") and (b"|" in raw or b">" in raw):
+        return None  # a block scalar may end the file without a line break
+    if b"\\" in raw and any(pair[1][0] not in _JSON_ESCAPES for pair in _ESCAPE_PAIR.finditer(raw)):
+        return None
+    if (b"'" in raw or b'"' in raw) and any(pattern.search(raw) for pattern in _MULTILINE_KEY):
+        return None
+    if (b"[" in raw or b"{" in raw) and (b" #" in raw or b"\t#" in raw or _FLOW_THEN_ENTRY.search(raw)
+                                          or any(pattern.search(raw) for pattern in _FLOW_COLONS)):
         return None
     try:
         with _QuietStderr():

@@ -146,6 +146,25 @@ REFUSED = {
     "C1 control character": "a: \u0090\n",
     "next line (NEL)": "a: b\u0085c\n",
     "line separator": "a: b\u2028c\n",
+    # found by fuzzing (session 3): rapidyaml reads these otherwise than libyaml
+    "lone carriage return": "a: \rb\n",
+    "lone carriage return in a key": "y:\n  - t:\n    t\re:\n",
+    "byte-order mark inside": "y:\n\ufeff:\n",
+    "content after a document end": "a: 1\n...\nb: 2\n",
+    "block scalar at the end without a line break": "y: >\n  s",
+    "literal at the end without a line break": "- |\n  h",
+    "block header then text": "y: > -\n  :\n",
+    "block header then a comment": "y: > #-\n  s\n",
+    "escaped line break": "x: \"a\\\n\n b\"\n",
+    "escaped space over lines": "- \"\n  \\ \n  \"\n",
+    "YAML-only escape": "a: \"x\\Ly\"\n",
+    "comment inside a flow mapping": "a: {t #}\n",
+    "comment inside a flow sequence": "a: [e: x #]\n",
+    "colon after colon in flow": "x: [d: :e]\n",
+    "double colon in flow": "{\"x\"::y}\n",
+    "entry after a flow mapping": "- {} -\n",
+    "quoted key over two lines": "- '\n  ':\n",
+    "double-quoted key over two lines": "b: \"\n \":\n",
 }
 
 
@@ -190,8 +209,10 @@ FORMS = {
     "multi-line plain": "a: one\n  two\n\n  three\n",
     "multi-line quoted": "a: \"one\n  two\\\n  three\"\n",
     "escapes": "a: \"tab\\there \\u00e9 \\x41 \\\\ \\\" \\n\"\n",
+    "JSON escapes": 'a: "tab\\there \\u00e9 \\\\ \\" \\n"\n',
     "single quotes": "a: 'it''s # not a comment'\n",
     "comments": "# c\na: 1 # c\n# c\nb: [1, # c\n  2]\n",
+    "comments in block collections": "# c\na: 1 # c\n# c\nb:\n  - 1 # c\n  - 2\n",
     "unicode": "name: Zoë 🚀 “quotes”\n",
     "empty values": "a:\nb: []\nc: {}\nd: ''\n",
     "keys": "'quoted key': 1\n\"other\": 2\n1: one\ntrue: t\nnull: n\n",
@@ -212,6 +233,10 @@ SLOW_FORMS = {
     "keys": "quoted keys that would read as numbers, true or null when plain",
     "colon and hash in text": "invalid: libyaml refuses 'a: b' as a value",
     "ampersand in text": "'& ' could start an anchor",
+    "document end": "a '...' line could end the document (libyaml then refuses what follows)",
+    "multi-line quoted": "an escaped line break (rapidyaml folds some of them otherwise)",
+    "escapes": "\\x41: an escape YAML has and JSON has not",
+    "comments": "' #' in a file with a bracket: a comment in a flow collection may read otherwise",
 }
 
 
