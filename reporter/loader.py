@@ -330,6 +330,9 @@ def _suspect(raw: bytes) -> bool:
 
 # In flow collections: a ":" that starts an entry, or comes just before "," "]" "}" or another ":".
 _FLOW_COLONS = (re.compile(rb"[\[{,]\s*:"), re.compile(rb":(?:[,\]}]|[ \t]*:)"))  # each scan starts with its character
+# "..." where libyaml may take it for a document end: alone on a line (indented or not), or
+# after a flow collection or quoted scalar ("- [] ...", '- "y" ...'), not inside text.
+_DOCUMENT_END = re.compile(rb"(?m)^[ \t]*\.\.\.|[\]}\"'][ \t]+\.\.\.")
 # ... and a closing bracket followed by a sequence entry ("- {} -").
 _FLOW_THEN_ENTRY = re.compile(rb"[\]}][ \t]+-(?:[ \t]|\r?\n|\Z)")
 # Escapes that YAML has and JSON has not (or reads otherwise), and a backslash at a line's end:
@@ -413,7 +416,7 @@ def _fast_json(raw: bytes) -> tuple[str, int] | None:
     entry or list item is one), or None when it may not read as the slow path would."""
     if _ryml is None or _suspect(raw):
         return None
-    if raw.count(b"\r") != raw.count(b"\r\n") or b"\xef\xbb\xbf" in raw or raw.startswith(b"...") or b"\n..." in raw:
+    if raw.count(b"\r") != raw.count(b"\r\n") or b"\xef\xbb\xbf" in raw or b"..." in raw and _DOCUMENT_END.search(raw):
         return None  # a lone carriage return, a byte-order mark inside, a document end marker
     if not raw.endswith(b"\n") and (b"|" in raw or b">" in raw):
         return None  # a block scalar may end the file without a line break
