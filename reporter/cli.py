@@ -241,9 +241,15 @@ def _metrics(paths: list[Path], format: TableFormat, settings, by: list[str], ma
             job.cancel()  # (a no-op once it has its result)
     typer.echo(text, nl=False)
     # A result that read an evidence log depends on more than the record files, and one from
-    # files that changed while being read belongs to no one key: neither is stored.
-    if results is not None and key and not logs and not (job is not None and job.changed):
-        results.put(key, text)
+    # files that changed while being read belongs to no one key: neither is stored. (Workers
+    # say what they read; the ordinary path read the files again, so they are read once more.)
+    if results is None or not key or logs:
+        return
+    if job is not None and job.changed or processes is None and key != result_key(
+            options, files, [_read_or_none(resolved, _size(max_file_size)) for resolved, _ in files],
+            DEFAULT_MAX_DEPTH):
+        return
+    results.put(key, text)
 
 
 def _read_or_none(path: Path, max_file_size: int) -> bytes | None:

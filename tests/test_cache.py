@@ -164,3 +164,29 @@ def test_unchanged_second_run_prints_the_stored_result(tmp_path: Path, monkeypat
     seed.write_text(seed.read_text().replace("accounts: about 25,000\n  interactions", "accounts: about 26,000\n  interactions"))
     changed = runner.invoke(app, ["metrics", "--format", "json", str(records)])
     assert changed.output != first.output and '"phrase": "about 26,000"' in changed.output
+
+
+def test_output_from_a_file_changed_mid_run_is_not_stored(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """The key is the content read first; if a file changes before the records are loaded,
+    the output (of the new content) must not be stored under the old content's key."""
+    from reporter import records as records_module
+    from reporter.cache import RESULTS_DIR
+
+    records = tmp_path / "records"
+    records.mkdir()
+    seed = records / "2026-06-distillation-campaign.yaml"
+    seed.write_bytes((INCIDENTS / seed.name).read_bytes())
+    stored = cache_dir() / RESULTS_DIR
+    load_collection = records_module.load_collection
+
+    def edit_then_load(*args, **kwargs):  # noqa: ANN002, ANN003
+        seed.write_text(seed.read_text().replace("accounts: about 25,000", "accounts: about 26,000"))
+        return load_collection(*args, **kwargs)
+
+    monkeypatch.setattr(records_module, "load_collection", edit_then_load)
+    edited = runner.invoke(app, ["metrics", "--format", "json", str(records)])
+    assert edited.exit_code == 0 and '"phrase": "about 26,000"' in edited.output
+    assert not stored.exists() or not list(stored.iterdir())
+    monkeypatch.setattr(records_module, "load_collection", load_collection)
+    again = runner.invoke(app, ["metrics", "--format", "json", str(records)])  # unchanged from here on
+    assert again.output == edited.output and len(list(stored.iterdir())) == 1
