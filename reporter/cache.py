@@ -30,7 +30,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from reporter.dates import When, parse_when
-from reporter.quantities import Qualifier, Quantity
+from reporter.quantities import Quantity
 
 CACHE_FORMAT = 1
 CACHE_FILE = "records-v%d.marshal" % CACHE_FORMAT
@@ -111,8 +111,7 @@ class Codec:
         if kind is When:
             return (_WHEN, value.text)
         if kind is Quantity:
-            return (_QUANTITY, value.qualifier.value, value.value, value.low, value.high, value.unit, value.reason,
-                    value.low_strict, value.high_strict, value.approximate)
+            return (_QUANTITY, *value.to_plain())
         if isinstance(value, BaseModel):
             if self.models.get(kind.__name__) is not kind or value.__pydantic_extra__:
                 self._refuse()
@@ -170,7 +169,7 @@ class Codec:
             if tag == _WHEN:
                 return parse_when(value[1])
             if tag == _QUANTITY:
-                return Quantity(_QUALIFIERS[value[1]], *value[2:])
+                return Quantity.from_plain(value[1:])
             if tag == _ENUM:
                 return self.enums[value[1]]._value2member_map_[value[2]]
             raise ValueError("unknown tag in cache entry")
@@ -182,7 +181,6 @@ class Codec:
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
-_QUALIFIERS = {q.value: q for q in Qualifier}
 
 
 # -- the cache file -----------------------------------------------------------------------------
