@@ -281,7 +281,7 @@ except ImportError:  # pragma: no cover - rapidyaml is a dependency; without it 
 # U+2028 and U+2029 and refuses control characters and some tabs, which rapidyaml reads; it
 # refuses tokens that start with "%", the reserved "@" and "`", "]" or "}", and a flow entry
 # that starts with ":" ("[:0]") or a ":" just before "," "]" "}" ("[E:,]"), and some block
-# scalar headers with indentation digits (">1+0") or anything but a comment after them ("> -");
+# scalar headers with indentation digits (">1+0") or anything after them ("> -", even "> #-");
 # it reads "[?0]" otherwise. It also breaks lines at a lone carriage return, ends a document at
 # "...", reads a byte-order mark inside the text, ends a block scalar at the end of a file without
 # a line break differently, reads YAML's own escapes ("\\L", "\\ ", an escaped line break) that

@@ -528,7 +528,9 @@ def incident_json(metrics: IncidentMetrics, settings: Settings) -> dict[str, Any
 def metrics_json(metrics: CollectionMetrics, incidents: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """The stable JSON interface of ``reporter metrics --format json``.
 
-    ``incidents``: the entries of :func:`incident_json`, if already made (by worker processes).
+    ``incidents``: the entries of :func:`incident_json` to use instead of making them from
+    ``metrics.incidents`` (:func:`metrics_json_text` passes ``{}`` and splices in the text that
+    worker processes wrote).
     """
     settings = metrics.settings
 
