@@ -204,7 +204,7 @@ def _metrics(paths: list[Path], format: TableFormat, settings, by: list[str], ma
             from reporter.cache import ResultCache, result_key
 
             # Each file is read once here: for the key, and (if the key misses) for the metrics.
-            raws = [_read_or_none(resolved, _size(max_file_size)) for resolved, _ in files]
+            raws = _read_all(files, _size(max_file_size))
             results = ResultCache()
             options = ["metrics", repr(settings), format.value, ",".join(by), max_file_size]
             key = result_key(options, files, raws, DEFAULT_MAX_DEPTH)
@@ -246,10 +246,14 @@ def _metrics(paths: list[Path], format: TableFormat, settings, by: list[str], ma
     if results is None or not key or logs:
         return
     if job is not None and job.changed or processes is None and key != result_key(
-            options, files, [_read_or_none(resolved, _size(max_file_size)) for resolved, _ in files],
-            DEFAULT_MAX_DEPTH):
+            options, files, _read_all(files, _size(max_file_size)), DEFAULT_MAX_DEPTH):
         return
     results.put(key, text)
+
+
+def _read_all(files: list[tuple[Path, str]], max_file_size: int) -> list[bytes | None]:
+    """Every file's bytes (None for one that cannot be read or is too large)."""
+    return [_read_or_none(resolved, max_file_size) for resolved, _ in files]
 
 
 def _read_or_none(path: Path, max_file_size: int) -> bytes | None:
