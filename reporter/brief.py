@@ -7,7 +7,6 @@ reported with its file, line and key.
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,18 +14,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from reporter.dates import Precision, When
 from reporter.errors import InputError, Problem
+from reporter.formats import Format
 from reporter.loader import DEFAULT_MAX_FILE_SIZE, LoadError, load_document
 from reporter.records import SLUG, Incident, Status, WhenField, _one_line, _problems_from
 
 OneLine = Annotated[str, BeforeValidator(lambda v: _one_line(v) if isinstance(v, str) else v)]
-
-
-class Format(StrEnum):
-    """Output formats."""
-
-    PDF = "pdf"
-    MD = "md"
-    HTML = "html"
 
 
 class _Model(BaseModel):
