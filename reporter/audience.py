@@ -10,12 +10,15 @@ confidential. What was withheld is counted, never described.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TypeVar
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeVar
 
 from reporter.quantities import Quantity
-from reporter.records import Incident, Sensitivity
+from reporter.records import Incident, LoadedIncident, Sensitivity
+
+if TYPE_CHECKING:  # pragma: no cover - the evidence engine is imported only for records that cite logs
+    from reporter.evidence import EvidenceSummary
 
 T = TypeVar("T")
 
@@ -120,3 +123,74 @@ def suppress_small_counts(incidents: Iterable[Incident], threshold: int) -> list
             actors.append(actor.model_copy(update={"figures": figures}))
         result.append(incident.model_copy(update={"actors": actors}))
     return result
+
+
+@dataclass(frozen=True)
+class AudienceView:
+    """Incidents exactly as one audience may see them: the one path every command takes.
+
+    Attributes:
+        incidents: the kept incidents, redacted, with the figures their still-cited evidence
+            logs give, and (in public documents with ``small_counts``) small breakdown
+            figures blurred.
+        withheld_records: records above the clearance, dropped whole.
+        withheld_items: items (figures, actors, events, ...) dropped from kept records.
+        withheld_figures: per kept incident, the names of its figures that were dropped.
+        summaries: the evidence-log summaries of logs the audience may see, by incident id.
+    """
+
+    incidents: list[Incident]
+    withheld_records: int = 0
+    withheld_items: int = 0
+    withheld_figures: dict[str, set[str]] = field(default_factory=dict)
+    summaries: dict[str, EvidenceSummary] = field(default_factory=dict)
+
+    @property
+    def withheld(self) -> bool:
+        return bool(self.withheld_records or self.withheld_items)
+
+
+def blurs_small_counts(clearance: Sensitivity | None, small_counts: int) -> bool:
+    """Whether breakdown figures below ``small_counts`` are blurred for this clearance (public only)."""
+    return clearance is Sensitivity.PUBLIC and small_counts > 0
+
+
+def for_audience(loaded: Sequence[LoadedIncident], clearance: Sensitivity | None,
+                 small_counts: int = 0) -> AudienceView:
+    """The incidents of ``loaded`` as an audience of ``clearance`` may see them.
+
+    Documents, ``reporter chart --audience`` and every other command that takes an audience
+    come through here, so they select, redact and blur alike. In order: records and items
+    above the clearance are dropped; interactions and accounts are computed from any evidence
+    log the audience may still see (a withheld log is not even read, and a withheld figure
+    stays withheld); small breakdown counts are blurred (public only). ``clearance`` None
+    means everything (internal use: ``reporter metrics``).
+
+    Raises:
+        InputError: a cited log is missing, unreadable or outside the record's directory.
+    """
+    from reporter.logs import apply_logs
+
+    pairs = []
+    withheld_records = withheld_items = 0
+    withheld_figures: dict[str, set[str]] = {}
+    for item in loaded:
+        incident, withheld = (item.incident, 0) if clearance is None else redact_incident(item.incident, clearance)
+        if incident is None:
+            withheld_records += 1
+            continue
+        withheld_items += withheld
+        removed = set(item.incident.figures) - set(incident.figures)
+        # Metrics derived from a removed figure are withheld too.
+        if removed & {"accounts", "interactions"}:
+            removed |= {"daily_rate", "per_account", "per_account_daily_rate"}
+        withheld_figures[incident.id] = removed
+        pairs.append((item, incident))
+    summaries: dict[str, EvidenceSummary] = {}
+    if any(entry.log for _, incident in pairs for entry in incident.evidence):
+        incidents, summaries = apply_logs(pairs)
+    else:
+        incidents = [incident for _, incident in pairs]
+    if clearance is not None and blurs_small_counts(clearance, small_counts):
+        incidents = suppress_small_counts(incidents, small_counts)
+    return AudienceView(incidents, withheld_records, withheld_items, withheld_figures, summaries)

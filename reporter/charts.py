@@ -38,6 +38,7 @@ from babel import Locale
 
 from reporter.dates import format_date_range, format_when, parse_when
 from reporter.errors import ChartError
+from reporter.kinds import ChartKind, Period, TimelineGroup
 from reporter.metrics import UNKNOWN_PERIOD, CollectionMetrics, Settings
 from reporter.quantities import Qualifier, Quantity, format_quantity
 from reporter.records import Incident
@@ -61,11 +62,11 @@ __all__ = [
     "to_svg",
 ]
 
-KINDS = ("timeline", "by-actor", "rates", "per-period", "daily-volume")
+KINDS = tuple(kind.value for kind in ChartKind)
 """Every chart kind, in the order documents show them."""
 
-TIMELINE_GROUPS = ("actor", "category")
-PERIODS = ("year", "quarter", "month")
+TIMELINE_GROUPS = tuple(group.value for group in TimelineGroup)
+PERIODS = tuple(period.value for period in Period)
 
 # -- house theme ----------------------------------------------------------------------------------
 

@@ -23,7 +23,10 @@ from typing import Annotated, NoReturn  # noqa: E402
 
 import typer  # noqa: E402
 
+from reporter.dates import WindowConvention  # noqa: E402
 from reporter.errors import InputError, Problem, ReporterError, UsageError  # noqa: E402
+from reporter.formats import Format  # noqa: E402
+from reporter.kinds import Breakdown, ChartKind, Engine, Period, TimelineGroup  # noqa: E402
 
 if _COLLECTING:
     gc.enable()
@@ -47,19 +50,45 @@ class ProblemFormat(StrEnum):
     JSON = "json"
 
 
-def _size(text: str) -> int:
-    match = re.fullmatch(r"\s*(\d+)\s*(|k|kb|kib|m|mb|mib|g|gb|gib)\s*", text.lower())
-    if not match:
-        raise typer.BadParameter("expected a size such as 8MiB, 500KiB or 1048576")
-    factor = {"": 1, "k": 1024, "kb": 1000, "kib": 1024, "m": 1024**2, "mb": 1000**2, "mib": 1024**2,
-              "g": 1024**3, "gb": 1000**3, "gib": 1024**3}[match.group(2)]
-    return int(match.group(1)) * factor
+PathsArg = Annotated[list[Path] | None, typer.Argument(
+    help="Record files or directories (searched recursively; default: paths.records in reporter.toml).",
+    show_default=False, metavar="PATH")]
+MaxFileSize = Annotated[str | None, typer.Option(
+    "--max-file-size", help="Refuse record files larger than this (default: input.max_file_size in "
+                            "reporter.toml, else 8MiB).", metavar="SIZE", show_default=False)]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="reporter.toml to use (default: nearest upward).",
+                                                show_default=False)]
+ConventionOpt = Annotated[WindowConvention | None, typer.Option(
+    "--window-convention", help="elapsed: end − start (April 22 → June 5 = 44 days); inclusive: both ends "
+                                "counted (45). Default: documents.window_convention in reporter.toml, else elapsed.",
+    show_default=False)]
+LocaleOpt = Annotated[str | None, typer.Option(
+    "--locale", help="Locale for phrases, e.g. en_US, en_GB, de_DE (default: documents.locale in reporter.toml, "
+                     "else en_US).", show_default=False)]
+SigFigsOpt = Annotated[int | None, typer.Option(
+    "--sig-figs", min=1, max=15, help="Significant figures in phrases (default: documents.sig_figs in "
+                                      "reporter.toml, else 4).", show_default=False)]
 
 
-PathsArg = Annotated[list[Path], typer.Argument(help="Record files or directories (searched recursively).",
-                                                show_default=False, metavar="PATH...")]
-MaxFileSize = Annotated[str, typer.Option("--max-file-size", help="Refuse record files larger than this.",
-                                          metavar="SIZE")]
+def _resolve(config_path: Path | None, **options: object):  # noqa: ANN202 - reporter.config.Config
+    """This command's settings: defaults < reporter.toml < the options given on the command line."""
+    from reporter.config import resolve_config
+
+    return resolve_config(config_path, **options)
+
+
+def _record_paths(paths: list[Path] | None, config) -> list[Path]:  # noqa: ANN001
+    """The paths named on the command line, else ``paths.records`` of reporter.toml (as the user
+    would name them: relative to the working directory where they can be)."""
+    import os
+
+    if paths:
+        return paths
+    shown = []
+    for path in config.record_paths():
+        relative = os.path.relpath(path)
+        shown.append(Path(relative) if not relative.startswith("..") else path)
+    return shown
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -96,20 +125,27 @@ def command(*args: object, **kwargs: object):
     return register
 
 
+def _or_list(items: list[str]) -> str:
+    """'a, b or c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 @command()
 def validate(
-    paths: PathsArg,
+    paths: PathsArg = None,
     format: Annotated[ProblemFormat, typer.Option("--format", help="text lines, or a JSON list of problems.")] = ProblemFormat.TEXT,
-    max_file_size: MaxFileSize = "8MiB",
+    max_file_size: MaxFileSize = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Check record files against format v1 and report every problem with its location."""
     from reporter.records import validate_files
 
-    report = validate_files(paths, max_file_size=_size(max_file_size))
+    settings = _resolve(config, max_file_size=max_file_size)
+    report = validate_files(_record_paths(paths, settings), max_file_size=settings.input.max_file_size)
     _print_problems(report.problems, format)
     if format is ProblemFormat.TEXT:
         checked = f"{_plural(report.files, 'file')}, {_plural(report.records, 'record')}"
@@ -127,47 +163,18 @@ class TableFormat(StrEnum):
     CSV = "csv"
 
 
-class Breakdown(StrEnum):
-    ACTOR = "actor"
-    CATEGORY = "category"
-    YEAR = "year"
-    QUARTER = "quarter"
-    MONTH = "month"
-
-
-class Convention(StrEnum):
-    ELAPSED = "elapsed"
-    INCLUSIVE = "inclusive"
-
-
-ConventionOpt = Annotated[Convention, typer.Option("--window-convention",
-                                                   help="elapsed: end − start (April 22 → June 5 = 44 days); "
-                                                        "inclusive: both ends counted (45).")]
-
-
-def _settings(convention: Convention | None, locale: str | None = None, sig_figs: int | None = None):
-    from reporter.dates import WindowConvention
-    from reporter.metrics import Settings
-
-    defaults = Settings()
-    return Settings(
-        convention=WindowConvention(convention.value) if convention else defaults.convention,
-        locale=locale or defaults.locale,
-        sig_figs=sig_figs or defaults.sig_figs,
-    )
-
-
 @command()
 def metrics(
-    paths: PathsArg,
+    paths: PathsArg = None,
     format: Annotated[TableFormat, typer.Option("--format", help="table for people; json (stable) or csv for tools.")] = TableFormat.TABLE,
-    window_convention: ConventionOpt = Convention.ELAPSED,
+    window_convention: ConventionOpt = None,
     by: Annotated[list[Breakdown] | None, typer.Option("--by", help="Add a breakdown (repeatable).")] = None,
-    locale: Annotated[str, typer.Option("--locale", help="Locale for phrases, e.g. en_US, en_GB, de_DE.")] = "en_US",
-    sig_figs: Annotated[int, typer.Option("--sig-figs", min=1, max=15, help="Significant figures in phrases.")] = 4,
-    max_file_size: MaxFileSize = "8MiB",
+    locale: LocaleOpt = None,
+    sig_figs: SigFigsOpt = None,
+    max_file_size: MaxFileSize = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Read every file again: do not use or update the "
                                                                "cache of validated files.")] = False,
+    config: ConfigOpt = None,
 ) -> None:
     """Compute figures and metrics per incident and across the collection."""
     # Everything built here (the modules imported included) lives until the end and holds no
@@ -175,21 +182,23 @@ def metrics(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        _metrics(paths, format, _settings(window_convention, locale, sig_figs), [b.value for b in by or []],
-                 max_file_size, no_cache)
+        resolved = _resolve(config, window_convention=window_convention, locale=locale, sig_figs=sig_figs,
+                            max_file_size=max_file_size)
+        _metrics(_record_paths(paths, resolved), format, resolved.settings(), [b.value for b in by or []],
+                 resolved.input.max_file_size, no_cache)
     finally:
         if collecting:
             gc.enable()
 
 
-def _metrics(paths: list[Path], format: TableFormat, settings, by: list[str], max_file_size: str,  # noqa: ANN001
+def _metrics(paths: list[Path], format: TableFormat, settings, by: list[str], max_file_size: int,  # noqa: ANN001
              no_cache: bool) -> None:
+    from reporter.audience import for_audience
     from reporter.metrics import Tally, collection_metrics, metrics_json_text
     from reporter.loader import DEFAULT_MAX_DEPTH, find_files
     from reporter.records import load_collection, start_map
     from reporter.tables import metrics_csv, metrics_table
 
-    _check_locale(settings.locale)
     results = key = raws = None
     files = find_files(paths)
     # Many files: worker processes start on them at once (while this one reads every file for
@@ -198,15 +207,15 @@ def _metrics(paths: list[Path], format: TableFormat, settings, by: list[str], ma
     # come back. None: too few files; the job's result is None for a problem or an evidence log.
     job = start_map(paths, functools.partial(_incident_output, settings=settings, format=format),
                     reduce=functools.partial(_process_output, format=format), files=files,
-                    max_file_size=_size(max_file_size))
+                    max_file_size=max_file_size)
     try:
         if not no_cache:
             from reporter.cache import ResultCache, result_key
 
             # Each file is read once here: for the key, and (if the key misses) for the metrics.
-            raws = _read_all(files, _size(max_file_size))
+            raws = _read_all(files, max_file_size)
             results = ResultCache()
-            options = ["metrics", repr(settings), format.value, ",".join(by), max_file_size]
+            options = ["metrics", repr(settings), format.value, ",".join(by), str(max_file_size)]
             key = result_key(options, files, raws, DEFAULT_MAX_DEPTH)
             cached = results.get(key) if key else None
             if cached is not None:
@@ -226,8 +235,8 @@ def _metrics(paths: list[Path], format: TableFormat, settings, by: list[str], ma
             logs = False
         else:
             outputs = None
-            collection = load_collection(paths, max_file_size=_size(max_file_size), cache=not no_cache)
-            incidents = _with_logs(collection)
+            collection = load_collection(paths, max_file_size=max_file_size, cache=not no_cache)
+            incidents = for_audience(collection.incidents, None).incidents
             computed = collection_metrics(incidents, settings)
             logs = any(item.log for i in incidents for item in i.evidence)
         if format is TableFormat.JSON:
@@ -246,7 +255,7 @@ def _metrics(paths: list[Path], format: TableFormat, settings, by: list[str], ma
     if results is None or not key or logs:
         return
     if job is not None and job.changed or processes is None and key != result_key(
-            options, files, _read_all(files, _size(max_file_size)), DEFAULT_MAX_DEPTH):
+            options, files, _read_all(files, max_file_size), DEFAULT_MAX_DEPTH):
         return
     results.put(key, text)
 
@@ -300,46 +309,25 @@ def _process_output(pairs: list[tuple], *, format: TableFormat) -> tuple:
     return tally.to_plain(), [(run[0][0], text) for run, text in zip(runs, texts, strict=True)]
 
 
-def _with_logs(collection, clearance=None):
-    """The incidents (as ``clearance`` may see them, if given), with interactions and accounts
-    computed from any evidence log they still cite."""
-    from reporter.audience import redact_incident
-    from reporter.logs import apply_logs
-
-    pairs = []
-    for loaded in collection.incidents:
-        incident = redact_incident(loaded.incident, clearance)[0] if clearance is not None else loaded.incident
-        if incident is not None:
-            pairs.append((loaded, incident))
-    if not any(item.log for _, incident in pairs for item in incident.evidence):
-        return [incident for _, incident in pairs]
-    return apply_logs(pairs)[0]
-
-
-def _check_locale(locale: str) -> None:
-    from reporter.errors import QuantityError
-    from reporter.quantities import Quantity, format_quantity
-
-    try:
-        format_quantity(Quantity.exact(1), locale)
-    except QuantityError as exc:
-        raise UsageError(f"--locale: {exc}") from None
-
-
 @command()
 def check(
-    paths: PathsArg,
+    paths: PathsArg = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
     format: Annotated[ProblemFormat, typer.Option("--format", help="text lines, or a JSON list of problems.")] = ProblemFormat.TEXT,
-    window_convention: ConventionOpt = Convention.ELAPSED,
-    max_file_size: MaxFileSize = "8MiB",
+    window_convention: ConventionOpt = None,
+    locale: LocaleOpt = None,
+    sig_figs: SigFigsOpt = None,
+    max_file_size: MaxFileSize = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Lint the numbers: breakdowns vs totals, earlier disclosures, figures typed into prose, timeline order."""
     from reporter.checks import check_collection, errors_and_warnings
     from reporter.records import validate_files
 
-    report = validate_files(paths, max_file_size=_size(max_file_size))
-    problems = sorted(report.problems + check_collection(report.collection, _settings(window_convention)))
+    resolved = _resolve(config, window_convention=window_convention, locale=locale, sig_figs=sig_figs,
+                        max_file_size=max_file_size)
+    report = validate_files(_record_paths(paths, resolved), max_file_size=resolved.input.max_file_size)
+    problems = sorted(report.problems + check_collection(report.collection, resolved.settings()))
     _print_problems(problems, format)
     errors, warnings = errors_and_warnings(problems)
     failed = errors > 0 or (strict and warnings > 0)
@@ -353,11 +341,6 @@ def check(
     raise typer.Exit(EXIT_INVALID if failed else 0)
 
 
-class Engine(StrEnum):
-    LOCAL = "local"
-    DASK = "dask"
-
-
 class SummaryFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
@@ -368,31 +351,28 @@ def evidence(
     log: Annotated[Path, typer.Argument(help="Event log: Parquet, CSV or JSON Lines with ts and account_id.",
                                         show_default=False, metavar="LOG")],
     format: Annotated[SummaryFormat, typer.Option("--format", help="table for people, json for tools.")] = SummaryFormat.TABLE,
-    engine: Annotated[Engine, typer.Option("--engine", help="local: streaming in this process; dask: a Dask cluster.")] = Engine.LOCAL,
+    engine: Annotated[Engine | None, typer.Option("--engine", help="local: streaming in this process; dask: a Dask "
+                                                  "cluster (default: evidence.engine in reporter.toml, else local).",
+                                                  show_default=False)] = None,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="Address of a running Dask scheduler "
-                                                  "(with --engine dask); without it a local cluster starts.")] = None,
+                                                  "(with --engine dask; default: evidence.scheduler in "
+                                                  "reporter.toml); without it a local cluster starts.")] = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Compute figures from an event log: interactions, accounts, window, daily series, distributions."""
     from reporter.evidence import summarize_log
     from reporter.tables import evidence_table
 
-    if scheduler and engine is not Engine.DASK:
+    settings = _resolve(config, engine=engine, scheduler=scheduler).evidence
+    if settings.scheduler and settings.engine != Engine.DASK:
         raise UsageError("--scheduler needs --engine dask")
-    summary = summarize_log(log, engine=engine.value, scheduler=scheduler)
+    summary = summarize_log(log, engine=settings.engine, scheduler=settings.scheduler)
     if format is SummaryFormat.JSON:
         typer.echo(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
     else:
         typer.echo(evidence_table(summary), nl=False)
 
 
-class OutputFormat(StrEnum):
-    PDF = "pdf"
-    MD = "md"
-    HTML = "html"
-
-
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="reporter.toml to use (default: nearest upward).",
-                                                show_default=False)]
 RecordsOpt = Annotated[list[Path] | None, typer.Option("--records", help="Record files or directories "
                                                        "(repeatable; default: paths.records in reporter.toml).",
                                                        show_default=False)]
@@ -401,14 +381,15 @@ TemplateDirOpt = Annotated[list[Path] | None, typer.Option("--template-dir", hel
                                                            show_default=False)]
 
 
-def _load_inputs(config_path: Path | None, records: list[Path] | None):
-    from reporter.config import find_config, load_config
+def _document_inputs(config_path: Path | None, records: list[Path] | None, **options: object):  # noqa: ANN202
+    """Settings, the reporter.toml they came from, and the records, for build and render."""
+    from reporter.config import find_config
     from reporter.records import load_collection
 
     config_path = config_path or find_config()
-    config = load_config(config_path)
-    record_paths = records or [config.resolve(p) for p in config.paths.records]
-    return config, config_path, load_collection(record_paths)
+    config = _resolve(config_path, **options)
+    collection = load_collection(_record_paths(records, config), max_file_size=config.input.max_file_size)
+    return config, config_path, collection
 
 
 def _show_progress() -> bool:
@@ -424,19 +405,25 @@ def build(
     records: RecordsOpt = None,
     out: Annotated[Path | None, typer.Option("--out", help="Output directory (default: paths.output, 'out').",
                                              show_default=False)] = None,
-    format: Annotated[list[OutputFormat] | None, typer.Option("--format", help="Formats to write (repeatable; "
-                                                              "default: the brief's list).", show_default=False)] = None,
+    format: Annotated[list[Format] | None, typer.Option("--format", help="Formats to write (repeatable; "
+                                                        "default: the brief's list).", show_default=False)] = None,
+    window_convention: ConventionOpt = None,
+    locale: LocaleOpt = None,
+    sig_figs: SigFigsOpt = None,
+    max_file_size: MaxFileSize = None,
     config: ConfigOpt = None,
     template_dir: TemplateDirOpt = None,
 ) -> None:
     """Build documents from briefs: DIR/<brief>.pdf, .md (images in <brief>_files/) and .html."""
-    from reporter.brief import Format, load_brief
+    from reporter.brief import load_brief
     from reporter.document import build_briefs
 
-    loaded_config, config_path, collection = _load_inputs(config, records)
+    loaded_config, config_path, collection = _document_inputs(
+        config, records, window_convention=window_convention, locale=locale, sig_figs=sig_figs,
+        max_file_size=max_file_size)
     out_dir = out or loaded_config.resolve(loaded_config.paths.output)
-    formats = [Format(f.value) for f in format] if format else None
-    parsed = [(path, load_brief(path)) for path in briefs]
+    formats = list(format) if format else None
+    parsed = [(path, load_brief(path, max_file_size=loaded_config.input.max_file_size)) for path in briefs]
     progress = typer.progressbar(length=len(parsed), label="Building", file=sys.stderr) \
         if _show_progress() and len(parsed) > 1 else None
     with progress if progress is not None else contextlib.nullcontext() as bar:
@@ -463,6 +450,10 @@ def render(
                                               show_default=False)] = None,
     date: Annotated[str | None, typer.Option("--date", help="Document date, YYYY-MM-DD (default: today).",
                                              show_default=False)] = None,
+    window_convention: ConventionOpt = None,
+    locale: LocaleOpt = None,
+    sig_figs: SigFigsOpt = None,
+    max_file_size: MaxFileSize = None,
     config: ConfigOpt = None,
     template_dir: TemplateDirOpt = None,
 ) -> None:
@@ -471,13 +462,17 @@ def render(
 
     from pydantic import ValidationError
 
-    from reporter.brief import Brief, Format
+    from reporter.brief import Brief
     from reporter.document import build_brief
+    from reporter.formats import REGISTRY, by_suffix
 
-    suffix = output.suffix.lower().lstrip(".")
-    if suffix not in {f.value for f in Format}:
-        raise UsageError("-o: expected a file ending in .md, .html or .pdf")
-    loaded_config, config_path, collection = _load_inputs(config, records)
+    chosen = by_suffix(output.suffix)
+    if chosen is None:
+        raise UsageError(f"-o: expected a file ending in {_or_list([fmt.suffix for fmt in REGISTRY.values()])}")
+    suffix = chosen.name
+    loaded_config, config_path, collection = _document_inputs(
+        config, records, window_convention=window_convention, locale=locale, sig_figs=sig_figs,
+        max_file_size=max_file_size)
     by_id = collection.by_id()
     missing = [i for i in incident if i not in by_id]
     if missing:
@@ -504,43 +499,28 @@ def render(
     typer.echo(f"wrote {built.paths[0]}")
 
 
-class ChartKind(StrEnum):
-    TIMELINE = "timeline"
-    BY_ACTOR = "by-actor"
-    RATES = "rates"
-    PER_PERIOD = "per-period"
-    DAILY_VOLUME = "daily-volume"
-
-
-class Period(StrEnum):
-    YEAR = "year"
-    QUARTER = "quarter"
-    MONTH = "month"
-
-
-class Grouping(StrEnum):
-    ACTOR = "actor"
-    CATEGORY = "category"
-
-
 @command()
 def chart(
-    paths: PathsArg,
-    kind: Annotated[ChartKind, typer.Option("--kind", help="Which chart.", show_default=False)],
+    paths: PathsArg = None,
+    kind: Annotated[ChartKind, typer.Option("--kind", help="Which chart.", show_default=False)] = ...,  # type: ignore[assignment]
     output: Annotated[Path, typer.Option("-o", "--output", help="Output file: .svg (vector) or .png.",
-                                         show_default=False)],
-    by: Annotated[Grouping, typer.Option("--by", help="Timeline lanes.")] = Grouping.ACTOR,
+                                         show_default=False)] = ...,  # type: ignore[assignment]
+    by: Annotated[TimelineGroup, typer.Option("--by", help="Timeline lanes.")] = TimelineGroup.ACTOR,
     period: Annotated[Period, typer.Option("--period", help="Periods of the per-period chart.")] = Period.YEAR,
     figure: Annotated[str, typer.Option("--figure", help="Figure of the by-actor chart.")] = "interactions",
-    audience: Annotated[str | None, typer.Option("--audience", help="Only what this audience may see "
-                                                 "(clearances from reporter.toml).", show_default=False)] = None,
-    locale: Annotated[str, typer.Option("--locale", help="Locale for labels and alt text.")] = "en_US",
-    window_convention: ConventionOpt = Convention.ELAPSED,
+    audience: Annotated[str | None, typer.Option("--audience", help="Only what this audience may see, as its "
+                                                 "documents show it (clearances and small counts from "
+                                                 "reporter.toml).", show_default=False)] = None,
+    window_convention: ConventionOpt = None,
+    locale: LocaleOpt = None,
+    sig_figs: SigFigsOpt = None,
+    max_file_size: MaxFileSize = None,
     config: ConfigOpt = None,
 ) -> None:
     """Draw one chart of the records as SVG or PNG; its alt text states the data."""
     from reporter import charts
-    from reporter.config import load_config
+    from reporter.audience import for_audience
+    from reporter.errors import ConfigError
     from reporter.metrics import collection_metrics
     from reporter.output import write_atomic
     from reporter.records import load_collection
@@ -548,19 +528,19 @@ def chart(
     suffix = output.suffix.lower()
     if suffix not in (".svg", ".png"):
         raise UsageError("-o: expected a file ending in .svg or .png")
-    settings = _settings(window_convention, locale)
-    _check_locale(settings.locale)
-    collection = load_collection(paths)
-    clearance = load_config(config).clearance(audience) if audience is not None else None
-    incidents = _with_logs(collection, clearance)
+    resolved = _resolve(config, window_convention=window_convention, locale=locale, sig_figs=sig_figs,
+                        max_file_size=max_file_size)
+    settings = resolved.settings()
+    try:
+        clearance = resolved.clearance(audience) if audience is not None else None
+    except ConfigError as exc:
+        raise UsageError(f"--audience: {exc}") from None
+    record_paths = _record_paths(paths, resolved)
+    collection = load_collection(record_paths, max_file_size=resolved.input.max_file_size)
+    view = for_audience(collection.incidents, clearance, resolved.documents.small_counts)
+    incidents = view.incidents
     metrics = collection_metrics(incidents, settings)
-    summary = None
-    if kind is ChartKind.DAILY_VOLUME:
-        from reporter.logs import summarise
-
-        by_id = collection.by_id()
-        summaries, _ = summarise([(by_id[i.id], i) for i in incidents if any(item.log for item in i.evidence)])
-        summary = next(iter(summaries.values()), None)
+    summary = next((view.summaries[i.id] for i in incidents if i.id in view.summaries), None)
     made = {
         ChartKind.TIMELINE: lambda: charts.timeline_chart(incidents, settings, by=by.value),
         ChartKind.BY_ACTOR: lambda: charts.by_actor_chart(metrics, figure=figure),
@@ -569,9 +549,10 @@ def chart(
         ChartKind.DAILY_VOLUME: lambda: charts.daily_volume_chart(summary, settings) if summary else None,
     }[kind]()
     if made is None:
-        raise InputError([Problem(", ".join(str(p) for p in paths), None, None, "",
+        raise InputError([Problem(", ".join(str(p) for p in record_paths), None, None, "",
                                   f"nothing to draw for a {kind.value} chart in these records")])
-    write_atomic(output, charts.to_svg(made) if suffix == ".svg" else charts.to_png(made))
+    font = resolved.documents.font
+    write_atomic(output, charts.to_svg(made, font=font) if suffix == ".svg" else charts.to_png(made, font=font))
     typer.echo(f"wrote {output}: {made.alt}")
 
 

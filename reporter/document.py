@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import dataclasses
 import hashlib
 import os
 import time
@@ -19,12 +18,12 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from reporter.audience import redact, suppress_small_counts
-from reporter.logs import apply_logs
+from reporter.audience import for_audience
 from markupsafe import escape
 
-from reporter.brief import Brief, Format
-from reporter.charts import DEFAULT_FONT, KINDS, Chart, build_chart, to_png, to_svg
+from reporter.brief import Brief
+from reporter.formats import REGISTRY, Format, OutputFormat, Product, Source, Sources, output_format
+from reporter.charts import DEFAULT_FONT, KINDS, Chart, build_chart, to_svg
 from reporter.config import Config
 from reporter.context import (
     CONVENTION_TEXT,
@@ -53,11 +52,11 @@ from reporter.context import (
     worked_example,
 )
 from reporter.dates import format_when
-from reporter.errors import ConfigError, InputError, Problem
+from reporter.errors import ConfigError, InputError, Problem, RenderError, UsageError
 from reporter.metrics import INCIDENT_METRICS, CollectionMetrics, Settings, collection_metrics, period_keys
 from reporter.quantities import ABOUT_TOLERANCE, format_quantity
 from reporter.records import Collection, Incident, LoadedIncident, Sensitivity
-from reporter.render import BODY, PAGE, Templates, document_filters, markdown_for_readers, html_to_pdf, markdown_to_html, render_template
+from reporter.render import BODY, PAGE, Templates, document_filters, markdown_to_html, render_template
 
 
 def tool_version() -> str:
@@ -77,20 +76,20 @@ def sha256_file(path: Path) -> str:
 
 @dataclass
 class Rendered:
-    """One document in every format, in memory (writing is the caller's job)."""
+    """One document in every requested format, in memory (writing is the caller's job).
 
-    markdown: str
-    html: str
-    pdf: bytes | None
-    images: dict[str, bytes] = field(default_factory=dict)  # name → PNG bytes beside the Markdown
-    refused_urls: list[str] = field(default_factory=list)
+    Attributes:
+        products: each format's file (and assets), by format name, in registry order. A slow
+            format handed to another process is filled in when it is done.
+        pending: slow formats handed to another process, by name (see :func:`build_briefs`).
+    """
 
+    products: dict[str, Product] = field(default_factory=dict)
+    pending: dict[str, Any] = field(default_factory=dict)
 
-def settings_for(config: Config, overrides: dict[str, Any] | None = None) -> Settings:
-    documents = config.documents
-    values = {"convention": documents.window_convention, "locale": documents.locale, "sig_figs": documents.sig_figs}
-    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    return Settings(**values)
+    @property
+    def refused_urls(self) -> list[str]:
+        return [url for product in self.products.values() for url in product.refused_urls]
 
 
 def _select(brief: Brief, brief_path: str, collection: Collection) -> tuple[list[LoadedIncident], list[LoadedIncident]]:
@@ -216,12 +215,8 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
     """Everything the template sees, computed from what the audience may see; and its charts."""
     clearance = config.clearance(brief.audience)
     selected, compare = _select(brief, str(brief_path), collection)
-    kept = redact([loaded.incident for loaded in selected], clearance)
-    kept_compare = redact([loaded.incident for loaded in compare], clearance)
-    if clearance is Sensitivity.PUBLIC and config.documents.small_counts:
-        k = config.documents.small_counts
-        kept = dataclasses.replace(kept, incidents=suppress_small_counts(kept.incidents, k))
-        kept_compare = dataclasses.replace(kept_compare, incidents=suppress_small_counts(kept_compare.incidents, k))
+    small_counts = config.documents.small_counts
+    kept = for_audience(selected, clearance, small_counts)
     if not kept.incidents:
         raise InputError([Problem(str(brief_path), None, None, "incidents",
                                   f"every selected incident is above the {brief.audience} audience's clearance")])
@@ -229,13 +224,10 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
         raise InputError([Problem(str(brief_path), None, None, "incidents",
                                   f"the {brief.template} template is about one incident, and this brief selects "
                                   f"{len(selected)}: name one id (or use executive-briefing for several)")])
-    withheld_names = _withheld_names(selected + compare, [*kept.incidents, *kept_compare.incidents])
-    # Figures computed from evidence logs replace stated ones where the audience may see the
-    # log; a log withheld from the audience is not even read.
+    kept_compare = for_audience(compare, clearance, small_counts)
+    withheld_names = {**kept.withheld_figures, **kept_compare.withheld_figures}
+    summaries = {**kept.summaries, **kept_compare.summaries}
     loaded_by_id = {loaded.incident.id: loaded for loaded in selected + compare}
-    logged, summaries = apply_logs([(loaded_by_id[i.id], i) for i in (*kept.incidents, *kept_compare.incidents)])
-    kept = dataclasses.replace(kept, incidents=logged[:len(kept.incidents)])
-    kept_compare = dataclasses.replace(kept_compare, incidents=logged[len(kept.incidents):])
     metrics = collection_metrics(kept.incidents, settings, as_of=brief.date.date)
     compare_metrics = collection_metrics(kept_compare.incidents, settings, as_of=brief.date.date)
     visible_summary = next((summaries[i.id] for i in kept.incidents if i.id in summaries), None)
@@ -311,21 +303,6 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
     return context, metrics, charts
 
 
-def _withheld_names(selected: list[LoadedIncident], kept: list[Incident]) -> dict[str, set[str]]:
-    """Per incident, the figure names removed by the filter (to say '[withheld]', not 'unknown')."""
-    kept_by_id = {i.id: i for i in kept}
-    names: dict[str, set[str]] = {}
-    for loaded in selected:
-        incident = loaded.incident
-        if incident.id in kept_by_id:
-            removed = set(incident.figures) - set(kept_by_id[incident.id].figures)
-            # Metrics derived from a removed figure are withheld too.
-            if removed & {"accounts", "interactions"}:
-                removed |= {"daily_rate", "per_account", "per_account_daily_rate"}
-            names[incident.id] = removed
-    return names
-
-
 def _inputs(loaded: list[LoadedIncident], brief_path: Path, config: Config, config_path: Path | None,
             logs: list[Path]) -> list[InputView]:
     paths = sorted({item.path for item in loaded})
@@ -391,42 +368,44 @@ class Stopwatch:
 
 def render(brief: Brief, context: DocumentContext, templates: Templates, formats: list[Format],
            epoch: int, charts: dict[str, Chart] | None = None, stopwatch: Stopwatch | None = None,
-           on_html: Callable[[str], None] | None = None, font: str = DEFAULT_FONT) -> Rendered:
-    """Render the body once, then derive every requested format from it.
+           submit: Callable[[OutputFormat, Sources], Any] | None = None, font: str = DEFAULT_FONT) -> Rendered:
+    """Render the body once, then make every requested format from it (see :mod:`reporter.formats`).
 
-    Charts are exported only if the template placed them: PNG beside the Markdown, inline
-    SVG in HTML and PDF. With ``on_html`` the PDF is left to the caller (see
-    :func:`build_briefs`): it is handed the HTML as soon as it exists, before the PNGs.
+    Charts are exported only if the template placed them: inline SVG in the HTML page, PNG
+    beside the Markdown. With ``submit``, each slow format (PDF layout) is handed to it as
+    soon as its sources exist, before the others are made, and :attr:`Rendered.pending` holds
+    what ``submit`` returned.
     """
     watch = stopwatch or Stopwatch()
+    chosen = [output_format(name) for name in formats]
     data = _as_template_data(context)
     with watch.stage("markdown"):
         markdown = render_template(templates, templates.resolve(brief.template, BODY), data, markdown=True)
-    used = {view.src: (kind, (charts or {})[kind]) for kind, view in context.charts.items()
-            if f"]({view.src})" in markdown}
+    used = {view.src: (charts or {})[kind] for kind, view in context.charts.items() if f"]({view.src})" in markdown}
     html = ""
-    pdf = None
-    refused: list[str] = []
-    if Format.HTML in formats or Format.PDF in formats:
+    if any(fmt.source is Source.HTML for fmt in chosen):
         with watch.stage("charts"):
-            svgs = {src: to_svg(chart, font=font) for src, (_, chart) in used.items()}
+            svgs = {src: to_svg(chart, font=font) for src, chart in used.items()}
         with watch.stage("html"):
-            figures = {src: _figure_html(chart, svgs[src]) for src, (_, chart) in used.items()}
+            figures = {src: _figure_html(chart, svgs[src]) for src, chart in used.items()}
             body, headings = markdown_to_html(markdown, figures)
             css = templates.stylesheet(brief.template)
             page_data = {**data, "body": body, "toc": [asdict(h) for h in headings],
                          "css": css.replace("</", "<\\/")}
             html = render_template(templates, templates.resolve(brief.template, PAGE), page_data, markdown=False)
-        if Format.PDF in formats:
-            if on_html is not None:
-                on_html(html)
-            else:
-                with watch.stage("pdf"):
-                    pdf, refused = _pdf_job(html, epoch)
-    with watch.stage("charts"):
-        images = ({src.split("/", 1)[1]: to_png(chart, font=font) for src, (_, chart) in used.items()}
-                  if Format.MD in formats else {})
-    return Rendered(markdown=markdown, html=html, pdf=pdf, images=images, refused_urls=refused)
+    sources = Sources(markdown=markdown, html=html, charts=used, epoch=epoch, font=font)
+    rendered = Rendered()
+    if submit is not None:
+        rendered.pending = {fmt.name: submit(fmt, sources) for fmt in chosen if fmt.slow}
+    for fmt in REGISTRY.values():  # in registry order, whatever order the brief lists them in
+        if fmt in chosen and fmt.name not in rendered.pending:
+            with watch.stage(_STAGES.get(fmt.name, fmt.name)):
+                rendered.products[fmt.name] = fmt.make(sources)
+    return rendered
+
+
+# Where each format's making is counted in a build's stopwatch (``make bench`` prints these).
+_STAGES = {"md": "charts"}
 
 
 def brief_epoch(brief: Brief) -> int:
@@ -443,36 +422,45 @@ class Built:
     refused_urls: list[str]
 
 
-def write_outputs(rendered: Rendered, out_dir: Path, stem: str, formats: list[Format]) -> Built:
-    """Write each requested format atomically as ``out_dir/stem.ext`` (images under ``stem_files/``)."""
+def planned_paths(out_dir: Path, stem: str, formats: list[Format]) -> list[Path]:
+    """The main file each requested format would be written to (its assets aside)."""
+    from reporter.output import output_path
+
+    return [output_path(out_dir, stem, fmt.suffix) for fmt in REGISTRY.values() if fmt in map(output_format, formats)]
+
+
+def write_outputs(rendered: Rendered, out_dir: Path, stem: str) -> Built:
+    """Write each format atomically as ``out_dir/stem.suffix``, its assets beside it, in registry order."""
     from reporter.output import output_path, write_atomic
 
     written = []
-    for fmt, payload in ((Format.MD, markdown_for_readers(rendered.markdown)), (Format.HTML, rendered.html),
-                         (Format.PDF, rendered.pdf)):
-        if fmt in formats and payload is not None:
-            target = output_path(out_dir, stem, f".{fmt.value}")
-            write_atomic(target, payload)
-            written.append(target)
-    if Format.MD in formats and rendered.images:
-        images_dir = output_path(out_dir, f"{stem}_files", "")
-        for name, data in sorted(rendered.images.items()):
-            target = output_path(images_dir, name.rsplit(".", 1)[0], "." + name.rsplit(".", 1)[1])
-            write_atomic(target, data)
-            written.append(target)
+    assets: dict[str, bytes] = {}
+    for name, product in sorted(rendered.products.items(), key=lambda item: list(REGISTRY).index(item[0])):
+        target = output_path(out_dir, stem, REGISTRY[name].suffix)
+        write_atomic(target, product.data)
+        written.append(target)
+        assets.update(product.assets)
+    for relative, data in sorted(assets.items()):
+        folder, _, name = relative.rpartition("/")
+        if folder != f"{stem}_files":
+            raise RenderError(f"refusing to write an asset outside {stem}_files/: {relative!r}")
+        stem_part, dot, suffix = name.rpartition(".")
+        target = output_path(output_path(out_dir, folder, ""), stem_part, dot + suffix)
+        write_atomic(target, data)
+        written.append(target)
     return Built(written, rendered.refused_urls)
 
 
 def _render_brief(brief: Brief, brief_path: Path, stem: str, config: Config, collection: Collection,
                   templates: Templates, settings: Settings, formats: list[Format], config_path: Path | None,
-                  watch: Stopwatch, on_html: Callable[[str], None] | None = None) -> Rendered:
+                  watch: Stopwatch, submit: Callable[[OutputFormat, Sources], Any] | None = None) -> Rendered:
     """One brief from template check to rendered formats (the part single and parallel builds share)."""
     if not templates.exists(brief.template):
         raise InputError([Problem(str(brief_path), None, None, "template",
                                   f"no template named '{brief.template}' (bundled: {', '.join(BUNDLED)})")])
     with watch.stage("metrics"):
         context, _, charts = build_context(brief, brief_path, config, collection, settings, config_path, stem)
-    return render(brief, context, templates, formats, brief_epoch(brief), charts, watch, on_html=on_html,
+    return render(brief, context, templates, formats, brief_epoch(brief), charts, watch, submit=submit,
                   font=config.documents.font)
 
 
@@ -483,12 +471,12 @@ def build_brief(brief: Brief, brief_path: Path, config: Config, collection: Coll
     """Build one brief into ``out_dir`` in its formats (or ``formats``)."""
     watch = stopwatch or Stopwatch()
     chosen = list(formats or brief.formats)
-    settings = settings or settings_for(config)
+    settings = settings or config.settings()
     stem = stem or brief_path.stem
     rendered = _render_brief(brief, brief_path, stem, config, collection,
                              _templates(config, extra_template_dirs, settings), settings, chosen, config_path, watch)
     with watch.stage("write"):
-        return write_outputs(rendered, out_dir, stem, chosen)
+        return write_outputs(rendered, out_dir, stem)
 
 
 def _templates(config: Config, extra_dirs: list[Path] | None, settings: Settings) -> Templates:
@@ -496,21 +484,25 @@ def _templates(config: Config, extra_dirs: list[Path] | None, settings: Settings
                      filters=document_filters(settings.locale, settings.sig_figs))
 
 
-def _pdf_job(html: str, epoch: int) -> tuple[bytes, list[str]]:
-    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
-    return html_to_pdf(html, epoch=epoch, identifier=identifier)
+def _make(fmt_name: str, sources: Sources) -> Product:
+    """A format made in a worker process (the registry is looked up there by name)."""
+    return REGISTRY[fmt_name].make(sources)
 
 
 def build_briefs(briefs: list[tuple[Path, Brief]], config: Config, collection: Collection, out_dir: Path,
                  formats: list[Format] | None = None, *, extra_template_dirs: list[Path] | None = None,
                  config_path: Path | None = None, workers: int | None = None, stopwatch: Stopwatch | None = None,
                  on_done: Any = None) -> list[Built]:
-    """Build several briefs; their PDF layouts (the slow part) run on all cores.
+    """Build several briefs; their slow formats (PDF layout) run on all cores.
 
-    Contexts, Markdown, HTML and charts are made here, one brief after another; each PDF is
-    laid out in a forked worker as soon as its HTML is ready. The files are the same as
-    one :func:`build_brief` after another would write.
+    Contexts, Markdown, HTML and charts are made here, one brief after another; each slow
+    format is made in a forked worker as soon as its sources are ready. The files are the
+    same as one :func:`build_brief` after another would write.
+
+    Raises:
+        UsageError: two briefs would write the same file (nothing is written then).
     """
+    _refuse_collisions(briefs, out_dir, formats)
     workers = min(len(briefs), workers or os.cpu_count() or 1)
     if workers <= 1 or len(briefs) <= 1:
         built = []
@@ -524,28 +516,37 @@ def build_briefs(briefs: list[tuple[Path, Brief]], config: Config, collection: C
     import multiprocessing
 
     watch = stopwatch or Stopwatch()
-    settings = settings_for(config)
+    settings = config.settings()
     templates = _templates(config, extra_template_dirs, settings)
     pending = []
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         for path, brief in briefs:
             chosen = list(formats or brief.formats)
-            jobs: list[concurrent.futures.Future[tuple[bytes, list[str]]]] = []
-            epoch = brief_epoch(brief)
-            rendered = _render_brief(
-                brief, path, path.stem, config, collection, templates, settings, chosen, config_path, watch,
-                on_html=lambda html, epoch=epoch, jobs=jobs: jobs.append(pool.submit(_pdf_job, html, epoch)))
-            pending.append((path, chosen, rendered, jobs[0] if jobs else None))
+            rendered = _render_brief(brief, path, path.stem, config, collection, templates, settings, chosen,
+                                     config_path, watch, submit=lambda fmt, sources: pool.submit(_make, fmt.name, sources))
+            pending.append((path, rendered))
         built = []
         with watch.stage("pdf"):
-            for path, chosen, rendered, job in pending:
-                if job is not None:
-                    rendered.pdf, rendered.refused_urls = job.result()
+            for path, rendered in pending:
+                for name, job in rendered.pending.items():
+                    rendered.products[name] = job.result()
+                rendered.pending = {}
                 with watch.stage("write"):
-                    built.append(write_outputs(rendered, out_dir, path.stem, chosen))
+                    built.append(write_outputs(rendered, out_dir, path.stem))
                 if on_done:
                     on_done(path)
     return built
+
+
+def _refuse_collisions(briefs: list[tuple[Path, Brief]], out_dir: Path, formats: list[Format] | None) -> None:
+    """Two briefs of one run that would write the same file: refuse before anything is written."""
+    writers: dict[Path, Path] = {}
+    for path, brief in briefs:
+        for target in planned_paths(out_dir, path.stem, list(formats or brief.formats)):
+            first = writers.setdefault(target, path)
+            if first != path:
+                raise UsageError(f"{first} and {path} would both write {target.name} in {out_dir}: "
+                                 "rename one of the briefs or build them into different directories")
 
 
 BUNDLED = ("regulator-letter", "executive-briefing", "disclosure-summary")

@@ -66,6 +66,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from reporter.errors import EvidenceError
+from reporter.kinds import Engine
 
 __all__ = [
     "DailyCount",
@@ -266,8 +267,9 @@ def summarize_log(path: str | Path, engine: str = "local", scheduler: str | None
     """
     source = str(path)
     p = Path(path)
-    if engine not in ("local", "dask"):
-        raise EvidenceError(f'{source}: unknown engine "{engine}"; expected "local" or "dask"')
+    if engine not in tuple(Engine):
+        expected = " or ".join(f'"{e}"' for e in Engine)
+        raise EvidenceError(f'{source}: unknown engine "{engine}"; expected {expected}')
     if scheduler is not None and engine != "dask":
         raise EvidenceError(f"{source}: a scheduler address needs the dask engine (--engine dask)")
     fmt = detect_format(p)

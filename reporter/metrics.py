@@ -31,6 +31,7 @@ from typing import Any
 import orjson
 
 from reporter.dates import Precision, When, WindowConvention, days_between, parse_when, window_days
+from reporter.kinds import Breakdown
 from reporter.quantities import PartialSum, Quantity, format_quantity
 from reporter.records import Incident
 
@@ -43,7 +44,7 @@ INCIDENT_METRICS = (
     "detection_lag_days",
     "reporting_lag_days",
 )
-BREAKDOWNS = ("actor", "category", "year", "quarter", "month")
+BREAKDOWNS = tuple(breakdown.value for breakdown in Breakdown)
 UNKNOWN_PERIOD = "unknown"
 
 

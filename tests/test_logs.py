@@ -110,10 +110,10 @@ def test_withheld_logs_and_figures_stay_out_of_public_charts(tmp_path: Path) -> 
                                  "-o", str(tmp_path / "r.svg"), "--config", str(tmp_path / "reporter.toml")])
     # Neither public record has a rate: "leaky" may not use its restricted log, "open-log" has no window.
     assert result.exit_code == 1 and "nothing to draw for a rates chart" in result.output
-    from reporter.cli import _with_logs
+    from reporter.audience import for_audience
     from reporter.records import Sensitivity, load_collection
 
-    seen = {i.id: i for i in _with_logs(load_collection([incidents]), Sensitivity.PUBLIC)}
+    seen = {i.id: i for i in for_audience(load_collection([incidents]).incidents, Sensitivity.PUBLIC).incidents}
     assert "interactions" not in seen["leaky"].figures and not seen["leaky"].evidence
     assert seen["open-log"].figures["interactions"].quantity.value == 4812
     assert "accounts" not in seen["open-log"].figures
