@@ -39,6 +39,7 @@ from babel import Locale
 from reporter.dates import format_date_range, format_when, parse_when
 from reporter.errors import ChartError
 from reporter.kinds import ChartKind, Period, TimelineGroup
+from reporter.words import words_for
 from reporter.metrics import UNKNOWN_PERIOD, CollectionMetrics, Settings
 from reporter.quantities import Qualifier, Quantity, format_quantity
 from reporter.records import Incident
@@ -136,73 +137,8 @@ def _d3_locale(locale: str) -> dict[str, Any] | None:
 
 # -- wording ----------------------------------------------------------------------------------------
 
-_WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "by_actor_title": "{Figure} by actor",
-        "by_actor_alt": "Bar chart of {figure} by actor: {items}.",
-        "rates_title": "Interactions per day by incident",
-        "rates_alt": "Bar chart of interactions per day by incident: {items}.",
-        "per_period_title": "Incidents per {period}",
-        "per_period_alt": "Bar chart of incidents per {period}: {items}.",
-        "timeline_title": "Incident windows by {by}",
-        "timeline_alt": "Timeline of incident windows by {by}: {items}.",
-        "timeline_missing": " Not shown, for want of a window: {count}.",
-        "volume_title": "Daily interactions and distinct accounts",
-        "volume_alt": (
-            "Bar chart of daily interactions with a line of distinct accounts per day, {range} "
-            "({days}): interactions per day from {i_min} to {i_max}, highest on {i_peak}; "
-            "distinct accounts per day from {a_min} to {a_max}."
-        ),
-        "interactions_axis": "Interactions per day",
-        "accounts_axis": "Distinct accounts per day",
-        "unattributed": "Unattributed",
-        "day_format": "%b %-d",
-        "unknown": "unknown",
-        "year": "year",
-        "quarter": "quarter",
-        "month": "month",
-        "actor": "actor",
-        "category": "category",
-        "incident": "incident|incidents",
-        "day": "day with events|days with events",
-    },
-    "de": {
-        "by_actor_title": "{Figure} nach Akteur",
-        "by_actor_alt": "Balkendiagramm: {figure} nach Akteur: {items}.",
-        "rates_title": "Interaktionen pro Tag nach Vorfall",
-        "rates_alt": "Balkendiagramm: Interaktionen pro Tag nach Vorfall: {items}.",
-        "per_period_title": "Vorfälle pro {period}",
-        "per_period_alt": "Balkendiagramm: Vorfälle pro {period}: {items}.",
-        "timeline_title": "Zeiträume der Vorfälle nach {by}",
-        "timeline_alt": "Zeitleiste der Vorfälle nach {by}: {items}.",
-        "timeline_missing": " Ohne Zeitraum, nicht gezeigt: {count}.",
-        "volume_title": "Interaktionen und verschiedene Konten pro Tag",
-        "volume_alt": (
-            "Balkendiagramm der Interaktionen pro Tag mit einer Linie der verschiedenen Konten pro Tag, "
-            "{range} ({days}): Interaktionen pro Tag von {i_min} bis {i_max}, am meisten am {i_peak}; "
-            "verschiedene Konten pro Tag von {a_min} bis {a_max}."
-        ),
-        "interactions_axis": "Interaktionen pro Tag",
-        "accounts_axis": "Verschiedene Konten pro Tag",
-        "unattributed": "Nicht zugeordnet",
-        "day_format": "%-d. %b",
-        "unknown": "unbekannt",
-        "year": "Jahr",
-        "quarter": "Quartal",
-        "month": "Monat",
-        "actor": "Akteur",
-        "category": "Kategorie",
-        "incident": "Vorfall|Vorfälle",
-        "day": "Tag mit Ereignissen|Tage mit Ereignissen",
-    },
-}
-_FIGURE_WORDS = {
-    "de": {"interactions": "Interaktionen", "accounts": "Konten", "records": "Datensätze", "users": "Nutzer"},
-}
-
-
 def _words(settings: Settings) -> dict[str, str]:
-    return _WORDS.get(Locale.parse(settings.locale).language, _WORDS["en"])
+    return words_for(settings.locale).charts
 
 
 def _count(n: int, forms: str, settings: Settings) -> str:
@@ -218,8 +154,7 @@ def _exact(n: int, settings: Settings) -> str:
 
 
 def _figure_words(figure: str, settings: Settings) -> str:
-    language = Locale.parse(settings.locale).language
-    return _FIGURE_WORDS.get(language, {}).get(figure, figure.replace("_", " "))
+    return words_for(settings.locale).chart_figures.get(figure, figure.replace("_", " "))
 
 
 # -- the chart --------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from babel.numbers import format_decimal
 
 from reporter.quantities import Qualifier, Quantity, format_quantity
 from reporter.records import Incident, Sensitivity
+from reporter.words import words_for
 
 
 def doc(text: str, default: Any = None, factory: Any = None) -> Any:
@@ -202,63 +203,30 @@ class DocumentContext:
     paper: str = doc("Paper size: letter or a4.", "letter")
 
 
-LABELS = {
-    "accounts": "Accounts",
-    "interactions": "Interactions",
-    "records": "Records",
-    "users": "Users",
-    "login_attempts": "Login attempts",
-    "window_days": "Window",
-    "daily_rate": "Daily rate",
-    "per_account": "Per-account total",
-    "per_account_daily_rate": "Per-account daily rate",
-    "detection_lag_days": "Days from start to detection",
-    "reporting_lag_days": "Days from detection to report",
-}
-EVENT_LABELS = {
-    "start": "Activity began",
-    "end": "Activity ended",
-    "detected": "Detected",
-    "aware": "Became aware",
-    "materiality_determined": "Materiality determined",
-    "contained": "Contained",
-    "resolved": "Resolved",
-    "reported": "Reported",
-}
-PAGE_LABELS = {"en": ("Page", "of"), "de": ("Seite", "von")}
-WITHHELD_NOTICE = "Some material in the underlying records has been withheld from this document for its audience."
-FORMULAS = [
-    "Window (days) = end − start under the stated convention",
-    "Daily rate = interactions ÷ window days",
-    "Per-account total = interactions ÷ accounts",
-    "Per-account daily rate = interactions ÷ accounts ÷ window days",
-    "Days from start to detection = detected − window start",
-    "Days from detection to report = reported − (aware, else detected)",
-    "Totals add the figures of the included incidents; where some state none, the total is a lower bound",
-]
-CONVENTION_TEXT = {
-    WindowConvention.ELAPSED: "Elapsed days: the window's length is its end date minus its start date.",
-    WindowConvention.INCLUSIVE: "Calendar days counting both ends: end date minus start date, plus one.",
-}
-
-
-def reading_text(sig_figs: int, tolerance: str) -> str:
+def reading_text(sig_figs: int, tolerance: str, locale: str = "en_US") -> str:
     """How every document's figures are to be read (the rules format_quantity follows)."""
-    return (f"Figures in prose are rounded to {sig_figs} significant figures, and approximate figures of 10 or "
-            f"more to whole numbers. A stated figure written \"about\" is read as within {tolerance}; figures "
-            "derived from it carry that uncertainty. \"More than\" and "
-            "\"at least\" mark lower bounds, \"fewer than\" and \"up to\" upper bounds; bounds are rounded outwards "
-            "so that they stay true. A total over incidents that do not all state a figure is a lower bound.")
+    return words_for(locale).sentences["reading"].format(sig_figs=sig_figs, tolerance=tolerance)
 
 
-def label(name: str) -> str:
+def label(name: str, locale: str = "en_US") -> str:
     """A readable label for a figure or metric name."""
-    return LABELS.get(name, name.replace("_", " ").capitalize())
+    return words_for(locale).labels.get(name, name.replace("_", " ").capitalize())
+
+
+def event_label(name: str, locale: str = "en_US") -> str:
+    """A readable label for a timeline event ("aware" → "Became aware")."""
+    return words_for(locale).events.get(name, name.replace("_", " ").capitalize())
+
+
+def convention_text(convention: WindowConvention, locale: str = "en_US") -> str:
+    """The methodology's sentence naming the window convention."""
+    return words_for(locale).sentences[f"convention_{convention.value}"]
 
 
 def _exact_text(q: Quantity, locale: str) -> str:
+    words = words_for(locale)
     if not q.is_known:
-        return "not computable"
+        return words.not_computable
 
     def full(x: float) -> str:
         # Exact digits, at most four decimals: the appendix shows what prose rounds.
@@ -274,14 +242,14 @@ def _exact_text(q: Quantity, locale: str) -> str:
         return low
     if not q.low and q.qualifier is not Qualifier.RANGE:
         return f"{'<' if q.high_strict else '≤'} {high}"
-    return f"{low} to {high}"
+    return words.sentences["exact_range"].format(low=low, high=high)
 
 
 def figure_view(name: str, q: Quantity, settings: Settings) -> FigureView:
     """Phrase one quantity for templates."""
     return FigureView(
         name=name,
-        label=label(name),
+        label=label(name, settings.locale),
         phrase=format_quantity(q, settings.locale, settings.sig_figs),
         exact=_exact_text(q, settings.locale),
         qualifier=str(q.qualifier),
@@ -340,26 +308,28 @@ def worked_example(incidents: list[Incident], settings: Settings) -> str:
         return ""
     elapsed = window_days(window.start, window.end, WindowConvention.ELAPSED)
     inclusive = window_days(window.start, window.end, WindowConvention.INCLUSIVE)
-    chosen = elapsed if settings.convention is WindowConvention.ELAPSED else inclusive
-    other = inclusive if chosen is elapsed else elapsed
-    other_name = "counting both ends" if chosen is elapsed else "as elapsed days"
-    return (f"{format_date_range(window.start, window.end, settings.locale)} is "
-            f"{format_quantity(chosen, settings.locale, settings.sig_figs)} under this convention "
-            f"({format_quantity(other, settings.locale, settings.sig_figs)} {other_name}).")
+    elapsed_chosen = settings.convention is WindowConvention.ELAPSED
+    chosen = elapsed if elapsed_chosen else inclusive
+    other = inclusive if elapsed_chosen else elapsed
+    sentences = words_for(settings.locale).sentences
+    return sentences["worked_example"].format(
+        window=format_date_range(window.start, window.end, settings.locale),
+        chosen=format_quantity(chosen, settings.locale, settings.sig_figs),
+        other=format_quantity(other, settings.locale, settings.sig_figs),
+        other_name=sentences["other_inclusive" if elapsed_chosen else "other_elapsed"])
 
 
-AUDIENCE_LABELS = {"executive": "executive leadership", "regulator": "regulators"}
-
-
-def marking(clearance: Sensitivity, audience: str, brief_marking: str | None, recipients: list[PartyView]) -> str:
+def marking(clearance: Sensitivity, audience: str, brief_marking: str | None, recipients: list[PartyView],
+            locale: str = "en_US") -> str:
     """The classification banner: empty for public documents."""
     if brief_marking:
         return brief_marking
     if clearance is Sensitivity.PUBLIC:
         return ""
-    prepared_for = next((r.organisation for r in recipients if r.organisation), "") or AUDIENCE_LABELS.get(
-        audience, audience.replace("-", " "))
-    return f"{clearance.value.upper()} — PREPARED FOR {prepared_for.upper()}"
+    sentences = words_for(locale).sentences
+    prepared_for = next((r.organisation for r in recipients if r.organisation), "") or sentences.get(
+        f"audience_{audience}", audience.replace("-", " "))
+    return sentences["marking"].format(clearance=clearance.value.upper(), audience=prepared_for.upper())
 
 
 def collection_totals(metrics: CollectionMetrics) -> list[FigureView]:

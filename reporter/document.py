@@ -26,11 +26,6 @@ from reporter.formats import REGISTRY, Format, OutputFormat, Product, Source, So
 from reporter.charts import DEFAULT_FONT, KINDS, Chart, build_chart, to_svg
 from reporter.config import Config
 from reporter.context import (
-    CONVENTION_TEXT,
-    EVENT_LABELS,
-    FORMULAS,
-    PAGE_LABELS,
-    WITHHELD_NOTICE,
     ActionView,
     ActorView,
     ChangeView,
@@ -43,6 +38,8 @@ from reporter.context import (
     PartyView,
     SourceView,
     collection_totals,
+    convention_text,
+    event_label,
     figure_view,
     fill_summary,
     marking,
@@ -56,6 +53,7 @@ from reporter.errors import ConfigError, InputError, Problem, RenderError, Usage
 from reporter.metrics import INCIDENT_METRICS, CollectionMetrics, Settings, collection_metrics, period_keys
 from reporter.quantities import ABOUT_TOLERANCE, format_quantity
 from reporter.records import Collection, Incident, LoadedIncident, Sensitivity
+from reporter.words import words_for
 from reporter.render import BODY, PAGE, Templates, document_filters, markdown_to_html, render_template
 
 
@@ -167,7 +165,7 @@ def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Set
         ) for actor in incident.actors],
         targets=[item.text for item in incident.targets],
         techniques=[item.id for item in incident.techniques],
-        timeline=[EventView(incident=incident.id, incident_title=incident.title, name=name, label=EVENT_LABELS.get(name, name.replace("_", " ").capitalize()),
+        timeline=[EventView(incident=incident.id, incident_title=incident.title, name=name, label=event_label(name, settings.locale),
                             date=format_when(when, settings.locale), iso=when.text, note=note)
                   for name, when, note in events],
         actions=[ActionView(text=a.text, date=when_text(a.date, settings)) for a in incident.actions],
@@ -189,16 +187,16 @@ class _SummaryError(Exception):
         self.incident, self.message = incident, message
 
 
-def _judgments(incidents: list[IncidentView]) -> list[str]:
+def _judgments(incidents: list[IncidentView], locale: str) -> list[str]:
+    sentences = words_for(locale).sentences
     judgments = []
     for incident in incidents:
         for actor in incident.actors:
             if not actor.confidence:
                 continue
             share = next((f.phrase for f in actor.figures if f.name == "interactions"), "")
-            what = f" for {share} interactions" if share else ""
-            judgments.append(f"We assess with {actor.confidence} confidence that {actor.name} was responsible"
-                             f"{what} in '{incident.title}'.")
+            judgments.append(sentences["judgment_share" if share else "judgment"].format(
+                confidence=actor.confidence, actor=actor.name, share=share, incident=incident.title))
     return judgments
 
 
@@ -254,7 +252,7 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
     visible_loaded = [loaded for loaded in selected + compare if loaded.incident.id in visible]
     inputs = _inputs(visible_loaded, brief_path, config, config_path, [Path(s.source) for s in summaries.values()])
     withheld = kept.withheld or kept_compare.withheld
-    language = settings.locale.split("_")[0]
+    words = words_for(settings.locale)
     context = DocumentContext(
         title=brief.title,
         date=format_when(brief.date, settings.locale),
@@ -262,15 +260,15 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
         template=brief.template,
         audience=brief.audience,
         clearance=clearance.value,
-        marking=marking(clearance, brief.audience, brief.marking, recipients),
+        marking=marking(clearance, brief.audience, brief.marking, recipients, settings.locale),
         draft=any(i.status.value == "draft" for i in (*kept.incidents, *kept_compare.incidents)),
         withheld=withheld,
-        withheld_notice=WITHHELD_NOTICE if withheld else "",
+        withheld_notice=words.sentences["withheld_notice"] if withheld else "",
         organisation=_party(organisation.name, address=organisation.address),
         logo=_logo(config),
         signatory=signatory,
         recipients=recipients,
-        salutation=brief.salutation or _salutation(recipients),
+        salutation=brief.salutation or _salutation(recipients, settings.locale),
         bottom_line=_bottom_line(brief, incident_views),
         asks=list(brief.asks),
         actions=[ActionView(text=a, date="") for a in brief.actions]
@@ -279,25 +277,25 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
         incidents=incident_views,
         compare=compare_views,
         totals=collection_totals(metrics),
-        judgments=_judgments(incident_views),
+        judgments=_judgments(incident_views, settings.locale),
         timeline=sorted((event for view in incident_views for event in view.timeline),
                         key=lambda e: (_when_key(e.iso), e.incident)),
         sources=sources,
         methodology=MethodologyView(
             convention=settings.convention.value,
-            convention_text=CONVENTION_TEXT[settings.convention],
+            convention_text=convention_text(settings.convention, settings.locale),
             worked_example=worked_example(kept.incidents, settings),
-            formulas=list(FORMULAS),
+            formulas=list(words.formulas),
             sig_figs=settings.sig_figs,
             about_tolerance=(tolerance := f"±{ABOUT_TOLERANCE:.0%}".replace("%", " %")),
-            reading=reading_text(settings.sig_figs, tolerance),
+            reading=reading_text(settings.sig_figs, tolerance, settings.locale),
             inputs=inputs,
             tool=f"reporter {tool_version()}",
             locale=settings.locale,
         ),
         charts={kind: ChartView(kind=kind, title=chart.title, alt=chart.alt, src=f"{stem}_files/{kind}.png")
                 for kind, chart in charts.items()},
-        page_label=PAGE_LABELS.get(language, PAGE_LABELS["en"]),
+        page_label=words.page,
         paper=config.documents.paper,
     )
     return context, metrics, charts
@@ -316,12 +314,14 @@ def _display(path: Path, root: Path) -> str:
     return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else path.name
 
 
-def _salutation(recipients: list[PartyView]) -> str:
+def _salutation(recipients: list[PartyView], locale: str) -> str:
     names = [r.salutation_name or r.name for r in recipients]
     if not names:
         return ""
-    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return f"Dear {joined}:"
+    sentences = words_for(locale).sentences
+    joined = names[0] if len(names) == 1 else sentences["list_separator"].join(names[:-1]) + \
+        sentences["list_last"] + names[-1]
+    return sentences["salutation"].format(names=joined)
 
 
 def _logo(config: Config) -> str:

@@ -23,6 +23,7 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import format_compact_decimal, format_decimal, get_decimal_symbol, get_group_symbol, parse_pattern
 
 from reporter.errors import QuantityError
+from reporter.words import LANGUAGES, words_of
 
 __all__ = [
     "ABOUT_TOLERANCE",
@@ -787,60 +788,17 @@ def _whole_or_fraction(n: int, d: int) -> int | Fraction:
 # -- phrasing -----------------------------------------------------------------------------------
 
 # Keyed by (qualifier, approximate). Strictness means little once "about" is involved, so approximate
-# one-sided bounds share one wording per direction ("about 1,097 or more").
+# one-sided bounds share one wording per direction ("about 1,097 or more"). The words are those of
+# reporter.words, looked up here once per language.
 _PHRASES: dict[str, dict[tuple[Qualifier, bool], str]] = {
-    "en": {
-        (Qualifier.EXACT, False): "{0}",
-        (Qualifier.EXACT, True): "{0}",
-        (Qualifier.ABOUT, True): "about {0}",
-        (Qualifier.OVER, False): "more than {0}",
-        (Qualifier.OVER, True): "about {0} or more",
-        (Qualifier.AT_LEAST, False): "at least {0}",
-        (Qualifier.AT_LEAST, True): "about {0} or more",
-        (Qualifier.UNDER, False): "fewer than {0}",
-        (Qualifier.UNDER, True): "up to about {0}",
-        (Qualifier.AT_MOST, False): "up to {0}",
-        (Qualifier.AT_MOST, True): "up to about {0}",
-        (Qualifier.RANGE, False): "{0} to {1}",
-        (Qualifier.RANGE, True): "about {0} to {1}",
-    },
-    "de": {
-        (Qualifier.EXACT, False): "{0}",
-        (Qualifier.EXACT, True): "{0}",
-        (Qualifier.ABOUT, True): "etwa {0}",
-        (Qualifier.OVER, False): "mehr als {0}",
-        (Qualifier.OVER, True): "etwa {0} oder mehr",
-        (Qualifier.AT_LEAST, False): "mindestens {0}",
-        (Qualifier.AT_LEAST, True): "etwa {0} oder mehr",
-        (Qualifier.UNDER, False): "weniger als {0}",
-        (Qualifier.UNDER, True): "bis zu etwa {0}",
-        (Qualifier.AT_MOST, False): "bis zu {0}",
-        (Qualifier.AT_MOST, True): "bis zu etwa {0}",
-        (Qualifier.RANGE, False): "{0} bis {1}",
-        (Qualifier.RANGE, True): "etwa {0} bis {1}",
-    },
+    language: {(Qualifier(qualifier), approximate): text
+               for (qualifier, approximate), text in words_of(language).qualifiers.items()}
+    for language in LANGUAGES
 }
-_NOT_COMPUTABLE = {"en": "not computable", "de": "nicht berechenbar"}
+_NOT_COMPUTABLE = {language: words_of(language).not_computable for language in LANGUAGES}
 
 # Unit name after a count whose plural category is "one", and after any other count.
-_UNITS: dict[str, dict[str, tuple[str, str]]] = {
-    "en": {
-        "days": ("day", "days"),
-        "per day": ("per day", "per day"),
-        "per account": ("per account", "per account"),
-        "per account per day": ("per account per day", "per account per day"),
-        "accounts": ("account", "accounts"),
-        "interactions": ("interaction", "interactions"),
-    },
-    "de": {
-        "days": ("Tag", "Tage"),
-        "per day": ("pro Tag", "pro Tag"),
-        "per account": ("pro Konto", "pro Konto"),
-        "per account per day": ("pro Konto und Tag", "pro Konto und Tag"),
-        "accounts": ("Konto", "Konten"),
-        "interactions": ("Interaktion", "Interaktionen"),
-    },
-}
+_UNITS: dict[str, dict[str, tuple[str, str]]] = {language: words_of(language).units for language in LANGUAGES}
 
 
 @functools.lru_cache(maxsize=64)
