@@ -8,9 +8,15 @@ are read again every time, so their problems are always reported afresh.
 
 The key of an entry is the SHA-256 of the file's bytes, its suffix (JSON and YAML read the
 same bytes differently) and the limits it was read under. The whole cache is one file,
-tagged with a digest of the code that produced it: a cache written by another version of
-reporter (or of Python or pydantic) is ignored, as is a corrupt or unreadable one. It is
-written atomically (a temporary file, then a rename), so a crash leaves the old cache.
+tagged with :func:`version_tag`: a digest of the package's code, Python and the version of
+every library that shapes what is cached or computed from it (Babel, pydantic, pydantic-core,
+PyYAML, rapidyaml, orjson). A cache written under any other tag is ignored, as is a corrupt or
+unreadable one. Every file here is written by :func:`reporter.output.write_atomic` (a
+temporary file, fsynced, then renamed), so a crash leaves the old file; directories this
+module creates are private to the user (0700), as the cached records may be confidential.
+
+``REPORTER_NO_FAST=1`` turns both caches off (:mod:`reporter.fast`): nothing is read from
+them or written to them.
 
 Location: ``$REPORTER_CACHE_DIR``, else ``${XDG_CACHE_HOME:-~/.cache}/reporter/``.
 """
@@ -22,7 +28,6 @@ import hashlib
 import marshal
 import os
 import sys
-import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -30,6 +35,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from reporter.dates import When, parse_when
+from reporter.errors import OutputError
+from reporter.fast import fast_paths_enabled
+from reporter.output import write_atomic
 from reporter.quantities import Quantity
 
 CACHE_FORMAT = 1
@@ -37,8 +45,8 @@ CACHE_FILE = "records-v%d.marshal" % CACHE_FORMAT
 MAX_ENTRIES = 200_000
 """Past this many entries, a write keeps only the entries the current run used."""
 
-_MODULES = ("cache.py", "records.py", "loader.py", "quantities.py", "dates.py", "errors.py")
-
+LIBRARIES = ("Babel", "pydantic", "pydantic-core", "PyYAML", "rapidyaml", "orjson")
+"""The distributions whose versions shape what is cached: parsing, validating and phrasing."""
 
 class Uncacheable(Exception):
     """A value the compact form cannot hold; the file is simply not cached."""
@@ -53,23 +61,48 @@ def cache_dir() -> Path:
     return Path(base) / "reporter"
 
 
+def _private_dir(directory: Path) -> None:
+    """Make ``directory`` (and its parents) if missing, the directory itself only for the user."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
 _VERSION: str | None = None
 
 
+def library_versions() -> list[tuple[str, str]]:
+    """Each of :data:`LIBRARIES` with its installed version ("missing" if it is not installed)."""
+    from importlib import metadata
+
+    versions = []
+    for name in LIBRARIES:
+        try:
+            versions.append((name, metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            versions.append((name, "missing"))
+    return versions
+
+
+def code_digest() -> str:
+    """A digest of every module of the package (its ``.py`` files, by path and content)."""
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(here.rglob("*.py")):
+        digest.update(path.relative_to(here).as_posix().encode() + b"\0")
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"unreadable")
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
 def version_tag() -> str:
-    """A digest of everything that decides an entry: this code, Python and pydantic."""
+    """A digest of everything that decides an entry, computed once per process: the cache
+    format, the package's code, Python and the versions of :data:`LIBRARIES`."""
     global _VERSION
     if _VERSION is None:
-        import pydantic
-
-        digest = hashlib.sha256(f"{CACHE_FORMAT}|{sys.version}|{pydantic.VERSION}".encode())
-        here = Path(__file__).parent
-        for name in _MODULES:
-            try:
-                digest.update((here / name).read_bytes())
-            except OSError:
-                digest.update(b"missing " + name.encode())
-        _VERSION = digest.hexdigest()
+        parts = [str(CACHE_FORMAT), sys.version, code_digest(), *(f"{name}={v}" for name, v in library_versions())]
+        _VERSION = hashlib.sha256("\n".join(parts).encode()).hexdigest()
     return _VERSION
 
 
@@ -187,14 +220,16 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 class RecordCache:
-    """Entries by key, loaded from and saved to one file."""
+    """Entries by key, loaded from and saved to one file (nothing, with the fast paths off)."""
 
     def __init__(self, directory: Path | None = None):
         self.path = (directory or cache_dir()) / CACHE_FILE
         self.entries: dict[bytes, Any] = {}
         self.used: set[bytes] = set()
         self.added = 0
-        self._load()
+        self.enabled = fast_paths_enabled()
+        if self.enabled:
+            self._load()
 
     def _load(self) -> None:
         try:
@@ -222,7 +257,7 @@ class RecordCache:
 
     def save(self) -> None:
         """Write the cache if anything was added; failures (read-only disk, …) are ignored."""
-        if not self.added:
+        if not self.added or not self.enabled:
             return
         entries = self.entries
         if len(entries) > MAX_ENTRIES:
@@ -232,38 +267,29 @@ class RecordCache:
         except ValueError:  # an unmarshallable value slipped through: drop the cache
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=".records-", suffix=".tmp", dir=self.path.parent)
-        except OSError:
+            _private_dir(self.path.parent)
+            write_atomic(self.path, data)
+        except (OSError, OutputError):
             return
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(temp, self.path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
         self.added = 0
 
 
 # -- whole results ------------------------------------------------------------------------------
 
-_RESULT_MODULES = ("metrics.py", "tables.py", "cli.py", "logs.py")
 RESULTS_DIR = "results-v1"
 MAX_RESULTS = 64
 
 
 def result_key(parts: list[str], files: list[tuple[Path, str]], raws: list[bytes | None], max_depth: int) -> str | None:
-    """The key of a command's whole output: the code, the options and every input file.
+    """The key of a command's whole output: the code (every module of the package, so every one
+    that shapes the output), the libraries' versions, the options and every input file.
 
     ``raws`` are the files' bytes, None for one that could not be read: then there is no key
-    (the command runs, and reports it).
+    (the command runs, and reports it). There is none either with the fast paths off.
     """
+    if not fast_paths_enabled():
+        return None
     digest = hashlib.sha256(version_tag().encode())
-    here = Path(__file__).parent
-    for name in _RESULT_MODULES:
-        with contextlib.suppress(OSError):
-            digest.update((here / name).read_bytes())
     digest.update("\0".join(parts).encode())
     for (resolved, display), raw in zip(files, raws, strict=True):
         if raw is None:
@@ -277,31 +303,33 @@ class ResultCache:
     """Outputs of earlier runs by key, one small file each, the oldest dropped beyond a few dozen.
 
     Only outputs that depend on nothing but the record files are stored (no evidence logs),
-    so an unchanged second run prints at once what the first computed.
+    so an unchanged second run prints at once what the first computed. With the fast paths
+    off, nothing is found and nothing is stored.
     """
 
     def __init__(self, directory: Path | None = None):
         self.directory = (directory or cache_dir()) / RESULTS_DIR
+        self.enabled = fast_paths_enabled()
 
     def get(self, key: str) -> str | None:
+        if not self.enabled:
+            return None
         try:
             return (self.directory / key).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return None
 
     def put(self, key: str, text: str) -> None:
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=".result-", suffix=".tmp", dir=self.directory)
-        except OSError:
+        if not self.enabled:
             return
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.replace(temp, self.directory / key)
-            entries = sorted(self.directory.iterdir(), key=lambda p: p.stat().st_mtime)
+            _private_dir(self.directory)
+            write_atomic(self.directory / key, text)
+        except (OSError, OutputError):
+            return
+        with contextlib.suppress(OSError):
+            # Oldest first; temporary files of writes under way (".name.….tmp") are left alone.
+            entries = sorted((p for p in self.directory.iterdir() if not p.name.startswith(".")),
+                             key=lambda p: p.stat().st_mtime)
             for stale in entries[:-MAX_RESULTS]:
                 stale.unlink(missing_ok=True)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)

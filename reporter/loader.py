@@ -27,6 +27,7 @@ import orjson
 import yaml
 
 from reporter.errors import Problem
+from reporter.fast import fast_paths_enabled
 
 try:  # libyaml is part of every PyYAML wheel; fall back rather than fail where it is not.
     from yaml import CSafeLoader as _BaseLoader
@@ -270,6 +271,7 @@ def _build_plain(root: yaml.Node, max_depth: int, json_mode: bool) -> Any:
 # fast path answers only when the result is *certainly* what the located walk above would build;
 # anything in doubt returns None and the file takes the libyaml path, which also says what is
 # wrong and where. ``tests/test_fast_yaml.py`` compares the two paths on every kind of input.
+# ``REPORTER_NO_FAST=1`` turns this path off, with the other fast paths (:mod:`reporter.fast`).
 
 try:
     import ryml as _ryml
@@ -500,8 +502,11 @@ def fast_yaml(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
 
 
 def parse_yaml(text: str, display: str, max_depth: int = DEFAULT_MAX_DEPTH, *, json_mode: bool = False,
-               with_marks: bool = False, raw: bytes | None = None) -> Document:
+               with_marks: bool = False, raw: bytes | None = None, fast: bool | None = None) -> Document:
     """Build plain data and marks from YAML text; raise LoadError at the first fatal problem.
+
+    ``fast``: whether rapidyaml may read it (see :func:`fast_yaml`); None asks
+    :func:`reporter.fast.fast_paths_enabled` (callers that read many files ask once and say).
 
     libyaml composes the node graph in C (keeping marks, and refusing nesting beyond its own
     limit of 1,000 before anything recursive runs); this walk then applies our rules. An
@@ -510,7 +515,7 @@ def parse_yaml(text: str, display: str, max_depth: int = DEFAULT_MAX_DEPTH, *, j
     With ``json_mode`` the text is JSON read for its positions: JSON's bare ``NaN`` and
     ``Infinity`` are refused and syntax errors are called JSON errors.
     """
-    if not with_marks and not json_mode and _ryml is not None:
+    if not with_marks and not json_mode and _ryml is not None and (fast_paths_enabled() if fast is None else fast):
         data = fast_yaml(text.encode() if raw is None else raw, max_depth)
         if data is not None:
             return Document(display, data, text=text, max_depth=max_depth)
@@ -631,12 +636,14 @@ def load_document(path: Path, display: str | None = None, *, max_file_size: int 
     return parse_document(read_raw(path, display, max_file_size), path, display, max_depth)
 
 
-def parse_document(raw: bytes, path: Path, display: str, max_depth: int = DEFAULT_MAX_DEPTH) -> Document:
-    """Parse a file's bytes (already read, within the size limit) as JSON or YAML by its suffix."""
+def parse_document(raw: bytes, path: Path, display: str, max_depth: int = DEFAULT_MAX_DEPTH, *,
+                   fast: bool | None = None) -> Document:
+    """Parse a file's bytes (already read, within the size limit) as JSON or YAML by its suffix
+    (``fast``: as for :func:`parse_yaml`)."""
     text = decode_text(raw, display)
     if path.suffix.lower() == ".json":
         return parse_json(text, display, max_depth)
-    return parse_yaml(text, display, max_depth, raw=raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw)
+    return parse_yaml(text, display, max_depth, raw=raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw, fast=fast)
 
 
 def find_files(paths: list[Path], suffixes: tuple[str, ...] = RECORD_SUFFIXES) -> list[tuple[Path, str]]:

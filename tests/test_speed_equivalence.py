@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reporter import quantities, records
+from reporter import parallel, quantities, records
 from reporter.loader import find_files
 from reporter.metrics import Settings, collection_metrics, dumps_json, metrics_json
 from reporter.quantities import Quantity, format_quantity, parse_quantity, sum_quantities
@@ -32,6 +32,12 @@ BAD = {
     "zz-empty.json": "[]",
     "zz-ok.json": '{"id": "json-one", "title": "J", "category": "x", "figures": {"users": "over 3 million"}}',
 }
+
+
+@pytest.fixture(autouse=True)
+def _fast_paths_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests compare the fast paths with the plain ones: they must be on."""
+    monkeypatch.delenv("REPORTER_NO_FAST", raising=False)
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +63,7 @@ def test_parallel_loading_matches_serial(corpus: Path, monkeypatch: pytest.Monke
         pytest.skip("needs fork")
     serial = validate_files([corpus], workers=1)
     assert not serial.ok and len(serial.collection) == 60 + 2  # the generated ones, list-a, json-one
-    monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 5)
+    monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 5)
     for workers in (2, 3):
         assert _summary(validate_files([corpus], workers=workers, cache=cache)) == _summary(serial)
     # and once more from the cache (or again in parallel)
@@ -66,7 +72,7 @@ def test_parallel_loading_matches_serial(corpus: Path, monkeypatch: pytest.Monke
 
 def test_metrics_json_is_the_same_from_every_path(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     valid = [p for p in corpus.iterdir() if p.name.startswith("incident-")]
-    monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 5)
+    monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 5)
     texts = set()
     for kwargs in ({"workers": 1}, {"workers": 2}, {"cache": True}, {"cache": True}):
         collection = records.load_collection(valid, **kwargs)
@@ -191,8 +197,8 @@ def test_metrics_from_worker_processes_match_the_ordinary_path(corpus: Path, mon
     from reporter.metrics import Tally, metrics_json_text
 
     valid = [p for p in corpus.iterdir() if p.name.startswith("incident-")]
-    monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 5)
-    monkeypatch.setattr(records, "_SMALLEST_CHUNK", 7)
+    monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 5)
+    monkeypatch.setattr(parallel, "_SMALLEST_CHUNK", 7)
     settings = Settings()
     expected = dumps_json(metrics_json(collection_metrics(records.load_collection(valid, workers=1), settings))) + "\n"
     for workers in (2, 3):
@@ -241,8 +247,8 @@ def test_processes_claim_consecutive_chunks_in_turn(monkeypatch: pytest.MonkeyPa
     this process, which is slow here) do some: a faster CPU does more."""
     if not hasattr(os, "fork"):
         pytest.skip("needs fork")
-    monkeypatch.setattr(records, "_SMALLEST_CHUNK", 3)
-    processes = records._in_processes(None, 200, workers, _slow_here, _there)
+    monkeypatch.setattr(parallel, "_SMALLEST_CHUNK", 3)
+    processes = parallel.run(None, 200, workers, _slow_here, _there)
     assert len(processes) == workers and [here for _, here in processes] == [True] + [False] * (workers - 1)
     chunks = sorted(chunk for gathered, _ in processes for chunk in gathered)
     assert [start for start, _, _ in chunks] == [0, *(stop for _, stop, _ in chunks[:-1])]
@@ -259,11 +265,11 @@ def test_processes_claim_consecutive_chunks_in_turn(monkeypatch: pytest.MonkeyPa
 @pytest.mark.parametrize("count", [1, 99, 500, 10_000, 10**7])
 @pytest.mark.parametrize("workers", [2, 8])
 def test_chunks_cover_everything_once_and_fit_in_a_pipe(count: int, workers: int) -> None:
-    chunks = records._chunks(count, workers)
+    chunks = parallel._chunks(count, workers)
     assert chunks[0][0] == 0 and chunks[-1][1] == count
     assert all(a[1] == b[0] for a, b in zip(chunks, chunks[1:]))
     assert all(start < stop for start, stop in chunks)
-    assert len(chunks) * records._CHUNK.size <= 4096  # written at once before any process reads
+    assert len(chunks) * parallel._CHUNK.size <= 4096  # written at once before any process reads
 
 
 def test_a_file_changed_while_read_is_noticed(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -274,8 +280,8 @@ def test_a_file_changed_while_read_is_noticed(corpus: Path, monkeypatch: pytest.
 
     if not hasattr(os, "fork"):
         pytest.skip("needs fork")
-    monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 5)
-    monkeypatch.setattr(records, "_SMALLEST_CHUNK", 3)
+    monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 5)
+    monkeypatch.setattr(parallel, "_SMALLEST_CHUNK", 3)
     valid = sorted(p for p in corpus.iterdir() if p.name.startswith("incident-"))
     files = find_files(valid)
     for edited in (False, True):
@@ -302,9 +308,9 @@ def test_a_failing_worker_is_reported_and_a_cancelled_one_stops_at_once() -> Non
 
     if not hasattr(os, "fork"):
         pytest.skip("needs fork")
-    with pytest.raises(records.WorkerError, match="ValueError: no such thing"):
-        records._in_processes(None, 1000, 2, _slow_here, _failing_there)
-    workers = records._Workers(None, 1000, 2, _sleeping_there, list)
+    with pytest.raises(parallel.WorkerError, match="ValueError: no such thing"):
+        parallel.run(None, 1000, 2, _slow_here, _failing_there)
+    workers = parallel.Pool(None, 1000, 2, _sleeping_there, list)
     (pid, _), = workers.children
     time.sleep(0.2)  # the worker is asleep in its first chunk
     started = time.perf_counter()
@@ -312,7 +318,7 @@ def test_a_failing_worker_is_reported_and_a_cancelled_one_stops_at_once() -> Non
     assert time.perf_counter() - started < 5
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # gone, and reaped
-    assert records._JOB is None
+    assert parallel._JOB is None
 
 
 def _tally_inputs(directory: Path) -> list:
@@ -379,7 +385,7 @@ def test_tallies_of_parts_merge_into_the_whole(actors: bool, as_of: date | None,
 
 def test_map_incidents_leaves_problems_to_the_ordinary_path(corpus: Path, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 5)
+    monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 5)
     assert records.map_incidents([corpus], lambda incident: incident.id, workers=2) is None  # invalid files
     valid = sorted(p for p in corpus.iterdir() if p.name.startswith("incident-"))
     assert records.map_incidents(valid, lambda incident: incident.id, workers=2) == [p.stem for p in valid]
@@ -387,10 +393,10 @@ def test_map_incidents_leaves_problems_to_the_ordinary_path(corpus: Path, tmp_pa
     assert records.map_incidents([*valid, tmp_path / "again.yaml"], lambda i: i.id, workers=2) is None  # repeated id
 
     def decline(incident: records.Incident) -> str:
-        raise records.Declined
+        raise parallel.Declined
 
     assert records.map_incidents(valid, decline, workers=2) is None
-    monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 10_000)
+    monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 10_000)
     assert records.map_incidents(valid, lambda incident: incident.id, workers=2) is None  # too few to share out
 
 
@@ -407,14 +413,14 @@ def test_reporter_metrics_prints_the_same_from_either_path(corpus: Path, tmp_pat
         if path.name.startswith("incident-"):
             (valid / path.name).write_bytes(path.read_bytes())
     args = ["metrics", str(valid), "--format", fmt, "--by", "actor"]
-    monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 10_000)
+    monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 10_000)
     ordinary = CliRunner().invoke(app, [*args, "--no-cache"])
-    monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 5)
-    monkeypatch.setattr(records, "_SMALLEST_CHUNK", 7)
-    monkeypatch.setattr(records, "_workers", lambda: 2)
+    monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 5)
+    monkeypatch.setattr(parallel, "_SMALLEST_CHUNK", 7)
+    monkeypatch.setattr(parallel, "available_cpus", lambda: 2)
     answers = []
-    result = records.MapJob.result
-    monkeypatch.setattr(records.MapJob, "result", lambda *a, **k: answers.append(result(*a, **k)) or answers[-1])
+    result = parallel.MapJob.result
+    monkeypatch.setattr(parallel.MapJob, "result", lambda *a, **k: answers.append(result(*a, **k)) or answers[-1])
     shared = CliRunner().invoke(app, [*args, "--no-cache"])
     assert len(answers) == 1 and answers[0] is not None  # the worker path did answer
     assert ordinary.exit_code == shared.exit_code == 0
@@ -423,8 +429,8 @@ def test_reporter_metrics_prints_the_same_from_either_path(corpus: Path, tmp_pat
     # key; a second run finds the key, stops the workers it started, and prints the same.
     monkeypatch.setenv("REPORTER_CACHE_DIR", str(tmp_path / "cache"))
     cancelled = []
-    cancel = records.MapJob.cancel
-    monkeypatch.setattr(records.MapJob, "cancel", lambda job: cancelled.append(job.workers is not None) or cancel(job))
+    cancel = parallel.MapJob.cancel
+    monkeypatch.setattr(parallel.MapJob, "cancel", lambda job: cancelled.append(job.workers is not None) or cancel(job))
     first, second = CliRunner().invoke(app, args), CliRunner().invoke(app, args)
     assert len(answers) == 2 and answers[1] is not None
     assert cancelled == [False, True, False]  # first run: over already; second: stopped (then over)
