@@ -101,28 +101,108 @@ def redact(incidents: Iterable[Incident], clearance: Sensitivity) -> Redaction:
 
 
 def suppress_small_counts(incidents: Iterable[Incident], threshold: int) -> list[Incident]:
-    """Show breakdown figures (actors' shares) below ``threshold`` as "fewer than threshold".
+    """Show breakdown figures (actors' shares) below ``threshold`` as "fewer than threshold",
+    and blur whatever else would give them back.
 
     Small counts in a breakdown can identify people; public documents may blur them. The
-    replacement is itself sound: a true value below the threshold is "fewer than" it.
-    Applied before metrics, so totals and charts see the same blurred figures.
+    replacement is itself sound: a true value below the threshold is "fewer than" it. A reader
+    who assumes that the actors' shares add up to the incident's figure could still subtract:
+    total 5,000, one actor 4,993, the other "fewer than 10" gives 7. So, as statistical agencies
+    do (secondary suppression), the next-smallest share is then shown as a lower bound low
+    enough that every value below the threshold stays possible ("at least 4,900"), and where no
+    other share is shown, the total is blurred instead. Applied before metrics, so totals and
+    charts see the same figures.
     """
     if threshold <= 0:
         return list(incidents)
-    blurred = Quantity.under(threshold)
-    result = []
-    for incident in incidents:
-        actors = []
-        for actor in incident.actors:
-            figures = {}
-            for name, figure in actor.figures.items():
-                q = figure.quantity
-                if q.is_known and q.high is not None and q.high < threshold:
-                    figure = figure.with_quantity(blurred.with_unit(q.unit))
-                figures[name] = figure
-            actors.append(actor.model_copy(update={"figures": figures}))
-        result.append(incident.model_copy(update={"actors": actors}))
-    return result
+    return [_suppress_incident(incident, threshold) for incident in incidents]
+
+
+def _small(q: Quantity, threshold: int) -> bool:
+    return q.is_known and q.high is not None and q.high < threshold
+
+
+def _bounds(q: Quantity) -> tuple[float, float]:
+    """A shown quantity's bounds as a reader takes them (a count is never below 0)."""
+    low = 0.0 if q.low is None else max(0.0, float(q.low))
+    return low, float("inf") if q.high is None else float(q.high)
+
+
+def recoverable(total: Quantity, shown: list[Quantity], blurred: int, threshold: int) -> bool:
+    """Whether ``blurred`` shares each shown as "fewer than ``threshold``" are narrowed down, to a
+    reader who subtracts the other ``shown`` shares from ``total`` (assuming they add up).
+
+    Each blurred share lies in [0, threshold − 1]; the sum of the blurred shares lies in
+    [total.low − Σ high, total.high − Σ low] of the others. A reader learns something exactly
+    when that narrows a blurred share inside [0, threshold − 1] without contradicting it.
+    """
+    if blurred <= 0 or not total.is_known:
+        return False
+    top = threshold - 1
+    total_low, total_high = _bounds(total)
+    lows, highs = zip(*(_bounds(q) for q in shown)) if shown else ((), ())
+    sum_low, sum_high = total_low - sum(highs), total_high - sum(lows)
+    share_low, share_high = sum_low - (blurred - 1) * top, sum_high
+    if share_high < 0 or share_low > top:
+        return False  # the shares cannot add up to the total: nothing follows
+    return share_low > 0 or share_high < top
+
+
+def _others(actors: list[dict], name: str, small: list[int]) -> list[int]:
+    return [i for i, figures in enumerate(actors) if name in figures and i not in small]
+
+
+def _floor_2(x: float) -> int:
+    """``x`` rounded down to two significant figures (4,993 → 4,900), as a whole number."""
+    n = int(x // 1)
+    if n < 100:
+        return n
+    scale = 10 ** (len(str(n)) - 2)
+    return n // scale * scale
+
+
+def _suppress_incident(incident: Incident, threshold: int) -> Incident:
+    blurred_q = Quantity.under(threshold)
+    actors = [dict(actor.figures) for actor in incident.actors]
+    totals = dict(incident.figures)
+    names = sorted({name for figures in actors for name in figures})
+    for name in names:
+        small = [i for i, figures in enumerate(actors) if name in figures and _small(figures[name].quantity, threshold)]
+        if not small:
+            continue
+        for i in small:
+            q = actors[i][name].quantity
+            actors[i][name] = actors[i][name].with_quantity(blurred_q.with_unit(q.unit))
+        total = totals.get(name)
+        if total is None:
+            continue  # no total to subtract from
+        while recoverable(total.quantity, [actors[i][name].quantity for i in _others(actors, name, small)],
+                          len(small), threshold):
+            others = _others(actors, name, small)
+            bounded = [i for i in others if _bounds(actors[i][name].quantity) != (0.0, float("inf"))]
+            if bounded:
+                # The next-smallest share becomes a lower bound: no more than it was, and low enough
+                # that the blurred shares may be anything below the threshold. (A share that cannot
+                # have such a bound is left out.)
+                c = min(bounded, key=lambda i: _bounds(actors[i][name].quantity)[::-1])
+                q = actors[c][name].quantity
+                rest = sum(_bounds(actors[i][name].quantity)[0] for i in others if i != c)
+                limit = min(_bounds(q)[0], _bounds(total.quantity)[1] - rest - len(small) * (threshold - 1))
+                if limit >= 1:
+                    actors[c][name] = actors[c][name].with_quantity(Quantity.at_least(_floor_2(limit), unit=q.unit))
+                else:
+                    del actors[c][name]
+                continue
+            # No share left to blur: the total itself says too much.
+            q = total.quantity
+            if q.high is None:
+                del totals[name]
+                break
+            ceiling = max(int(q.high // 1) + 1, len(small) * threshold)
+            total = totals[name] = total.with_quantity(Quantity.under(ceiling, unit=q.unit))
+    updated = [actor.model_copy(update={"figures": figures}) for actor, figures in zip(incident.actors, actors,
+                                                                                       strict=True)]
+    return incident.model_copy(update={"actors": updated, "figures": totals})
 
 
 @dataclass(frozen=True)
@@ -148,6 +228,10 @@ class AudienceView:
     @property
     def withheld(self) -> bool:
         return bool(self.withheld_records or self.withheld_items)
+
+
+LOG_REVEALS = ("interactions", "accounts")
+"""The figures an evidence log's summary (its daily series) lets a reader work out."""
 
 
 def blurs_small_counts(clearance: Sensitivity | None, small_counts: int) -> bool:
@@ -189,6 +273,11 @@ def for_audience(loaded: Sequence[LoadedIncident], clearance: Sensitivity | None
     summaries: dict[str, EvidenceSummary] = {}
     if any(entry.log for _, incident in pairs for entry in incident.evidence):
         incidents, summaries = apply_logs(pairs)
+        # A log's daily series adds up to the interactions and peaks near the accounts: it is
+        # shown only where the figure table shows both (whatever the log's own sensitivity).
+        shown = {incident.id: incident for incident in incidents}
+        summaries = {incident_id: summary for incident_id, summary in summaries.items()
+                     if all(name in shown[incident_id].figures for name in LOG_REVEALS)}
     else:
         incidents = [incident for _, incident in pairs]
     if clearance is not None and blurs_small_counts(clearance, small_counts):
