@@ -1,22 +1,35 @@
 """Briefs: what document to make, for whom, about which incidents (``briefs/*.yaml``).
 
 A brief is validated like a record -- unknown keys are errors, every problem is
-reported with its file, line and key.
+reported with its file, line, column and key. Every brief has the keys of
+:data:`EVERY_BRIEF`; the others (:data:`TEMPLATE_KEYS`) mean something only to the
+templates that use them, as their manifest (``template.toml``, see
+:mod:`reporter.manifest`) lists them. Loaded with the templates at hand
+(:func:`load_brief`), a brief may carry no key its template does not use and ask for no
+format it does not make, and its ``audience`` and ``formats`` default to the manifest's:
+nothing in a brief is ever silently ignored.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from reporter.dates import Precision, When
 from reporter.errors import InputError, Problem
 from reporter.formats import Format
-from reporter.loader import DEFAULT_MAX_FILE_SIZE, LoadError, load_document
+from reporter.loader import DEFAULT_MAX_FILE_SIZE, Document, LoadError, format_key_path, load_document
 from reporter.records import SLUG, Incident, Status, WhenField, _one_line, _problems_from
+
+if TYPE_CHECKING:  # pragma: no cover
+    from reporter.manifest import Manifest
+    from reporter.render import Templates
+
+TEMPLATE_NAME = r"^(default:)?[a-z0-9][a-z0-9-]{0,63}$"
+"""A template name: a slug, or ``default:`` and a slug for the bundled one."""
 
 OneLine = Annotated[str, BeforeValidator(lambda v: _one_line(v) if isinstance(v, str) else v)]
 
@@ -65,11 +78,17 @@ class IncidentFilter(_Model):
 
 
 class Brief(_Model):
-    """A document to build (see README, "Briefs")."""
+    """A document to build (see README, "Documents").
 
-    template: Annotated[str, Field(pattern=r"^(default:)?[a-z0-9][a-z0-9-]{0,63}$")] = Field(
+    Which of the optional keys mean anything depends on the template: its manifest lists
+    those it uses, and :func:`load_brief` refuses the others.
+    """
+
+    template: Annotated[str, Field(pattern=TEMPLATE_NAME)] = Field(
         description="Template name, e.g. regulator-letter; 'default:NAME' forces the bundled one.")
-    audience: Annotated[str, Field(pattern=SLUG)] = Field(description="public, regulator, executive, or one from reporter.toml.")
+    audience: Annotated[str, Field(pattern=SLUG)] | None = Field(
+        None, description="public, regulator, executive, or one from reporter.toml; default: the template's "
+                          "(its manifest's audience).")
     title: OneLine = Field(description="Document title (PDF metadata and running header).")
     date: WhenField = Field(description="Document date (a day); also pins PDF timestamps for reproducible output.")
     incidents: list[Annotated[str, Field(pattern=SLUG)]] | IncidentFilter = Field(
@@ -84,7 +103,8 @@ class Brief(_Model):
     actions: list[str] = Field(default_factory=list, description="Actions taken, beyond those in the records.")
     recommendations: list[str] = Field(default_factory=list, description="Recommendations (briefings).")
     formats: list[Format] = Field(default_factory=lambda: [Format.PDF, Format.MD, Format.HTML],
-                                  description="pdf, md and/or html.")
+                                  description="Output formats (md, html, pdf); default: those the template's "
+                                              "manifest lists.")
     marking: str | None = Field(None, description="Classification marking; defaults from the audience's clearance.")
 
     @field_validator("date")
@@ -109,11 +129,30 @@ class Brief(_Model):
         return True
 
 
-def load_brief(path: Path, *, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> Brief:
+EVERY_BRIEF = ("template", "audience", "title", "date", "incidents", "formats")
+"""The keys every brief has, whatever its template."""
+
+TEMPLATE_KEYS = tuple(name for name in (info.alias or field for field, info in Brief.model_fields.items())
+                      if name not in EVERY_BRIEF)
+"""The brief keys a template may use (its manifest lists those it does), as written in a brief."""
+
+
+def load_brief(path: Path, *, templates: Templates | None = None,
+               max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> Brief:
     """Load and validate a brief file.
 
+    Args:
+        path: the brief.
+        templates: the template search path of the build. With it, the brief's template must
+            exist, the brief may hold no key the template's manifest does not list and ask for
+            no format it does not make, and the returned brief has the manifest's audience
+            and formats where it names none. Without it, none of this is checked and an
+            omitted ``audience`` stays None.
+        max_file_size: refuse larger files.
+
     Raises:
-        InputError: every problem, located.
+        InputError: every problem, located (file, line, column, key).
+        TemplateError: the template's own manifest is invalid.
     """
     display = str(path)
     if not path.is_file():
@@ -125,7 +164,53 @@ def load_brief(path: Path, *, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> Bri
     if not isinstance(doc.data, dict):
         doc.ensure_marks()
         raise InputError([Problem(display, *doc.mark(()), "", "expected a brief (a mapping)")])
+    problems: list[Problem] = []
+    brief = None
     try:
-        return Brief.model_validate(doc.data)
+        brief = Brief.model_validate(doc.data)
     except ValidationError as exc:
-        raise InputError(_problems_from(exc, doc, (), None, model=Brief)) from None
+        problems += _problems_from(exc, doc, (), None, model=Brief)
+    manifest = None
+    if templates is not None:
+        manifest, found = _template_problems(doc, templates)
+        problems += found
+    if problems or brief is None:
+        raise InputError(problems)
+    if manifest is not None:
+        defaults: dict[str, Any] = {}
+        if brief.audience is None:
+            defaults["audience"] = manifest.audience
+        if "formats" not in doc.data:
+            defaults["formats"] = list(manifest.formats)
+        brief = brief.model_copy(update=defaults)
+    return brief
+
+
+def _template_problems(doc: Document, templates: Templates) -> tuple[Manifest | None, list[Problem]]:
+    """The brief's template, and what in the brief it cannot take (keys it does not use, formats)."""
+    from reporter.errors import TemplateMissing
+
+    name = doc.data.get("template")
+    if not isinstance(name, str) or not re.match(TEMPLATE_NAME, name):
+        return None, []  # missing or malformed: the model's own problem says so
+    doc.ensure_marks()
+    try:
+        manifest = templates.manifest(name)
+    except TemplateMissing as exc:
+        return None, [Problem(doc.path, *doc.mark(("template",)), "template", str(exc))]
+    problems = []
+    uses = ", ".join((*EVERY_BRIEF, *manifest.keys))
+    for key in doc.data:
+        written = "from" if key == "sender" else key  # the model also accepts the field's own name
+        if written in TEMPLATE_KEYS and written not in manifest.keys:
+            problems.append(Problem(doc.path, *doc.mark((key,), key=True), str(key),
+                                    f"the {name} template does not use this key (it uses {uses})"))
+    formats = doc.data.get("formats")
+    if isinstance(formats, list):
+        supported = [str(f) for f in manifest.formats]
+        for index, value in enumerate(formats):
+            if isinstance(value, str) and value in {str(f) for f in Format} and value not in supported:
+                problems.append(Problem(doc.path, *doc.mark(("formats", index)), format_key_path(("formats", index)),
+                                        f"the {name} template does not make {value} (it makes "
+                                        f"{', '.join(supported)})"))
+    return manifest, problems

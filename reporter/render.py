@@ -9,6 +9,10 @@
 - Templates are looked up user directories first, bundled last; ``default:NAME`` names a
   bundled one so a user template can extend it. Templates run in Jinja's sandbox with
   StrictUndefined, and may not be symlinks out of their directory.
+- Each template folder carries a manifest, ``template.toml`` (:mod:`reporter.manifest`):
+  :meth:`Templates.manifest` finds and validates it, :meth:`Templates.names` lists every
+  template. Parts that several templates share (methodology appendix, source notes, key
+  figures, signature) live once under ``base/`` and are included or imported from there.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -35,10 +39,15 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from reporter.errors import RenderError, TemplateError, TemplateMissing
 
+if TYPE_CHECKING:  # pragma: no cover
+    from reporter.manifest import Manifest
+
 BODY = "body.md.j2"
 PAGE = "page.html.j2"
 STYLE = "style.css"
 BASE = "base"
+MANIFEST = "template.toml"
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 MAX_OUTPUT_CHARS = 2_000_000  # a rendered body beyond this is a runaway template, not a document
 MAX_RENDER_SECONDS = 20.0
 MAX_TABLE_ROWS = 3_000  # WeasyPrint lays out about a thousand rows a second: beyond this, refuse
@@ -202,6 +211,61 @@ class Templates:
     user_dirs: list[Path] = field(default_factory=list)
     filters: dict[str, Callable[..., Any]] = field(default_factory=dict)
     _environments: dict[bool, jinja2.Environment] = field(default_factory=dict, init=False, repr=False)
+    _manifests: dict[str, Manifest] = field(default_factory=dict, init=False, repr=False)
+
+    def names(self) -> list[str]:
+        """Every template available, by name: the user directories' first, in search order, then the
+        bundled ones they do not override (each directory's sorted by name).
+
+        A template is a folder holding a ``template.toml`` or a ``body.md.j2`` (``base/`` is not one).
+        """
+        names: list[str] = []
+        for root in [*self.user_dirs, bundled_templates()]:
+            if not root.is_dir():
+                continue
+            for folder in sorted(root.iterdir()):
+                if (folder.name != BASE and _NAME.match(folder.name) and folder.is_dir() and folder.name not in names
+                        and ((folder / MANIFEST).is_file() or (folder / BODY).is_file())):
+                    names.append(folder.name)
+        return names
+
+    def manifest(self, template: str) -> Manifest:
+        """The manifest of a template (``NAME``, or ``default:NAME`` for the bundled one), validated.
+
+        ``NAME`` is the first folder of that name in the user directories, else the bundled one.
+
+        Raises:
+            TemplateMissing: no template of that name (the message lists those available).
+            TemplateError: the template folder has no ``template.toml``, or an invalid one
+                (every problem as ``FILE: KEY: MESSAGE``), or it leads outside its directory.
+        """
+        if template not in self._manifests:
+            self._manifests[template] = self._load_manifest(template)
+        return self._manifests[template]
+
+    def _load_manifest(self, template: str) -> Manifest:
+        from reporter.manifest import load_manifest
+
+        bundled_only = template.startswith("default:")
+        name = template.removeprefix("default:")
+        roots = [bundled_templates()] if bundled_only else [*self.user_dirs, bundled_templates()]
+        folder = root = None
+        if _NAME.match(name) and name != BASE:
+            for candidate in roots:
+                if (candidate / name).is_dir():
+                    root, folder = candidate, candidate / name
+                    break
+        if folder is None or root is None:
+            if bundled_only:
+                raise TemplateMissing(f"no bundled template named '{name}' (bundled: {', '.join(Templates().names())})")
+            raise TemplateMissing(f"no template named '{name}' (available: {', '.join(self.names())})")
+        path = folder / MANIFEST
+        if not path.is_file():
+            raise TemplateError(f"{folder}: template has no {MANIFEST} (every template folder needs one; "
+                                f"`reporter new template` writes a template with its manifest)")
+        if not path.resolve().is_relative_to(root.resolve()):
+            raise TemplateError(f"{path}: template manifest leads outside its template directory")
+        return load_manifest(path)
 
     def _loader(self) -> jinja2.BaseLoader:
         bundled = ConfinedLoader(str(bundled_templates()))
