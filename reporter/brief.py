@@ -102,7 +102,7 @@ class Brief(_Model):
     asks: list[str] = Field(default_factory=list, description="What the reader is asked to do.")
     actions: list[str] = Field(default_factory=list, description="Actions taken, beyond those in the records.")
     recommendations: list[str] = Field(default_factory=list, description="Recommendations (briefings).")
-    formats: list[Format] = Field(default_factory=lambda: [Format.PDF, Format.MD, Format.HTML],
+    formats: list[Format] = Field(default_factory=lambda: [Format.PDF, Format.MD, Format.HTML], min_length=1,
                                   description="Output formats (md, html, pdf); default: those the template's "
                                               "manifest lists.")
     marking: str | None = Field(None, description="Classification marking; defaults from the audience's clearance.")

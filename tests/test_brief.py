@@ -181,6 +181,13 @@ def test_formats_the_template_does_not_make_are_refused(tmp_path: Path) -> None:
     assert (brief.formats, brief.audience) == ([Format.MD], "executive")
 
 
+def test_no_formats_is_an_error(tmp_path: Path) -> None:
+    path = write_brief(tmp_path / "b.yaml", "disclosure-summary", formats=[])
+    with pytest.raises(InputError) as info:
+        load_brief(path, templates=Templates())
+    assert str(info.value) == f"{path}:6:10: formats: List should have at least 1 item after validation, not 0"
+
+
 def test_user_template_without_manifest_says_so(tmp_path: Path) -> None:
     folder = tmp_path / "tpl" / "memo"
     folder.mkdir(parents=True)
