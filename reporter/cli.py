@@ -91,17 +91,42 @@ def _record_paths(paths: list[Path] | None, config) -> list[Path]:  # noqa: ANN0
     return shown
 
 
+# Characters that could make text from the input act on a terminal or display as something
+# else: C0 and C1 controls (escape sequences), bidirectional overrides and isolates, zero-width
+# characters and the byte-order mark. Our own line breaks stay.
+_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def _escaped(char: re.Match[str]) -> str:
+    code = ord(char.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _json_escaped(char: re.Match[str]) -> str:
+    return f"\\u{ord(char.group(0)):04x}"  # the same character, written as JSON's escape
+
+
+def _echo(text: str, *, err: bool = False, nl: bool = True, json_text: bool = False) -> None:
+    """Print, with every unsafe character from the input shown escaped (``\\x1b``, ``\\u202e``).
+
+    JSON output stays the same JSON: its strings get the ``\\u`` escape of the same character.
+    """
+    if not text.isascii() or _UNSAFE.search(text):
+        text = _UNSAFE.sub(_json_escaped if json_text else _escaped, text)
+    typer.echo(text, err=err, nl=nl)
+
+
 def _fail(message: str, code: int) -> NoReturn:
-    typer.echo(f"Error: {message}", err=True)
+    _echo(f"Error: {message}", err=True)
     raise typer.Exit(code)
 
 
 def _print_problems(problems: list[Problem], fmt: ProblemFormat) -> None:
     if fmt is ProblemFormat.JSON:
-        typer.echo(json.dumps([p.as_dict() for p in problems], indent=2, ensure_ascii=False))
+        _echo(json.dumps([p.as_dict() for p in problems], indent=2, ensure_ascii=False), json_text=True)
     else:
         for problem in problems:
-            typer.echo(str(problem))
+            _echo(str(problem))
 
 
 def command(*args: object, **kwargs: object):
@@ -150,10 +175,10 @@ def validate(
     if format is ProblemFormat.TEXT:
         checked = f"{_plural(report.files, 'file')}, {_plural(report.records, 'record')}"
         if report.ok:
-            typer.echo(f"{checked}: all valid.")
+            _echo(f"{checked}: all valid.")
         elif report.files:
             bad_files = len({p.path for p in report.problems})
-            typer.echo(f"{_plural(len(report.problems), 'problem')} in {_plural(bad_files, 'file')} ({checked} checked).")
+            _echo(f"{_plural(len(report.problems), 'problem')} in {_plural(bad_files, 'file')} ({checked} checked).")
     raise typer.Exit(0 if report.ok else EXIT_INVALID)
 
 
@@ -221,7 +246,7 @@ def _metrics(paths: list[Path], format: TableFormat, settings, by: list[str], ma
             if cached is not None:
                 if job is not None:
                     job.cancel()
-                typer.echo(cached, nl=False)
+                _echo(cached, nl=False, json_text=format is TableFormat.JSON)
                 return
         processes = None if job is None else job.result(raws)
         if processes is not None:
@@ -248,7 +273,7 @@ def _metrics(paths: list[Path], format: TableFormat, settings, by: list[str], ma
     finally:
         if job is not None:
             job.cancel()  # (a no-op once it has its result)
-    typer.echo(text, nl=False)
+    _echo(text, nl=False, json_text=format is TableFormat.JSON)
     # A result that read an evidence log depends on more than the record files, and one from
     # files that changed while being read belongs to no one key: neither is stored. (Workers
     # say what they read; the ordinary path read the files again, so they are read once more.)
@@ -334,9 +359,9 @@ def check(
     if format is ProblemFormat.TEXT:
         checked = f"{_plural(report.files, 'file')}, {_plural(report.records, 'record')}"
         if not problems:
-            typer.echo(f"{checked}: no problems.")
+            _echo(f"{checked}: no problems.")
         else:
-            typer.echo(f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} ({checked} checked"
+            _echo(f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} ({checked} checked"
                        f"{'; --strict: warnings fail' if strict and warnings else ''}).")
     raise typer.Exit(EXIT_INVALID if failed else 0)
 
@@ -368,9 +393,9 @@ def evidence(
         raise UsageError("--scheduler needs --engine dask")
     summary = summarize_log(log, engine=settings.engine, scheduler=settings.scheduler)
     if format is SummaryFormat.JSON:
-        typer.echo(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
+        _echo(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False), json_text=True)
     else:
-        typer.echo(evidence_table(summary), nl=False)
+        _echo(evidence_table(summary), nl=False)
 
 
 RecordsOpt = Annotated[list[Path] | None, typer.Option("--records", help="Record files or directories "
@@ -432,10 +457,10 @@ def build(
     cwd = Path.cwd()
     for (path, _), result in zip(parsed, built):
         for url in result.refused_urls:
-            typer.echo(f"{path}: warning: refused to fetch {url}", err=True)
+            _echo(f"{path}: warning: refused to fetch {url}", err=True)
         shown = [str(p.relative_to(cwd)) if p.is_relative_to(cwd) else str(p)
                  for p in result.paths if p.parent == out_dir.resolve()]
-        typer.echo(f"{path}: wrote {', '.join(shown)}")
+        _echo(f"{path}: wrote {', '.join(shown)}")
 
 
 @command()
@@ -496,7 +521,7 @@ def render(
     stem = output.name[: -len(output.suffix)]
     built = build_brief(brief, Path("<command line>"), loaded_config, collection, out_dir, [Format(suffix)],
                         extra_template_dirs=template_dir, config_path=config_path, stem=stem)
-    typer.echo(f"wrote {built.paths[0]}")
+    _echo(f"wrote {built.paths[0]}")
 
 
 @command()
@@ -553,7 +578,7 @@ def chart(
                                   f"nothing to draw for a {kind.value} chart in these records")])
     font = resolved.documents.font
     write_atomic(output, charts.to_svg(made, font=font) if suffix == ".svg" else charts.to_png(made, font=font))
-    typer.echo(f"wrote {output}: {made.alt}")
+    _echo(f"wrote {output}: {made.alt}")
 
 
 class NewKind(StrEnum):
@@ -583,7 +608,7 @@ def new(
         if not Templates(user_dirs=[config.resolve(d) for d in config.paths.templates]).exists(template):
             raise UsageError(f"--template: no template named {template!r}")
         path = new_brief(name, directory or Path("briefs"), template=template)
-    typer.echo(f"wrote {path}")
+    _echo(f"wrote {path}")
 
 
 @command()
@@ -591,7 +616,7 @@ def schema() -> None:
     """Print the JSON Schema of record files (for editors and other tools)."""
     from reporter.records import record_json_schema
 
-    typer.echo(json.dumps(record_json_schema(), indent=2, ensure_ascii=False))
+    _echo(json.dumps(record_json_schema(), indent=2, ensure_ascii=False), json_text=True)
 
 
 def main() -> None:

