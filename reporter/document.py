@@ -328,14 +328,9 @@ def _logo(config: Config) -> str:
     logo = config.organisation.logo
     if logo is None:
         return ""
-    path = config.resolve(logo)
-    mime = {".svg": "image/svg+xml", ".png": "image/png"}.get(path.suffix.lower())
-    if mime is None:
-        raise ConfigError(f"organisation.logo: expected an .svg or .png file, not {path.name}")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"organisation.logo: cannot read {path}: {exc.strerror}") from None
+    from reporter.assets import read_asset
+
+    mime, data = read_asset(config.resolve(logo), config.root, "organisation.logo")
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 

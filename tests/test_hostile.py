@@ -62,3 +62,72 @@ def test_terminal_output_shows_controls_from_input_escaped(tmp_path: Path, key: 
     as_json = run_in(tmp_path, ["validate", "r.json", "--format", "json"])
     assert not any(ch in as_json.output for ch in key if not ch.isalnum() and ch not in "[].")
     assert key in json.loads(as_json.output)[0]["message"]
+
+
+SIGNATORY = '[organisation.signatory]\nname = "S"\n'
+
+
+def _logo_project(tmp_path: Path, logo: str) -> Path:
+    (tmp_path / "incidents").mkdir()
+    (tmp_path / "incidents" / "r.yaml").write_text("id: r\ntitle: T\ncategory: c\nsensitivity: public\n")
+    (tmp_path / "reporter.toml").write_text(f'[organisation]\nlogo = "{logo}"\n{SIGNATORY}')
+    (tmp_path / "brief.yaml").write_text("template: regulator-letter\naudience: public\ntitle: T\n"
+                                         "date: 2026-04-02\nincidents: [r]\nformats: [html]\n")
+    return tmp_path
+
+
+def _build(project: Path):  # noqa: ANN202
+    return run_in(project, ["build", "brief.yaml", "--out", "out"])
+
+
+def test_a_logo_that_is_a_fifo_is_refused_without_waiting(tmp_path: Path) -> None:
+    import os
+
+    project = _logo_project(tmp_path, "logo.png")
+    os.mkfifo(project / "logo.png")
+    result = _build(project)
+    assert result.exit_code == 1 and "organisation.logo: logo.png is not a regular file" in result.output.replace(
+        str(project) + "/", "")
+    assert not (project / "out").exists()
+
+
+@pytest.mark.parametrize("target", ["/etc/passwd", "/dev/zero"])
+def test_a_logo_that_leads_outside_the_project_is_refused(tmp_path: Path, target: str) -> None:
+    project = _logo_project(tmp_path, "logo.svg")
+    (project / "logo.svg").symlink_to(target)
+    result = _build(project)
+    assert result.exit_code == 1 and "leads outside the project" in result.output
+    assert not (project / "out").exists()
+
+
+def test_an_oversized_logo_is_refused(tmp_path: Path) -> None:
+    project = _logo_project(tmp_path, "logo.png")
+    (project / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * (2 * 1024 * 1024))
+    result = _build(project)
+    assert result.exit_code == 1 and "is larger than 2 MiB" in result.output
+
+
+@pytest.mark.parametrize("svg", [
+    '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+    '<svg xmlns="http://www.w3.org/2000/svg" xmlns:x="http://www.w3.org/1999/xlink">'
+    '<image x:href="file:///etc/passwd"/></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg"><rect style="fill:url(http://attacker.example/x)"/></svg>',
+    '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    '<svg xmlns="http://www.w3.org/2000/svg"><text>&x;</text></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg"><foreignObject><p>x</p></foreignObject></svg>',
+])
+def test_an_svg_logo_with_active_or_external_content_is_refused(tmp_path: Path, svg: str) -> None:
+    project = _logo_project(tmp_path, "logo.svg")
+    (project / "logo.svg").write_text(svg)
+    result = _build(project)
+    assert result.exit_code == 1 and "organisation.logo:" in result.output and "is refused" in result.output
+
+
+def test_a_plain_svg_logo_is_embedded(tmp_path: Path) -> None:
+    project = _logo_project(tmp_path, "logo.svg")
+    (project / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+                                      '<rect width="10" height="10" fill="#123456"/></svg>')
+    result = _build(project)
+    assert result.exit_code == 0, result.output
+    assert "data:image/svg+xml;base64," in (project / "out" / "brief.html").read_text()
