@@ -425,9 +425,14 @@ def planned_paths(out_dir: Path, stem: str, formats: list[Format]) -> list[Path]
 
 
 def write_outputs(rendered: Rendered, out_dir: Path, stem: str) -> Built:
-    """Write each format atomically as ``out_dir/stem.suffix``, its assets beside it, in registry order."""
-    from reporter.output import output_path, write_atomic
+    """Write each format atomically as ``out_dir/stem.suffix``, its assets beside it, in registry order.
 
+    What an earlier, killed build left half-written there is removed first.
+    """
+    from reporter.output import output_path, remove_partials, write_atomic
+
+    remove_partials(out_dir)
+    remove_partials(out_dir / f"{stem}_files")
     written = []
     assets: dict[str, bytes] = {}
     for name, product in sorted(rendered.products.items(), key=lambda item: list(REGISTRY).index(item[0])):

@@ -29,7 +29,8 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}{PARTIAL}{os.getpid()}-", suffix=".tmp",
+                                         dir=path.parent)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
@@ -45,6 +46,47 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+PARTIAL = ".reporter-partial-"
+"""Part of every temporary file's name: ``.<name>.reporter-partial-<pid>-<random>.tmp``."""
+_PARTIAL_NAME = re.compile(r"^\..+" + re.escape(PARTIAL) + r"(\d+)-[^/]*\.tmp$")
+
+
+def remove_partials(directory: Path) -> list[Path]:
+    """Remove what a killed run left in ``directory``: temporary files of processes no longer alive.
+
+    A build that is stopped midway (killed, or the machine lost power) cannot remove its
+    temporary files; the next run writing to the same directory does. Files of a process
+    still running (another build into the same directory) are left alone.
+    """
+    removed = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _PARTIAL_NAME.match(entry.name)
+        if not match or not entry.is_file(follow_symlinks=False) or _alive(int(match.group(1))):
+            continue
+        try:
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+        except OSError:
+            pass
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def output_path(directory: Path, stem: str, suffix: str) -> Path:

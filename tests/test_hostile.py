@@ -131,3 +131,27 @@ def test_a_plain_svg_logo_is_embedded(tmp_path: Path) -> None:
     result = _build(project)
     assert result.exit_code == 0, result.output
     assert "data:image/svg+xml;base64," in (project / "out" / "brief.html").read_text()
+
+
+def test_what_a_killed_build_left_is_removed_by_the_next(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from reporter.output import PARTIAL
+
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "out"
+    (out / "public-disclosure_files").mkdir(parents=True)
+    # A process that has ended (its pid is free), as a build killed midway leaves it.
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    stale = [out / f".public-disclosure.pdf{PARTIAL}{gone}-abc123.tmp",
+             out / "public-disclosure_files" / f".by-actor.png{PARTIAL}{gone}-x.tmp"]
+    mine = out / f".other.pdf{PARTIAL}{os.getpid()}-y.tmp"  # a build still running
+    for path in (*stale, mine):
+        path.write_bytes(b"%PDF-1.7 CONFIDENTIAL piece")
+    result = run_in(root, ["build", "briefs/public-disclosure.yaml", "--out", str(out), "--format", "md"])
+    assert result.exit_code == 0, result.output
+    assert not any(path.exists() for path in stale)
+    assert mine.exists()
