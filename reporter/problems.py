@@ -26,6 +26,7 @@ _ERROR_MESSAGES = {
     "float_parsing": "expected a number",
     "int_parsing": "expected a whole number",
     "bool_type": "expected true or false",
+    "string_too_short": "expected non-empty text",
 }
 
 

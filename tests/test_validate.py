@@ -56,6 +56,43 @@ EXPECTED = {
     "evidence-url.yaml": ["{p}:5:5: evidence[0]: expected a relative file path for 'log' (no URL, no absolute path)"],
     "bad-timeline.yaml": ["{p}:5:13: timeline.detected: {impossible_month}"],
     "confidential-value.yaml": ["{p}:6:13: figures.accounts: {quantity_help}"],
+    # One file per rule that reporter schema states too (tests/test_schema.py checks it refuses them).
+    "ftp-url.yaml": ["{p}:6:10: sources[0].url: expected an http:// or https:// URL"],
+    "evidence-absolute.yaml": ["{p}:5:5: evidence[0]: expected a relative file path for 'log' (no URL, no absolute path)"],
+    "multiline-actor-name.yaml": ["{p}:5:11: actors[0].name: expected a single line of text"],
+    "multiline-source-title.yaml": ["{p}:5:12: sources[0].title: expected a single line of text"],
+    "blank-title.yaml": ["{p}:2:8: title: expected non-empty text"],
+    "empty-target.yaml": ["{p}:5:5: targets[0]: expected non-empty text"],
+    "negative-mapping-value.yaml": ["{p}:5:13: figures.accounts: {negative}"],
+    "negative-low.yaml": ["{p}:5:13: figures.accounts: {negative}"],
+    "negative-actor-figure.yaml": ["{p}:7:21: actors[0].figures.interactions: {negative}"],
+    "negative-phrase.yaml": ["{p}:5:13: figures.accounts: {negative}"],
+    "too-large-high.yaml": ["{p}:5:32: figures.interactions.high: number is too large (the limit is 10^15)"],
+    "bad-figure-name.yaml": ["{p}:5:3: figures.Accounts: {figure_name}"],
+    "bad-actor-figure-name.yaml": ["{p}:7:7: actors[0].figures.total interactions: {figure_name}"],
+    "bad-disclosure-figure-name.yaml": ["{p}:9:7: disclosures[0].figures.user-count: {figure_name}"],
+    "evidence-both.yaml": ["{p}:5:5: evidence[0]: expected exactly one of 'text' or 'log'"],
+    "evidence-neither.yaml": ["{p}:5:5: evidence[0]: expected exactly one of 'text' or 'log'"],
+    "value-and-range.yaml": ["{p}:5:13: figures.accounts: a range needs both low and high, and no value"],
+    "half-range.yaml": ["{p}:5:13: figures.accounts: a range needs both low and high, and no value"],
+    "qualified-range.yaml": ['{p}:5:13: figures.accounts: a figure qualified "about" needs a value, and no low or high'],
+    "unknown-with-value.yaml": ["{p}:5:13: figures.accounts: an unknown figure takes no value, low or high"],
+    "qualifier-phrase-value.yaml": ["{p}:5:13: figures.accounts: in the mapping form, value, low and high are plain "
+                                    "numbers; put the qualifier in 'qualifier'"],
+    "year-out-of-range.yaml": ["{p}:5:10: window.start: {year_range}"],
+    "int-year-out-of-range.yaml": ["{p}:5:13: timeline.detected: {year_range}"],
+    "datetime-year-out-of-range.yaml": ["{p}:5:13: timeline.detected: {year_range}"],
+    "bad-offset.yaml": ["{p}:5:13: timeline.detected: {not_a_date}"],
+    "offset-too-large.yaml": ["{p}:5:13: timeline.detected: {impossible_date}"],
+    "feb-29-non-leap.yaml": ["{p}:5:13: timeline.detected: {impossible_date}"],
+    # ... and per rule it cannot state (listed in tests/test_schema.py).
+    "alias-valid-shape.yaml": ["{p}:2:8: summary: YAML anchors and aliases (&name, *name) are not allowed; write the "
+                               "value out"],
+    "reversed-mapping-range.yaml": ["{p}:5:13: figures.accounts: {reversed}"],
+    "phrase-too-large.yaml": ["{p}:5:17: figures.interactions: figure too large: figures above 10^15 are not accepted"],
+    "year-as-float.yaml": ["{p}:5:13: timeline.detected: {not_a_number_date}"],
+    "json-infinity.json": ["{p}:1:98: figures.accounts: NaN and infinity are not allowed; write a finite number"],
+    "list-duplicate-id.json": ["{p}:3:10: [1].id: duplicate id 'list-twice' (first used at {p}:2:10) (record list-twice)"],
 }
 
 
@@ -78,6 +115,11 @@ def _messages() -> dict[str, str]:
         "impossible_date": err(parse_when, "2026-02-30", DateError),
         "impossible_month": err(parse_when, "2026-13-01", DateError),
         "naive": err(parse_when, "2026-04-22T09:30:00", DateError),
+        "year_range": err(parse_when, "1850", DateError),
+        "not_a_date": err(parse_when, "2026-04-22T09:30:00+2", DateError),
+        "not_a_number_date": "expected a date (2026-04-22), a month (2023-05), a year (2020) or an ISO datetime with "
+                             "offset (2026-04-22T09:30:00Z)",
+        "figure_name": "figure names are lowercase words joined by '_' (e.g. accounts)",
     }
 
 
