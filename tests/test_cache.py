@@ -190,3 +190,53 @@ def test_output_from_a_file_changed_mid_run_is_not_stored(tmp_path: Path, monkey
     monkeypatch.setattr(records_module, "load_collection", load_collection)
     again = runner.invoke(app, ["metrics", "--format", "json", str(records)])  # unchanged from here on
     assert again.output == edited.output and len(list(stored.iterdir())) == 1
+
+
+@pytest.mark.parametrize("library", cache_module.LIBRARIES)
+def test_a_library_version_changes_every_key(monkeypatch: pytest.MonkeyPatch, library: str) -> None:
+    """Babel phrases, pydantic validates, PyYAML and rapidyaml read, orjson writes: another
+    version of any of them may change what is cached, so it changes the keys."""
+    from importlib import metadata
+
+    files = [(INCIDENTS / "2023-credential-stuffing.yaml", "a.yaml")]
+    raws = [files[0][0].read_bytes()]
+    monkeypatch.setattr(cache_module, "_VERSION", None)
+    before = cache_module.version_tag(), cache_module.result_key(["metrics"], files, raws, 32)
+    real = metadata.version
+    monkeypatch.setattr(metadata, "version", lambda name: "0.0.0-other" if name == library else real(name))
+    monkeypatch.setattr(cache_module, "_VERSION", None)
+    after = cache_module.version_tag(), cache_module.result_key(["metrics"], files, raws, 32)
+    assert before[0] != after[0] and before[1] != after[1]
+    assert dict(cache_module.library_versions())[library] == "0.0.0-other"
+
+
+def test_every_module_of_the_package_is_in_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    package = Path(cache_module.__file__).parent
+    read = []
+    real = Path.read_bytes
+
+    def spy(self: Path) -> bytes:
+        read.append(self)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", spy)
+    cache_module.code_digest()
+    assert set(read) == set(package.rglob("*.py"))
+    names = {path.name for path in read}
+    assert {"records.py", "models.py", "problems.py", "parallel.py", "loader.py", "cache.py", "metrics.py",
+            "tables.py", "cli.py", "quantities.py", "dates.py", "fast.py"} <= names
+
+
+def test_caches_are_written_atomically_into_private_directories(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    written = []
+    real = cache_module.write_atomic
+    monkeypatch.setattr(cache_module, "write_atomic", lambda path, data: written.append(path) or real(path, data))
+    monkeypatch.setenv("REPORTER_CACHE_DIR", str(tmp_path / "new" / "cache"))
+    records = _copy_incidents(tmp_path / "records")
+    validate_files([records], cache=True)
+    results = cache_module.ResultCache()
+    results.put("key", "text")
+    assert results.get("key") == "text"
+    assert written == [tmp_path / "new" / "cache" / CACHE_FILE, results.directory / "key"]
+    for directory in (tmp_path / "new" / "cache", results.directory):
+        assert directory.stat().st_mode & 0o777 == 0o700
