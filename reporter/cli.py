@@ -441,14 +441,16 @@ def build(
 ) -> None:
     """Build documents from briefs: DIR/<brief>.pdf, .md (images in <brief>_files/) and .html."""
     from reporter.brief import load_brief
-    from reporter.document import build_briefs
+    from reporter.document import build_briefs, templates_for
 
     loaded_config, config_path, collection = _document_inputs(
         config, records, window_convention=window_convention, locale=locale, sig_figs=sig_figs,
         max_file_size=max_file_size)
     out_dir = out or loaded_config.resolve(loaded_config.paths.output)
     formats = list(format) if format else None
-    parsed = [(path, load_brief(path, max_file_size=loaded_config.input.max_file_size)) for path in briefs]
+    templates = templates_for(loaded_config, template_dir)
+    parsed = [(path, load_brief(path, templates=templates, max_file_size=loaded_config.input.max_file_size))
+              for path in briefs]
     progress = typer.progressbar(length=len(parsed), label="Building", file=sys.stderr) \
         if _show_progress() and len(parsed) > 1 else None
     with progress if progress is not None else contextlib.nullcontext() as bar:
@@ -584,30 +586,37 @@ def chart(
 class NewKind(StrEnum):
     RECORD = "record"
     BRIEF = "brief"
+    TEMPLATE = "template"
 
 
 @command()
 def new(
-    what: Annotated[NewKind, typer.Argument(help="record or brief.", show_default=False)],
-    name: Annotated[str, typer.Argument(help="Id of the record, or name of the brief (a slug).", show_default=False)],
-    directory: Annotated[Path | None, typer.Option("--dir", help="Where to write it (default: incidents/ or "
-                                                   "briefs/).", show_default=False)] = None,
-    template: Annotated[str, typer.Option("--template", help="Template of a new brief.")] = "regulator-letter",
+    what: Annotated[NewKind, typer.Argument(help="record, brief or template.", show_default=False)],
+    name: Annotated[str, typer.Argument(help="Id of the record, or name of the brief or template (a slug).",
+                                        show_default=False)],
+    directory: Annotated[Path | None, typer.Option("--dir", help="Where to write it (default: paths.records[0], "
+                                                   "briefs/, or paths.templates[0] in reporter.toml).",
+                                                   show_default=False)] = None,
+    template: Annotated[str, typer.Option("--template", help="Template of a new brief, or the bundled template a "
+                                          "new template extends.", show_default=False)] = "regulator-letter",
     category: Annotated[str, typer.Option("--category", help="Category of a new record.")] = "uncategorised",
+    config: ConfigOpt = None,
 ) -> None:
-    """Start a record or a brief from a skeleton that already validates."""
-    from reporter.scaffold import new_brief, new_record
+    """Start a record, a brief or a template from a skeleton that already works."""
+    from reporter.document import templates_for
+    from reporter.scaffold import new_brief, new_record, new_template
 
+    settings = _resolve(config)
     if what is NewKind.RECORD:
-        path = new_record(name, directory or Path("incidents"), category=category)
+        path = new_record(name, directory or _record_paths(None, settings)[0], category=category)
+    elif what is NewKind.BRIEF:
+        path = new_brief(name, directory or Path("briefs"), template=template, templates=templates_for(settings))
     else:
-        from reporter.config import find_config, load_config
-        from reporter.render import Templates
-
-        config = load_config(find_config())
-        if not Templates(user_dirs=[config.resolve(d) for d in config.paths.templates]).exists(template):
-            raise UsageError(f"--template: no template named {template!r}")
-        path = new_brief(name, directory or Path("briefs"), template=template)
+        if directory is None:
+            if not settings.paths.templates:
+                raise UsageError("--dir: say where the template goes (or set paths.templates in reporter.toml)")
+            directory = settings.resolve(settings.paths.templates[0])
+        path = new_template(name, directory, base=template.removeprefix("default:"))
     _echo(f"wrote {path}")
 
 

@@ -54,6 +54,7 @@ from reporter.metrics import INCIDENT_METRICS, CollectionMetrics, Settings, coll
 from reporter.quantities import ABOUT_TOLERANCE, format_quantity
 from reporter.records import Collection, Incident, LoadedIncident, Sensitivity
 from reporter.words import words_for
+from reporter.manifest import Manifest
 from reporter.render import BODY, PAGE, Templates, document_filters, markdown_to_html, render_template
 
 
@@ -208,9 +209,16 @@ def _bottom_line(brief: Brief, incidents: list[IncidentView]) -> str:
 
 
 def build_context(brief: Brief, brief_path: Path, config: Config, collection: Collection,
-                  settings: Settings, config_path: Path | None = None,
-                  stem: str = "document") -> tuple[DocumentContext, CollectionMetrics, dict[str, Chart]]:
-    """Everything the template sees, computed from what the audience may see; and its charts."""
+                  settings: Settings, config_path: Path | None = None, stem: str = "document",
+                  manifest: Manifest | None = None) -> tuple[DocumentContext, CollectionMetrics, dict[str, Chart]]:
+    """Everything the template sees, computed from what the audience may see; and its charts.
+
+    ``manifest``: the template's (its default audience, one incident or many).
+    """
+    if brief.audience is None:
+        if manifest is None:
+            raise ConfigError(f"{brief_path}: no audience, and no template manifest to take one from")
+        brief = brief.model_copy(update={"audience": manifest.audience})
     clearance = config.clearance(brief.audience)
     selected, compare = _select(brief, str(brief_path), collection)
     small_counts = config.documents.small_counts
@@ -218,10 +226,6 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
     if not kept.incidents:
         raise InputError([Problem(str(brief_path), None, None, "incidents",
                                   f"every selected incident is above the {brief.audience} audience's clearance")])
-    if brief.template.removeprefix("default:") in SINGLE_INCIDENT and len(selected) > 1:
-        raise InputError([Problem(str(brief_path), None, None, "incidents",
-                                  f"the {brief.template} template is about one incident, and this brief selects "
-                                  f"{len(selected)}: name one id (or use executive-briefing for several)")])
     kept_compare = for_audience(compare, clearance, small_counts)
     withheld_names = {**kept.withheld_figures, **kept_compare.withheld_figures}
     summaries = {**kept.summaries, **kept_compare.summaries}
@@ -363,7 +367,8 @@ class Stopwatch:
 
 def render(brief: Brief, context: DocumentContext, templates: Templates, formats: list[Format],
            epoch: int, charts: dict[str, Chart] | None = None, stopwatch: Stopwatch | None = None,
-           submit: Callable[[OutputFormat, Sources], Any] | None = None, font: str = DEFAULT_FONT) -> Rendered:
+           submit: Callable[[OutputFormat, Sources], Any] | None = None, font: str = DEFAULT_FONT,
+           subject: str | None = None) -> Rendered:
     """Render the body once, then make every requested format from it (see :mod:`reporter.formats`).
 
     Charts are exported only if the template placed them: inline SVG in the HTML page, PNG
@@ -386,7 +391,7 @@ def render(brief: Brief, context: DocumentContext, templates: Templates, formats
             body, headings = markdown_to_html(markdown, figures)
             css = templates.stylesheet(brief.template)
             page_data = {**data, "body": body, "toc": [asdict(h) for h in headings],
-                         "css": css.replace("</", "<\\/")}
+                         "css": css.replace("</", "<\\/"), "subject": subject or brief.title}
             html = render_template(templates, templates.resolve(brief.template, PAGE), page_data, markdown=False)
     sources = Sources(markdown=markdown, html=html, charts=used, epoch=epoch, font=font)
     rendered = Rendered()
@@ -454,14 +459,28 @@ def write_outputs(rendered: Rendered, out_dir: Path, stem: str) -> Built:
 def _render_brief(brief: Brief, brief_path: Path, stem: str, config: Config, collection: Collection,
                   templates: Templates, settings: Settings, formats: list[Format], config_path: Path | None,
                   watch: Stopwatch, submit: Callable[[OutputFormat, Sources], Any] | None = None) -> Rendered:
-    """One brief from template check to rendered formats (the part single and parallel builds share)."""
-    if not templates.exists(brief.template):
-        raise InputError([Problem(str(brief_path), None, None, "template",
-                                  f"no template named '{brief.template}' (bundled: {', '.join(BUNDLED)})")])
+    """One brief from template check to rendered formats (the part single and parallel builds share).
+
+    Raises:
+        TemplateMissing: no such template.
+        UsageError: a format the template does not make.
+    """
+    manifest = templates.manifest(brief.template)
+    unmade = [str(name) for name in formats if output_format(name).name not in manifest.formats]
+    if unmade:
+        raise UsageError(f"{brief_path}: the {brief.template} template does not make {', '.join(unmade)} "
+                         f"(it makes {', '.join(manifest.formats)})")
+    if manifest.one_incident and len(selected := _select(brief, str(brief_path), collection)[0]) > 1:
+        several = [name for name in templates.names() if not templates.manifest(name).one_incident]
+        raise InputError([Problem(str(brief_path), None, None, "incidents",
+                                  f"the {brief.template} template is about one incident, and this brief selects "
+                                  f"{len(selected)}: name one id (or use a template about several: "
+                                  f"{', '.join(several) or 'none is installed'})")])
     with watch.stage("metrics"):
-        context, _, charts = build_context(brief, brief_path, config, collection, settings, config_path, stem)
+        context, _, charts = build_context(brief, brief_path, config, collection, settings, config_path, stem,
+                                           manifest)
     return render(brief, context, templates, formats, brief_epoch(brief), charts, watch, submit=submit,
-                  font=config.documents.font)
+                  font=config.documents.font, subject=manifest.subject_for(brief.title))
 
 
 def build_brief(brief: Brief, brief_path: Path, config: Config, collection: Collection, out_dir: Path,
@@ -474,12 +493,15 @@ def build_brief(brief: Brief, brief_path: Path, config: Config, collection: Coll
     settings = settings or config.settings()
     stem = stem or brief_path.stem
     rendered = _render_brief(brief, brief_path, stem, config, collection,
-                             _templates(config, extra_template_dirs, settings), settings, chosen, config_path, watch)
+                             templates_for(config, extra_template_dirs, settings), settings, chosen, config_path,
+                             watch)
     with watch.stage("write"):
         return write_outputs(rendered, out_dir, stem)
 
 
-def _templates(config: Config, extra_dirs: list[Path] | None, settings: Settings) -> Templates:
+def templates_for(config: Config, extra_dirs: list[Path] | None = None, settings: Settings | None = None) -> Templates:
+    """The template search path of a build: ``paths.templates``, then ``--template-dir``, then the bundled ones."""
+    settings = settings or config.settings()
     return Templates(user_dirs=[config.resolve(d) for d in config.paths.templates] + list(extra_dirs or []),
                      filters=document_filters(settings.locale, settings.sig_figs))
 
@@ -517,7 +539,7 @@ def build_briefs(briefs: list[tuple[Path, Brief]], config: Config, collection: C
 
     watch = stopwatch or Stopwatch()
     settings = config.settings()
-    templates = _templates(config, extra_template_dirs, settings)
+    templates = templates_for(config, extra_template_dirs, settings)
     pending = []
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         for path, brief in briefs:
@@ -548,6 +570,3 @@ def _refuse_collisions(briefs: list[tuple[Path, Brief]], out_dir: Path, formats:
                 raise UsageError(f"{first} and {path} would both write {target.name} in {out_dir}: "
                                  "rename one of the briefs or build them into different directories")
 
-
-BUNDLED = ("regulator-letter", "executive-briefing", "disclosure-summary")
-SINGLE_INCIDENT = ("regulator-letter", "disclosure-summary")

@@ -136,7 +136,7 @@ def new_template(name: str, directory: Path, *, base: str = "disclosure-summary"
     try:
         manifest = Templates().manifest(f"default:{bare}")
     except TemplateMissing as exc:
-        raise UsageError(f"--base: {exc}") from None
+        raise UsageError(f"--template: {exc}") from None
     source = bundled_templates() / bare
     files = {
         "template.toml": manifest.to_toml(

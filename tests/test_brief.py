@@ -234,8 +234,6 @@ def test_new_brief_for_unknown_template(tmp_path: Path) -> None:
         new_brief("fresh", tmp_path, template="nope")
 
 
-@pytest.mark.xfail(strict=True, reason="until reporter build passes templates= to load_brief (the lead wires it); "
-                                       "then delete this mark")
 def test_cli_refuses_unused_key(tmp_path: Path) -> None:
     from tests.test_documents import copy_project
 

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from reporter import output
 from reporter.cli import app
 from reporter.context import DocumentContext
-from tests.support import run_in
+from tests.support import run_in, write_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden"
@@ -210,12 +210,13 @@ def test_unknown_template_is_an_error(tmp_path: Path) -> None:
         "template: press-release\naudience: public\ntitle: T\ndate: 2026-06-10\nincidents: [distillation-2026-q2]\n")
     result = run_in(project, ["build", "briefs/x.yaml"])
     assert result.exit_code == 1
-    assert "no template named 'press-release' (bundled: regulator-letter, executive-briefing, disclosure-summary)" in result.output
+    assert result.output == ("briefs/x.yaml:1:11: template: no template named 'press-release' "
+                             "(available: disclosure-summary, executive-briefing, regulator-letter)\n")
 
 
 def _user_template(project: Path, body: str) -> Path:
     user = project / "my-templates" / "disclosure-summary"
-    user.mkdir(parents=True)
+    write_manifest(user)
     (user / "body.md.j2").write_text(body)
     return project / "my-templates"
 
@@ -319,7 +320,9 @@ def test_new_record_and_brief_validate(tmp_path: Path) -> None:
     brief = runner.invoke(app, ["new", "brief", "my-letter", "--dir", str(tmp_path / "briefs")])
     assert brief.exit_code == 0
     unknown = runner.invoke(app, ["new", "brief", "other", "--template", "nope", "--dir", str(tmp_path / "briefs")])
-    assert unknown.exit_code == 2 and unknown.output == "Error: --template: no template named 'nope'\n"
+    assert unknown.exit_code == 2 and unknown.output == (
+        "Error: --template: no template named 'nope' (available: disclosure-summary, executive-briefing, "
+        "regulator-letter)\n")
     from reporter.brief import load_brief
 
     assert load_brief(tmp_path / "briefs" / "my-letter.yaml").template == "regulator-letter"
@@ -392,7 +395,7 @@ def test_single_incident_templates_refuse_several(tmp_path: Path) -> None:
     result = run_in(project, ["build", "briefs/all.yaml"])
     assert result.exit_code == 1
     assert result.output == ("briefs/all.yaml: incidents: the disclosure-summary template is about one incident, and "
-                             "this brief selects 6: name one id (or use executive-briefing for several)\n")
+                             "this brief selects 6: name one id (or use a template about several: executive-briefing)\n")
 
 
 def test_prose_never_reads_not_computable(tmp_path: Path) -> None:

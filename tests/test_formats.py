@@ -57,6 +57,16 @@ def plain_format(monkeypatch: pytest.MonkeyPatch) -> OutputFormat:
     fmt = OutputFormat(name="txt", suffix=".txt", description="plain text", source=Source.MARKDOWN, make=_plain,
                        slow=True)
     monkeypatch.setitem(REGISTRY, "txt", fmt)
+    # A template says which formats it makes: these make the new one too.
+    from reporter.render import Templates
+
+    original = Templates.manifest
+
+    def manifest(self: Templates, name: str):  # noqa: ANN202
+        found = original(self, name)
+        return found.model_copy(update={"formats": [*found.formats, "txt"]})
+
+    monkeypatch.setattr(Templates, "manifest", manifest)
     return fmt
 
 

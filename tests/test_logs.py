@@ -121,11 +121,11 @@ def test_withheld_logs_and_figures_stay_out_of_public_charts(tmp_path: Path) -> 
 
 def test_compare_incidents_do_not_get_withheld_figures_back_from_logs(tmp_path: Path) -> None:
     """A log may not restore a figure the audience filter removed, in compared incidents too."""
-    from tests.support import run_in
+    from tests.support import run_in, write_manifest
 
     incidents = _leak_project(tmp_path)
     (tmp_path / "reporter.toml").write_text("[organisation.signatory]\nname = \"S\"\n")
-    (tmp_path / "templates" / "figures").mkdir(parents=True)
+    write_manifest(tmp_path / "templates" / "figures", base="executive-briefing", keys=["compare"], formats=["md"])
     (tmp_path / "templates" / "figures" / "body.md.j2").write_text(
         "{% for i in incidents + compare %}{{ i.id }}: {% for f in i.figures %}{{ f.name }}={{ f.phrase }} {% endfor %}\n\n"
         "{% endfor %}")

@@ -24,7 +24,7 @@ import yaml
 from markdown_it import MarkdownIt
 from pypdf import PdfReader
 
-from tests.support import run_in
+from tests.support import run_in, write_manifest
 
 TEMPLATES = ["regulator-letter", "executive-briefing", "disclosure-summary", "user-report"]
 SINGLE = ("regulator-letter", "disclosure-summary")
@@ -141,23 +141,37 @@ def _records(directory: Path) -> None:
     (directory / "compare.yaml").write_text(yaml.safe_dump(earlier))
 
 
+def _user_manifest(user: Path) -> None:
+    write_manifest(user, base="executive-briefing", description="A user's report over several incidents.",
+                   keys=["compare", "to", "bottom_line", "recommendations", "marking"])
+
+
+def _uses(root: Path, template: str, brief: dict) -> dict:
+    """The brief with only the keys its template's manifest lists (every other key is an error)."""
+    from reporter.brief import EVERY_BRIEF
+    from reporter.render import Templates
+
+    keys = Templates(user_dirs=[root / "templates"]).manifest(template).keys
+    return {key: value for key, value in brief.items() if key in EVERY_BRIEF or key in keys}
+
+
 def _project(root: Path, audience: str) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     (root / "reporter.toml").write_text(CONFIG)
     _records(root / "incidents")
     user = root / "templates" / "user-report"
-    user.mkdir(parents=True)
+    _user_manifest(user)
     (user / "body.md.j2").write_text(USER_BODY)
     briefs = root / "briefs"
     briefs.mkdir()
     for template in TEMPLATES:
-        (briefs / f"{template}.yaml").write_text(yaml.safe_dump({
+        (briefs / f"{template}.yaml").write_text(yaml.safe_dump(_uses(root, template, {
             "template": template, "audience": audience, "title": f"{template} for {audience}",
             "date": "2026-06-12",
             # The letter and the public summary are about one incident; the others take both.
             "incidents": ["canary-public"] if template in SINGLE else ["canary-public", "canary-restricted"],
             "compare": ["canary-compare"], "to": [{"name": "A Reader", "organisation": "Some Committee"}],
-        }, sort_keys=False))
+        }), sort_keys=False))
     return root
 
 
@@ -337,16 +351,16 @@ def injected(tmp_path_factory: pytest.TempPathFactory, server: str) -> Path:
     }
     (root / "incidents" / "hostile.yaml").write_text(yaml.safe_dump(record, sort_keys=False))
     user = root / "templates" / "user-report"
-    user.mkdir(parents=True)
+    _user_manifest(user)
     (user / "body.md.j2").write_text(USER_BODY)
     # User CSS may try to fetch too; the fetcher refuses it.
     (user / "style.css").write_text(f'@import url("{server}/user.css");\nbody {{ background: url("file://{secret}"); }}\n')
     (root / "briefs").mkdir()
     for template in TEMPLATES:
-        (root / "briefs" / f"{template}.yaml").write_text(yaml.safe_dump({
+        (root / "briefs" / f"{template}.yaml").write_text(yaml.safe_dump(_uses(root, template, {
             "template": template, "audience": "executive", "title": "Injection test", "date": "2026-06-12",
             "incidents": ["hostile"], "to": [{"name": hostile[0].replace("\n", " ")}],
-        }))
+        })))
     _Recorder.requests.clear()
     return _build(root)
 
