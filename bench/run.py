@@ -121,7 +121,7 @@ def case_documents() -> int:
         timed([sys.executable, "-c", _IMPORT], dict(os.environ)) for _ in range(3))
     from reporter.brief import load_brief
     from reporter.config import find_config, load_config
-    from reporter.document import Stopwatch, build_briefs
+    from reporter.document import Stopwatch, build_briefs, templates_for
     from reporter.records import load_collection
 
     config_path = find_config(ROOT)
@@ -134,7 +134,8 @@ def case_documents() -> int:
             started = time.perf_counter()
             with watch.stage("load"):
                 collection = load_collection([config.resolve(p) for p in config.paths.records])
-                loaded = [(path, load_brief(path)) for path in briefs]
+                templates = templates_for(config)
+                loaded = [(path, load_brief(path, templates=templates)) for path in briefs]
             build_briefs(loaded, config, collection, Path(out), config_path=config_path, stopwatch=watch)
             if attempt:
                 runs.append((time.perf_counter() - started, watch.seconds))

@@ -268,7 +268,7 @@ class RecordCache:
             return
         try:
             _private_dir(self.path.parent)
-            write_atomic(self.path, data)
+            write_atomic(self.path, data, mode=0o600)
         except (OSError, OutputError):
             return
         self.added = 0
@@ -324,7 +324,7 @@ class ResultCache:
             return
         try:
             _private_dir(self.directory)
-            write_atomic(self.directory / key, text)
+            write_atomic(self.directory / key, text, mode=0o600)
         except (OSError, OutputError):
             return
         with contextlib.suppress(OSError):

@@ -20,11 +20,13 @@ _FILE_MODE = _file_mode()
 _SAFE_STEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
+def write_atomic(path: Path, data: bytes | str, *, mode: int | None = None) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same directory, then rename.
 
     The temporary file is flushed and fsynced before ``os.replace``, which is atomic on
-    POSIX: a crash leaves either the old file or the new one, never a mixture.
+    POSIX: a crash leaves either the old file or the new one, never a mixture. ``mode``: the
+    file's permissions (default: what any new file gets under the umask; caches of
+    confidential records pass ``0o600``).
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
@@ -34,7 +36,7 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
-        os.fchmod(fd, _FILE_MODE)
+        os.fchmod(fd, _FILE_MODE if mode is None else mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()

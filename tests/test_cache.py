@@ -230,7 +230,8 @@ def test_every_module_of_the_package_is_in_the_key(monkeypatch: pytest.MonkeyPat
 def test_caches_are_written_atomically_into_private_directories(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     written = []
     real = cache_module.write_atomic
-    monkeypatch.setattr(cache_module, "write_atomic", lambda path, data: written.append(path) or real(path, data))
+    monkeypatch.setattr(cache_module, "write_atomic",
+                        lambda path, data, **kw: written.append(path) or real(path, data, **kw))
     monkeypatch.setenv("REPORTER_CACHE_DIR", str(tmp_path / "new" / "cache"))
     records = _copy_incidents(tmp_path / "records")
     validate_files([records], cache=True)
@@ -240,3 +241,6 @@ def test_caches_are_written_atomically_into_private_directories(tmp_path: Path, 
     assert written == [tmp_path / "new" / "cache" / CACHE_FILE, results.directory / "key"]
     for directory in (tmp_path / "new" / "cache", results.directory):
         assert directory.stat().st_mode & 0o777 == 0o700
+    # The files hold what confidential records say: only their owner may read them.
+    for path in written:
+        assert path.stat().st_mode & 0o777 == 0o600
