@@ -41,7 +41,7 @@ from reporter.errors import ChartError
 from reporter.kinds import ChartKind, Period, TimelineGroup
 from reporter.words import words_for
 from reporter.metrics import UNKNOWN_PERIOD, CollectionMetrics, Settings
-from reporter.quantities import Qualifier, Quantity, format_quantity
+from reporter.quantities import PartialSum, Qualifier, Quantity, format_quantity
 from reporter.records import Incident
 
 if TYPE_CHECKING:  # Altair takes half a second to import: only chart building pays for it
@@ -80,6 +80,7 @@ PRIMARY = PALETTE[0]
 SECONDARY = PALETTE[1]
 WIDTH = 480
 ROW_STEP = 24  # px per bar or lane: room for a 10 px label and a gap in print
+MAX_BARS = 15  # bars or lanes in one chart: beyond this, the rest are drawn as one ("1,985 others")
 DEFAULT_FONT = "DejaVu Sans"
 LABEL_SIZE = 10
 TITLE_SIZE = 11
@@ -153,6 +154,11 @@ def _exact(n: int, settings: Settings) -> str:
     return format_quantity(Quantity.exact(n), settings.locale, settings.sig_figs)
 
 
+def _whole(n: int, settings: Settings) -> str:
+    """A count of things (bars, lanes) with every digit: "1,985", never "about 2,000"."""
+    return format_quantity(Quantity.exact(n), settings.locale, sig_figs=15)
+
+
 def _figure_words(figure: str, settings: Settings) -> str:
     return words_for(settings.locale).chart_figures.get(figure, figure.replace("_", " "))
 
@@ -217,6 +223,7 @@ def _inline_datasets(spec: dict[str, Any]) -> dict[str, Any]:
 # -- bars of quantities ----------------------------------------------------------------------------
 
 _EXACT, _ABOUT, _LOWER, _EXTENT = "exact", "about", "lower-bound", "extent"
+_NOTE = "note"  # a row with a label and no bar: the rest of many items, too large to share a scale
 
 
 def _form(q: Quantity) -> str:
@@ -259,18 +266,38 @@ def _quantity_bars(
     """
     pairs = list(items)
     known = [(name, q) for name, q in pairs if q.is_known]
-    unknown = [name for name, q in pairs if not q.is_known]
+    unknown = sorted(name for name, q in pairs if not q.is_known)
     known.sort(key=lambda item: (-_sort_value(item[1]), item[0]))
+    words = _words(settings)
+    rest_row = None
+    if len(known) > MAX_BARS:
+        # The largest bars, then the rest as one row: their sum, soundly qualified. A sum that
+        # dwarfs the bars would flatten them to nothing: it is then a label without a bar.
+        rest = known[MAX_BARS - 1:]
+        total = PartialSum.of([q for _, q in rest]).result(rest[0][1].unit)
+        largest = max((_sort_value(q) for _, q in known[:MAX_BARS - 1]), default=0.0)
+        rest_row = MAX_BARS - 1 if _sort_value(total) > 4 * largest else None
+        known = known[:MAX_BARS - 1] + [(words["others"].format(count=_whole(len(rest), settings)), total)]
     not_computable = format_quantity(Quantity.unknown("not stated"), settings.locale, settings.sig_figs)
     phrases = [format_quantity(q, settings.locale, settings.sig_figs) for _, q in known]
     alt_items = [f"{name} {phrase}" for (name, _), phrase in zip(known, phrases, strict=True)]
-    alt_items += [f"{name} {not_computable}" for name in sorted(unknown)]
+    if len(unknown) > MAX_BARS:
+        alt_items += [f"{name} {not_computable}" for name in unknown[:MAX_BARS - 1]]
+        alt_items.append(words["others_not_computable"].format(count=_whole(len(unknown) - MAX_BARS + 1, settings),
+                                                               phrase=not_computable))
+    else:
+        alt_items += [f"{name} {not_computable}" for name in unknown]
     if not known:
         return None, alt_items
 
     rows = []
     domain_max = 0.0
     for rank, ((name, q), phrase) in enumerate(zip(known, phrases, strict=True)):
+        if rank == rest_row:
+            rows.append({"name": name, "rank": rank, "form": _NOTE, "bar_start": 0.0, "bar_end": 0.0,
+                         "about_low": None, "about_high": None, "label_at": 0.0, "label": phrase})
+            domain_max = max(domain_max, _label_room(0.0, phrase, 0))
+            continue
         form = _form(q)
         low = q.low or 0.0
         high = q.high if q.high is not None else low
@@ -314,6 +341,8 @@ def _quantity_bars(
         opacity=alt.condition(only(_EXTENT), alt.value(0.35), alt.value(1.0)),
         stroke=alt.condition(only(_EXTENT), alt.value(PRIMARY), alt.value(None)),
     )
+    if rest_row is not None:
+        bars = bars.transform_filter(only(_EXACT, _ABOUT, _LOWER, _EXTENT))
     whiskers = base.mark_errorbar(ticks=True, color=INK, thickness=1.2).encode(
         x=alt.X("about_low:Q", scale=x_scale, axis=None, title=None), x2="about_high:Q"
     ).transform_filter(only(_ABOUT))
@@ -323,7 +352,7 @@ def _quantity_bars(
     ).transform_filter(only(_LOWER))
     labels = base.mark_text(align="left", baseline="middle", dx=_LABEL_GAP_PX).encode(
         x=alt.X("label_at:Q", scale=x_scale, axis=None), text="label:N"
-    ).transform_filter(only(_EXACT, _ABOUT, _EXTENT))
+    ).transform_filter(only(_EXACT, _ABOUT, _EXTENT, *([_NOTE] if rest_row is not None else [])))
     open_labels = base.mark_text(align="left", baseline="middle", dx=_LABEL_GAP_PX + _ARROW_PX).encode(
         x=alt.X("label_at:Q", scale=x_scale, axis=None), text="label:N"
     ).transform_filter(only(_LOWER))
@@ -514,7 +543,15 @@ def timeline_chart(incidents: Sequence[Incident], settings: Settings, by: str = 
             lanes.append((start, group, start.isoformat(), until, window.end is None, phrase))
     lanes.sort(key=lambda lane: (lane[0], lane[1], lane[3]))
     order = list(dict.fromkeys(lane[1] for lane in lanes))
-    rows = [{"group": group, "rank": order.index(group), "from": begin, "until": until, "ongoing": ongoing}
+    if len(order) > MAX_BARS:
+        # The first lanes, then one lane for the rest (each of their windows drawn once).
+        kept = set(order[:MAX_BARS - 1])
+        others = words["others"].format(count=_whole(len(order) - len(kept), settings))
+        merged = [lane if lane[1] in kept else (lane[0], others, *lane[2:]) for lane in lanes]
+        lanes = list(dict.fromkeys(merged))
+        order = [*order[:MAX_BARS - 1], others]
+    rank = {group: n for n, group in enumerate(order)}
+    rows = [{"group": group, "rank": rank[group], "from": begin, "until": until, "ongoing": ongoing}
             for _, group, begin, until, ongoing, _ in lanes]
     alt_items = [f"{group}: {phrase}" for _, group, _, _, _, phrase in lanes]
 

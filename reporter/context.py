@@ -111,7 +111,10 @@ class IncidentView:
     window_days: FigureView = doc("Window length under the document's convention.")
     figures: list[FigureView] = doc("Stated figures.", factory=list)
     metrics: list[FigureView] = doc("Derived metrics (rates, lags).", factory=list)
-    actors: list[ActorView] = doc("Actors with attribution.", factory=list)
+    actors: list[ActorView] = doc("Actors with attribution, in the record's order; beyond MAX_LISTED_ACTORS, "
+                                  "only the largest (see more_actors).", factory=list)
+    more_actors: int = doc("How many actors are not listed in actors (0 when all are).", 0)
+    more_actors_note: str = doc("A sentence saying how many actors are not listed (empty when all are).", "")
     targets: list[str] = doc("Targeted capabilities or systems.", factory=list)
     techniques: list[str] = doc("ATLAS / ATT&CK technique ids.", factory=list)
     timeline: list[EventView] = doc("Dated events in order.", factory=list)

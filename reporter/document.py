@@ -51,8 +51,8 @@ from reporter.context import (
 from reporter.dates import format_when
 from reporter.errors import ConfigError, InputError, Problem, RenderError, UsageError
 from reporter.metrics import INCIDENT_METRICS, CollectionMetrics, Settings, collection_metrics, period_keys
-from reporter.quantities import ABOUT_TOLERANCE, format_quantity
-from reporter.records import Collection, Incident, LoadedIncident, Sensitivity
+from reporter.quantities import ABOUT_TOLERANCE, Quantity, format_quantity
+from reporter.records import Actor, Collection, Incident, LoadedIncident, Sensitivity
 from reporter.words import words_for
 from reporter.manifest import Manifest
 from reporter.render import BODY, PAGE, Templates, document_filters, markdown_to_html, render_template
@@ -143,6 +143,8 @@ def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Set
                     changed=now.with_unit(None) != then.with_unit(None)))
     figures = [figure_view(name, q, settings) for name, q in own.figures.items()]
     derived = [figure_view(name, own.derived[name], settings) for name in INCIDENT_METRICS]
+    listed = _listed_actors(incident.actors)
+    words = words_for(settings.locale)
     try:
         summary = fill_summary(incident, own, settings, withheld)
     except ValueError as exc:
@@ -163,7 +165,11 @@ def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Set
             confidence=str(actor.attribution.confidence) if actor.attribution else "",
             basis=[item.text for item in actor.attribution.basis] if actor.attribution else [],
             figures=[figure_view(n, f.quantity, settings) for n, f in actor.figures.items()],
-        ) for actor in incident.actors],
+        ) for actor in listed],
+        more_actors=len(incident.actors) - len(listed),
+        more_actors_note=words.sentences["more_actors"].format(
+            count=format_quantity(Quantity.exact(len(incident.actors) - len(listed)), settings.locale, sig_figs=15))
+        if len(listed) < len(incident.actors) else "",
         targets=[item.text for item in incident.targets],
         techniques=[item.id for item in incident.techniques],
         timeline=[EventView(incident=incident.id, incident_title=incident.title, name=name, label=event_label(name, settings.locale),
@@ -174,6 +180,26 @@ def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Set
         sources=own_sources,
         evidence=[e.text for e in incident.evidence if e.text],
     )
+
+
+MAX_LISTED_ACTORS = 25
+"""Actors a document lists one by one; beyond this, the largest are listed and the rest counted."""
+
+
+def _listed_actors(actors: list[Actor]) -> list[Actor]:
+    """The actors a document lists: all of them, or the largest MAX_LISTED_ACTORS in the record's order."""
+    if len(actors) <= MAX_LISTED_ACTORS:
+        return list(actors)
+
+    def weight(actor: Actor) -> float:
+        figure = actor.figures.get("interactions") or next(iter(actor.figures.values()), None)
+        q = figure.quantity if figure is not None else None
+        if q is None or not q.is_known:
+            return -1.0
+        return float(q.value if q.value is not None else q.low or 0.0)
+
+    largest = set(sorted(range(len(actors)), key=lambda n: (-weight(actors[n]), n))[:MAX_LISTED_ACTORS])
+    return [actor for n, actor in enumerate(actors) if n in largest]
 
 
 def _when_key(iso: str) -> datetime:

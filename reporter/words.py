@@ -123,6 +123,8 @@ ENGLISH = Words(
         "category": "category",
         "incident": "incident|incidents",
         "day": "day with events|days with events",
+        "others": "{count} others",
+        "others_not_computable": "{count} others {phrase}",
     },
     sentences={
         "withheld_notice": "Some material in the underlying records has been withheld from this document for its "
@@ -146,6 +148,7 @@ ENGLISH = Words(
         "judgment": "We assess with {confidence} confidence that {actor} was responsible in '{incident}'.",
         "judgment_share": "We assess with {confidence} confidence that {actor} was responsible for {share} "
                           "interactions in '{incident}'.",
+        "more_actors": "{count} further actors are not listed here.",
         "salutation": "Dear {names}:",
         "list_separator": ", ",
         "list_last": " and ",
@@ -215,6 +218,8 @@ GERMAN = Words(
         "category": "Kategorie",
         "incident": "Vorfall|Vorfälle",
         "day": "Tag mit Ereignissen|Tage mit Ereignissen",
+        "others": "{count} weitere",
+        "others_not_computable": "{count} weitere {phrase}",
     },
     chart_figures={"interactions": "Interaktionen", "accounts": "Konten", "records": "Datensätze", "users": "Nutzer"},
 )

@@ -155,3 +155,36 @@ def test_what_a_killed_build_left_is_removed_by_the_next(tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     assert not any(path.exists() for path in stale)
     assert mine.exists()
+
+
+def test_thousands_of_actors_stay_bounded(tmp_path: Path) -> None:
+    import time
+
+    count = 5000
+    actors = [{"name": f"Operator {n:05d}", "attribution": {"confidence": "low", "basis": ["Shared infrastructure."]},
+               "figures": {"interactions": 1000 + (n * 7919) % 5000}} for n in range(count)]
+    record = {"id": "many", "title": "Many operators", "category": "scraping", "sensitivity": "public",
+              "status": "disclosed", "window": {"start": "2026-01-01", "end": "2026-02-01"},
+              "figures": {"interactions": sum(a["figures"]["interactions"] for a in actors)}, "actors": actors}
+    (tmp_path / "incidents").mkdir()
+    (tmp_path / "incidents" / "many.json").write_text(json.dumps(record))
+    (tmp_path / "reporter.toml").write_text(SIGNATORY)
+    for template in ("executive-briefing", "disclosure-summary", "regulator-letter"):
+        (tmp_path / f"{template}.yaml").write_text(f"template: {template}\naudience: public\ntitle: T\n"
+                                                   "date: 2026-04-02\nincidents: [many]\nformats: [md, html]\n")
+    started = time.perf_counter()
+    chart = run_in(tmp_path, ["chart", "--kind", "by-actor", "-o", "a.svg"])
+    timeline = run_in(tmp_path, ["chart", "--kind", "timeline", "-o", "t.svg"])
+    built = run_in(tmp_path, ["build", "executive-briefing.yaml", "disclosure-summary.yaml", "regulator-letter.yaml",
+                              "--out", "out"])
+    assert time.perf_counter() - started < 60
+    assert chart.exit_code == timeline.exit_code == built.exit_code == 0, built.output
+    # Fifteen bars: the fourteen largest, then the rest in one.
+    assert chart.output.count("; ") == 14 and "; 4,986 others about " in chart.output
+    assert timeline.output.count("; ") == 14 and "; 4,986 others: January 1 to February 1, 2026." in timeline.output
+    svg = (tmp_path / "a.svg").read_text()
+    assert "Operator 04999" not in svg or "Operator 04999" in chart.output
+    for name in ("executive-briefing", "disclosure-summary", "regulator-letter"):
+        text = (tmp_path / "out" / f"{name}.md").read_text()
+        assert len(text) < 60_000
+        assert "4,975 further actors are not listed here." in text
