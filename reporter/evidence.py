@@ -14,10 +14,19 @@ Two engines compute the same thing:
   events are counted per (day, account) pair, so memory is bounded by the
   number of distinct accounts and (day, account) pairs, never by the number of
   rows. Counts are exact.
-* ``dask`` reads the file with :mod:`dask.dataframe`, builds the same partial
+* ``dask`` splits the file into partitions (Parquet row groups through
+  :mod:`dask.dataframe`; for CSV and JSON Lines, byte ranges of whole lines read
+  on the workers by the local engine's reader), builds the same partial
   aggregate for every partition on the cluster, merges the partials in a tree
   and finishes with the same code as the local engine, so both give identical
   output.
+
+Logs are treated as hostile input. A CSV or JSON Lines line longer than
+:data:`MAX_LINE_BYTES` is refused as the bytes arrive, so a file without
+newlines fails after one block, in bounded memory; a column read (``ts``,
+``account_id``, ``capability``) that appears twice in a CSV header, a Parquet
+schema or a JSON object is refused; and a JSON Lines error names the first bad
+line and why it is bad.
 
 Definitions (identical in both engines):
 
@@ -49,6 +58,7 @@ import hashlib
 import io
 import json
 import math
+import os
 import queue
 import re
 import threading
@@ -94,7 +104,14 @@ _MAX_ROW_GROUP_BYTES = 256 << 20
 _BATCH_ROWS = 1 << 20
 _READ_THREADS = 2
 _TEXT_BLOCK_BYTES = 16 << 20
+_DASK_BLOCK_BYTES = 64 << 20  # bytes of a text log per Dask partition
 _HASH_BLOCK_BYTES = 1 << 20
+MAX_LINE_BYTES = 1 << 20
+"""Longest line accepted in a CSV or JSON Lines log, in bytes without its newline.
+
+Text logs are read in blocks and every line is checked against this cap as the
+bytes arrive, so a file without newlines (or with one huge line) is refused after
+reading at most one block, never held whole in memory."""
 # The (day x account) count grid is kept dense while it stays below this many
 # cells (8 bytes each); beyond it the accumulator switches to sparse pairs.
 _MAX_DENSE_CELLS = 1 << 24
@@ -284,8 +301,12 @@ def summarize_log(path: str | Path, engine: str = "local", scheduler: str | None
             partial = _aggregate_local(p, fmt, source)
         else:
             partial = _aggregate_dask(p, fmt, source, scheduler)
-    finally:
-        digest = hasher.result()
+    except BaseException:
+        # The engine's error is the one to report: do not wait for a hash of a
+        # possibly huge file that will never be used.
+        hasher.cancel()
+        raise
+    digest = hasher.result()
     return _finalize(partial, source, digest)
 
 
@@ -304,6 +325,7 @@ class _BackgroundHash:
         self._source = source
         self._digest: str | None = None
         self._error: BaseException | None = None
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="evidence-sha256", daemon=True)
         self._thread.start()
 
@@ -313,11 +335,16 @@ class _BackgroundHash:
             with open(self._path, "rb") as f:
                 buf = bytearray(_HASH_BLOCK_BYTES)
                 view = memoryview(buf)
-                while n := f.readinto(buf):
+                while not self._stop.is_set() and (n := f.readinto(buf)):
                     h.update(view[:n])
             self._digest = h.hexdigest()
         except OSError as e:
             self._error = e
+
+    def cancel(self) -> None:
+        """Stop hashing (within one block) and wait for the thread."""
+        self._stop.set()
+        self._thread.join()
 
     def result(self) -> str:
         self._thread.join()
@@ -331,31 +358,108 @@ class _BackgroundHash:
 
 
 def _read_columns(path: Path, fmt: str, source: str) -> list[str] | None:
-    """Return the column names of the log, or None for a file with no content at all."""
+    """Return the column names of the log, or None for a file with no content at all.
+
+    For JSON Lines, the keys of the first record. Lines are read with a bounded
+    ``readline``, so a file without newlines fails after :data:`MAX_LINE_BYTES`.
+    """
     if fmt == "parquet":
         return list(_open_parquet(path, source).schema_arrow.names)
     try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
+        with open(path, "rb") as f:
+            lines = _bounded_lines(f, source)
             if fmt == "csv":
-                header = next(csv.reader(f), None)
-                return header
-            for lineno, line in enumerate(f, start=1):
-                if not line.strip():
+                return next(csv.reader(_decoded(lines, source)), None)
+            for lineno, raw in lines:
+                if not raw.strip():
                     continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise EvidenceError(f"{source}: line {lineno}: not valid JSON ({e.msg})") from None
-                if not isinstance(record, dict):
-                    raise EvidenceError(f"{source}: line {lineno}: expected a JSON object per line")
-                return list(record)
+                return [key for key, _ in _json_record(raw, source, lineno)]
             return None
-    except UnicodeDecodeError:
-        raise EvidenceError(f"{source}: not UTF-8 text; expected {fmt.upper()}") from None
     except csv.Error as e:
         raise EvidenceError(f"{source}: not valid CSV ({e})") from None
     except OSError as e:
         raise EvidenceError(f"{source}: cannot read file ({e.strerror or e})") from None
+
+
+def _bounded_lines(f: Any, source: str) -> Iterator[tuple[int, bytes]]:
+    """Yield ``(line number, line)`` from a binary file, refusing a line over the cap."""
+    cap = MAX_LINE_BYTES
+    lineno = 0
+    while line := f.readline(cap + 1):
+        lineno += 1
+        if len(line) > cap and not line.endswith(b"\n"):
+            raise _line_too_long(source, lineno)
+        yield lineno, line
+
+
+def _decoded(lines: Iterable[tuple[int, bytes]], source: str) -> Iterator[str]:
+    for lineno, raw in lines:
+        try:
+            yield raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+        except UnicodeDecodeError:
+            raise EvidenceError(f"{source}: line {lineno}: not UTF-8 text; expected CSV") from None
+
+
+def _line_too_long(source: str, lineno: int) -> EvidenceError:
+    cap = MAX_LINE_BYTES
+    shown = f"{cap >> 20} MiB" if cap % (1 << 20) == 0 else f"{cap:,} bytes"
+    return EvidenceError(f"{source}: line {lineno}: line too long (over {shown}, the limit for one line)")
+
+
+def _line_number(path: Path, offset: int) -> int:
+    """The 1-based number of the line holding byte ``offset`` (error path: counts newlines)."""
+    count = 0
+    with open(path, "rb") as f:
+        while offset > 0 and (block := f.read(min(offset, _HASH_BLOCK_BYTES))):
+            count += block.count(b"\n")
+            offset -= len(block)
+    return count + 1
+
+
+class _JsonObject(list):  # type: ignore[type-arg]
+    """The ``(key, value)`` pairs of a JSON object, in order (an object_pairs_hook)."""
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, _JsonObject):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return "a string" if isinstance(value, str) else "a number"
+
+
+def _json_record(raw: bytes, source: str, lineno: int) -> list[tuple[str, Any]]:
+    """Parse one JSON Lines record into its top-level ``(key, value)`` pairs.
+
+    Raises:
+        EvidenceError: naming the line and the reason: not JSON, not an object, or a
+            key the log is read by (``ts``, ``account_id``, ``capability``) given twice.
+    """
+    try:
+        record = json.loads(raw, object_pairs_hook=_JsonObject, parse_constant=_no_constant)
+    except json.JSONDecodeError as e:
+        raise EvidenceError(f"{source}: line {lineno}: not valid JSON ({e.msg} at column {e.colno})") from None
+    except UnicodeDecodeError:
+        raise EvidenceError(f"{source}: line {lineno}: not UTF-8 text; expected JSON Lines") from None
+    except ValueError as e:
+        raise EvidenceError(f"{source}: line {lineno}: not valid JSON ({e})") from None
+    if not isinstance(record, _JsonObject):
+        raise EvidenceError(
+            f"{source}: line {lineno}: expected an object with ts and account_id, found {_json_kind(record)}"
+        )
+    keys = [key for key, _ in record]
+    for col in (TS, ACCOUNT, CAPABILITY):
+        if keys.count(col) > 1:
+            raise EvidenceError(f'{source}: line {lineno}: key "{col}" appears twice in one object')
+    return list(record)
 
 
 def _check_columns(path: Path, fmt: str, source: str) -> tuple[list[str], bool]:
@@ -370,12 +474,21 @@ def _check_columns(path: Path, fmt: str, source: str) -> tuple[list[str], bool]:
     names = _read_columns(path, fmt, source)
     if not names:
         raise _empty(source)
+    for col in (TS, ACCOUNT, CAPABILITY):
+        if (times := names.count(col)) > 1:
+            raise EvidenceError(
+                f'{source}: column "{col}" appears {times} times (columns found: {_shown(names)}); '
+                "expected each column once"
+            )
     for required in (TS, ACCOUNT):
         if required not in names:
-            shown = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
-            raise EvidenceError(f'{source}: missing column "{required}" (columns found: {shown})')
+            raise EvidenceError(f'{source}: missing column "{required}" (columns found: {_shown(names)})')
     declared = CAPABILITY in names
     return [TS, ACCOUNT] + ([CAPABILITY] if declared or fmt == "jsonl" else []), declared
+
+
+def _shown(names: list[str]) -> str:
+    return ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
 
 
 def _empty(source: str) -> EvidenceError:
@@ -434,7 +547,117 @@ def _iter_parquet(path: Path, source: str, columns: list[str]) -> Iterator[pa.Re
         raise EvidenceError(f"{source}: cannot read Parquet data ({e})") from None
 
 
-def _iter_csv(path: Path, source: str, columns: list[str]) -> Iterator[pa.RecordBatch]:
+class _CheckedStream(io.RawIOBase):
+    """A text log read as bytes, refusing any line over :data:`MAX_LINE_BYTES` as it arrives.
+
+    Each block read is scanned with ``bytes.rfind`` in steps of up to the cap (a
+    handful of C calls per block, no per-line Python work), tracking the length
+    of the line still open at the block's end; so memory stays at one block
+    whatever the lines hold.
+
+    With ``start``/``end`` the stream holds exactly the lines whose first byte lies
+    in ``[start, end)`` (a Dask partition): it starts after the first newline at
+    or after ``start - 1`` and stops after the first newline at or after
+    ``end - 1``, so consecutive ranges split a file into whole lines.
+    """
+
+    def __init__(self, path: Path, source: str, start: int = 0, end: int | None = None):
+        super().__init__()
+        self._path = path
+        self._source = source
+        self._cap = MAX_LINE_BYTES
+        self._run = 0  # bytes read since the last newline
+        self._f = open(path, "rb")
+        self._done = False
+        try:
+            if start > 0:
+                start = self._align(start)
+            self.start = start
+            self._end = end
+            self._offset = start  # absolute offset of the next byte returned
+            self._f.seek(start)
+            size = os.fstat(self._f.fileno()).st_size
+            if start > 0 and start >= (size if end is None else min(end, size)):
+                self._done = True  # no line begins in the range
+        except BaseException:
+            self._f.close()
+            raise
+
+    def _align(self, start: int) -> int:
+        self._f.seek(start - 1)
+        head = self._f.read(self._cap + 1)
+        j = head.find(b"\n")
+        if j >= 0:
+            return start + j
+        # Inside a line over the cap, or in the last line: read nothing. Any lines
+        # after it are lost, but the range holding the long line's start refuses
+        # the file anyway.
+        self._done = True
+        return start - 1 + len(head)
+
+    @property
+    def empty(self) -> bool:
+        """True when the range holds no line at all (known before any read)."""
+        return self._done and self._offset == self.start
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self._done:
+            return b""
+        if size is None or size < 0:
+            size = _TEXT_BLOCK_BYTES
+        if self._end is None:
+            data = self._f.read(size)
+        elif (body := self._end - 1 - self._offset) > 0:
+            data = self._f.read(min(size, body))
+        else:
+            # Past the range: through the first newline at or after end - 1.
+            data = self._f.read(min(size, 1 << 16))
+            j = data.find(b"\n")
+            if j >= 0:
+                data = data[: j + 1]
+                self._done = True
+        if not data:
+            self._done = True
+            return b""
+        self._check(data)
+        self._offset += len(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def _check(self, data: bytes) -> None:
+        cap, n, pos, run = self._cap, len(data), 0, self._run
+        while True:
+            room = cap - run  # bytes the open line may still take before a newline
+            if n - pos <= room:
+                j = data.rfind(b"\n", pos)
+                self._run = n - j - 1 if j >= 0 else run + n - pos
+                return
+            j = data.rfind(b"\n", pos, pos + room + 1)
+            if j < 0:
+                raise _line_too_long(self._source, _line_number(self._path, self._offset + pos - run))
+            pos, run = j + 1, 0
+
+    def close(self) -> None:
+        self._f.close()
+        super().close()
+
+
+def _iter_csv(
+    path: Path,
+    source: str,
+    columns: list[str],
+    start: int = 0,
+    end: int | None = None,
+    names: list[str] | None = None,
+) -> Iterator[pa.RecordBatch]:
+    """Stream a CSV log (or, for Dask, the lines of one byte range; ``names`` is the header)."""
     import pyarrow.csv as pcsv
 
     # Every column is read as text: account ids are identifiers, not numbers ("007"
@@ -447,95 +670,177 @@ def _iter_csv(path: Path, source: str, columns: list[str]) -> Iterator[pa.Record
         strings_can_be_null=True,
         quoted_strings_can_be_null=True,
     )
+    stream = _CheckedStream(path, source, start, end)
     try:
-        reader = pcsv.open_csv(
-            path,
-            read_options=pcsv.ReadOptions(block_size=_TEXT_BLOCK_BYTES, use_threads=True),
-            convert_options=convert,
+        if stream.empty:
+            return
+        read = pcsv.ReadOptions(
+            block_size=_TEXT_BLOCK_BYTES, use_threads=True, column_names=names if start > 0 else None
         )
-        yield from reader
+        yield from pcsv.open_csv(stream, read_options=read, convert_options=convert)
     except (pa.ArrowException, OSError) as e:
-        raise EvidenceError(f"{source}: not valid CSV ({e})") from None
+        raise _csv_error(path, source, e) from None
+    finally:
+        stream.close()
 
 
-def _iter_jsonl(path: Path, source: str, columns: list[str]) -> Iterator[pa.RecordBatch]:
-    # pyarrow.json reads whole inputs, so feed it blocks of complete lines to keep
-    # memory bounded by the block size.
-    first_line = 1
+def _csv_error(path: Path, source: str, error: Exception) -> EvidenceError:
+    """Name the record pyarrow refused: re-read on one thread, which numbers rows (error path)."""
+    import pyarrow.csv as pcsv
+
+    if isinstance(error, OSError) and not isinstance(error, pa.ArrowException):
+        return EvidenceError(f"{source}: cannot read file ({error.strerror or error})")
+    found: list[Any] = []
+
+    def invalid(row: Any) -> str:
+        found.append(row)
+        return "error"
+
     try:
-        with open(path, "rb") as f:
+        with _CheckedStream(path, source) as stream:
+            reader = pcsv.open_csv(
+                stream,
+                read_options=pcsv.ReadOptions(block_size=_TEXT_BLOCK_BYTES, use_threads=False),
+                parse_options=pcsv.ParseOptions(invalid_row_handler=invalid),
+                convert_options=pcsv.ConvertOptions(column_types={}, include_columns=[]),
+            )
+            for _ in reader:
+                pass
+    except pa.ArrowException as e:
+        error = e
+    if found and found[0].number is not None:
+        row = found[0]
+        # pyarrow numbers records from 1 with the header; rows here exclude it.
+        return EvidenceError(
+            f"{source}: row {row.number - 1}: expected {row.expected_columns} columns as in the header, "
+            f"found {row.actual_columns}"
+        )
+    return EvidenceError(f"{source}: not valid CSV ({error})")
+
+
+def _iter_jsonl(
+    path: Path,
+    source: str,
+    columns: list[str],
+    start: int = 0,
+    end: int | None = None,
+    names: list[str] | None = None,
+) -> Iterator[pa.RecordBatch]:
+    """Stream a JSON Lines log (or the lines of one byte range, for Dask)."""
+    # pyarrow.json reads whole inputs, so feed it blocks of complete lines to keep
+    # memory bounded by the block size (the stream caps the line left over).
+    try:
+        with _CheckedStream(path, source, start, end) as stream:
+            offset = stream.start  # of the next chunk
+            first_line: int | None = 1 if offset == 0 else None  # counted only from the file's start
             rest = b""
             while True:
-                block = f.read(_TEXT_BLOCK_BYTES)
-                data = rest + block
+                block = stream.read(_TEXT_BLOCK_BYTES)
+                data = rest + block if rest else block
                 if not block:
                     chunk, rest = data, b""
                 else:
                     cut = data.rfind(b"\n") + 1
                     chunk, rest = data[:cut], data[cut:]
-                if chunk.strip():
-                    yield from _parse_json_block(chunk, source, columns, first_line).to_batches()
-                first_line += chunk.count(b"\n")
+                if chunk and not chunk.isspace():
+                    yield from _parse_json_block(chunk, source, columns, path, offset, first_line).to_batches()
+                offset += len(chunk)
+                if first_line is not None:
+                    first_line += chunk.count(b"\n")
                 if not block:
                     return
     except OSError as e:
         raise EvidenceError(f"{source}: cannot read file ({e.strerror or e})") from None
 
 
-def _parse_json_block(chunk: bytes, source: str, columns: list[str], first_line: int) -> pa.Table:
-    import pyarrow.json as pjson
-
-    read = pjson.ReadOptions(use_threads=True, block_size=_TEXT_BLOCK_BYTES + 1)
+def _json_attempts(columns: list[str]) -> list[dict[str, pa.DataType]]:
     # Strings first; ids written as JSON integers are common, so retry with integer
     # id columns (cast to text later) before giving up.
-    attempts = [
+    return [
         {c: pa.string() for c in columns},
         {c: (pa.string() if c == TS else pa.int64()) for c in columns},
         {TS: pa.string(), ACCOUNT: pa.int64(), **({CAPABILITY: pa.string()} if CAPABILITY in columns else {})},
         {TS: pa.string(), ACCOUNT: pa.string(), **({CAPABILITY: pa.int64()} if CAPABILITY in columns else {})},
     ]
-    for types in attempts:
+
+
+def _try_json_block(chunk: bytes, columns: list[str]) -> pa.Table | pa.ArrowInvalid:
+    """The block as a table, or pyarrow's error from the last schema tried."""
+    import pyarrow.json as pjson
+
+    read = pjson.ReadOptions(use_threads=True, block_size=_TEXT_BLOCK_BYTES + MAX_LINE_BYTES + 1)
+    error = pa.ArrowInvalid("no schema tried")
+    for types in _json_attempts(columns):
         opts = pjson.ParseOptions(
             explicit_schema=pa.schema(list(types.items())), unexpected_field_behavior="ignore"
         )
         try:
             return pjson.read_json(io.BytesIO(chunk), read_options=read, parse_options=opts)
-        except pa.ArrowInvalid:
-            continue
-    raise _json_block_error(chunk, source, first_line)
+        except pa.ArrowInvalid as e:
+            error = e
+    return error
 
 
-def _json_block_error(chunk: bytes, source: str, first_line: int) -> EvidenceError:
-    """Find the first offending line of a block pyarrow refused, for a precise message."""
+def _parse_json_block(
+    chunk: bytes, source: str, columns: list[str], path: Path, offset: int, first_line: int | None
+) -> pa.Table:
+    """Parse a block of whole lines starting at byte ``offset`` (line ``first_line`` if known)."""
+    result = _try_json_block(chunk, columns)
+    if isinstance(result, pa.Table):
+        return result
+    if first_line is None:
+        first_line = _line_number(path, offset)
+    raise _json_block_error(chunk, source, columns, first_line)
+
+
+def _json_block_error(chunk: bytes, source: str, columns: list[str], first_line: int) -> EvidenceError:
+    """Find the first offending line of a block pyarrow refused, and say why."""
     kinds: dict[str, str] = {}
-    for offset, raw in enumerate(chunk.split(b"\n")):
-        lineno = first_line + offset
+    lines = chunk.split(b"\n")
+    for index, raw in enumerate(lines):
+        lineno = first_line + index
         if not raw.strip():
             continue
         try:
-            record = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            why = e.msg if isinstance(e, json.JSONDecodeError) else "not UTF-8"
-            return EvidenceError(f"{source}: line {lineno}: not valid JSON ({why})")
-        if not isinstance(record, dict):
-            return EvidenceError(f"{source}: line {lineno}: expected a JSON object per line")
+            record = dict(_json_record(raw, source, lineno))
+        except EvidenceError as e:
+            return e
         for col in (TS, ACCOUNT, CAPABILITY):
             value = record.get(col)
             if value is None:
                 continue
             if col == TS and not isinstance(value, str):
-                return EvidenceError(f'{source}: line {lineno}: column "ts": {_EXPECTED_TS}, as a JSON string')
-            kind = "string" if isinstance(value, str) else "integer" if isinstance(value, int) else "other"
+                return EvidenceError(
+                    f'{source}: line {lineno}: column "ts": {_EXPECTED_TS}, as a JSON string '
+                    f"(found {_json_kind(value)})"
+                )
+            kind = "string" if isinstance(value, str) else "integer" if type(value) is int else "other"
             if kind == "other":
                 return EvidenceError(
-                    f'{source}: line {lineno}: column "{col}": expected a string or an integer'
+                    f'{source}: line {lineno}: column "{col}": expected a string or an integer, '
+                    f"found {_json_kind(value)}"
+                )
+            if kind == "integer" and not -(1 << 63) <= value < 1 << 63:
+                return EvidenceError(
+                    f'{source}: line {lineno}: column "{col}": integer out of the 64-bit range; '
+                    "write such an id as a string"
                 )
             if kinds.setdefault(col, kind) != kind:
                 return EvidenceError(
                     f'{source}: line {lineno}: column "{col}" mixes strings and integers; expected one kind'
                 )
-    last_line = first_line + chunk.count(b"\n")
-    return EvidenceError(f"{source}: lines {first_line}-{last_line}: not valid JSON Lines")
+    # Nothing Python's json objects to: bisect for the shortest prefix pyarrow refuses.
+    lo, hi = 1, len(lines)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if isinstance(_try_json_block(b"\n".join(lines[:mid]), columns), pa.Table):
+            lo = mid + 1
+        else:
+            hi = mid
+    error = _try_json_block(b"\n".join(lines[:lo]), columns)
+    # pyarrow's "in row N" counts within the prefix tried: the line number replaces it.
+    why = f" ({re.sub(r' in row [0-9]+$', '', str(error))})" if isinstance(error, pa.ArrowInvalid) else ""
+    return EvidenceError(f"{source}: line {first_line + lo - 1}: not valid JSON Lines{why}")
 
 
 def _prefetch(batches: Iterator[pa.RecordBatch], depth: int = 2) -> Iterator[pa.RecordBatch]:
@@ -590,7 +895,7 @@ def _prefetch(batches: Iterator[pa.RecordBatch], depth: int = 2) -> Iterator[pa.
         thread.join()
 
 
-_READERS: dict[str, Callable[[Path, str, list[str]], Iterator[pa.RecordBatch]]] = {
+_READERS: dict[str, Callable[..., Iterator[pa.RecordBatch]]] = {
     "parquet": _iter_parquet,
     "csv": _iter_csv,
     "jsonl": _iter_jsonl,
@@ -1008,6 +1313,24 @@ def _partial_from_frame(frame: Any, source: str, read_capability: bool, capabili
     return acc.partial()
 
 
+def _partial_from_range(
+    path: Path,
+    fmt: str,
+    source: str,
+    columns: list[str],
+    names: list[str] | None,
+    read_capability: bool,
+    capability_declared: bool,
+    start: int,
+    end: int,
+) -> _Partial:
+    """Aggregate the lines of a text log that begin in ``[start, end)`` (runs on a worker)."""
+    acc = _Accumulator(source, read_capability, capability_declared)
+    for batch in _READERS[fmt](path, source, columns, start, end, names):
+        acc.add(batch, None)
+    return acc.partial()
+
+
 def _merge_many(parts: list[_Partial]) -> _Partial:
     result = _Partial()
     for part in parts:
@@ -1026,36 +1349,28 @@ def _aggregate_dask(path: Path, fmt: str, source: str, scheduler: str | None) ->
         ) from None
 
     columns, declared = _check_columns(path, fmt, source)
-    try:
-        if fmt == "parquet":
+    read_capability = CAPABILITY in columns
+    if fmt == "parquet":
+        try:
             # One partition per row group: the default may read a whole file as one.
             ddf = dd.read_parquet(str(path), columns=columns, split_row_groups=True)
-        elif fmt == "csv":
-            ddf = dd.read_csv(
-                str(path),
-                usecols=columns,
-                dtype={c: object for c in columns},
-                keep_default_na=False,
-                na_values=[""],
-                blocksize="64MB",
-            )
-        else:
-            ddf = dd.read_json(str(path), lines=True, orient="records", blocksize=64 << 20, dtype=False)
-    except Exception as e:  # dask raises many types while planning; all mean "cannot read"
-        raise EvidenceError(f"{source}: cannot read with dask ({e})") from None
-
-    if fmt == "jsonl":
-        # read_json has no usecols, and pandas drops keys absent from a whole block.
-        def select(frame: Any) -> Any:
-            for col in columns:
-                if col not in frame.columns:
-                    frame[col] = None
-            return frame[columns]
-
-        parts = [dask.delayed(select)(p) for p in ddf.to_delayed()]
+        except Exception as e:  # dask raises many types while planning; all mean "cannot read"
+            raise EvidenceError(f"{source}: cannot read with dask ({e})") from None
+        partials = [
+            dask.delayed(_partial_from_frame)(p, source, read_capability, declared) for p in ddf.to_delayed()
+        ]
     else:
-        parts = list(ddf.to_delayed())
-    partials = [dask.delayed(_partial_from_frame)(p, source, CAPABILITY in columns, declared) for p in parts]
+        # Text logs are split into byte ranges of whole lines, each read on a worker
+        # by the local engine's reader: the same line cap, bounded memory and parsing
+        # (dask's own readers hold a partition's lines, however long, in memory).
+        names = _read_columns(path, fmt, source) if fmt == "csv" else None
+        size = path.stat().st_size
+        partials = [
+            dask.delayed(_partial_from_range)(
+                path, fmt, source, columns, names, read_capability, declared, start, start + _DASK_BLOCK_BYTES
+            )
+            for start in range(0, size, _DASK_BLOCK_BYTES)
+        ]
     # Merge in a tree so no single task holds every partition's partial at once.
     while len(partials) > 1:
         partials = [dask.delayed(_merge_many)(partials[i : i + 8]) for i in range(0, len(partials), 8)]

@@ -402,7 +402,9 @@ def test_error_bad_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     Path("bad.jsonl").write_text('{"ts": "2026-04-22T10:00:00Z", "account_id": "a"}\n{"ts": "2026-04-22T10:00:00Z", "acc\n')
     assert error_of("bad.jsonl").startswith("bad.jsonl: line 2: not valid JSON")
     Path("kind.jsonl").write_text('{"ts": 1776851200, "account_id": "a"}\n')
-    assert error_of("kind.jsonl") == f'kind.jsonl: line 1: column "ts": {EXPECTED_TS}, as a JSON string'
+    assert error_of("kind.jsonl") == (
+        f'kind.jsonl: line 1: column "ts": {EXPECTED_TS}, as a JSON string (found a number)'
+    )
     Path("bad.parquet").write_bytes(b"not parquet at all")
     assert error_of("bad.parquet").startswith("bad.parquet: not a readable Parquet file")
     pq.write_table(pa.table({"ts": [1.5], "account_id": ["a"]}), "float.parquet")
@@ -456,3 +458,189 @@ def test_dask_engine_reports_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert error_of("events.csv", engine="dask") == 'events.csv: missing column "account_id" (columns found: ts, user)'
     Path("bad.csv").write_text("ts,account_id\n2026-04-22T10:00:00Z,a\nyesterday,c\n")
     assert error_of("bad.csv", engine="dask") == f'bad.csv: unparseable timestamp "yesterday" in column "ts"; {EXPECTED_TS}'
+
+
+# --------------------------------------------------------------------------- hostile logs
+
+GOOD = '{"ts": "2026-04-22T10:00:00Z", "account_id": "a"}\n'
+
+
+def test_error_jsonl_names_the_line_and_the_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    cases = {
+        '{"ts": "2026-04-22T10:00:00Z" "account_id": "a"}': 'line 2: not valid JSON (Expecting \',\' delimiter at column 31)',
+        '[1, 2]': "line 2: expected an object with ts and account_id, found an array",
+        '"ts"': "line 2: expected an object with ts and account_id, found a string",
+        '{"ts": "2026-04-22T10:00:00Z", "account_id": NaN}': "line 2: not valid JSON (NaN is not a JSON value)",
+        '{"ts": "2026-04-22T10:00:00Z", "account_id": "a", "ts": "x"}': 'line 2: key "ts" appears twice in one object',
+        '{"ts": "2026-04-22T10:00:00Z", "account_id": true}': (
+            'line 2: column "account_id": expected a string or an integer, found true'
+        ),
+        '{"ts": "2026-04-22T10:00:00Z", "account_id": 7}': (
+            'line 2: column "account_id" mixes strings and integers; expected one kind'
+        ),
+        '{"ts": ["2026-04-22"], "account_id": "a"}': f'line 2: column "ts": {EXPECTED_TS}, as a JSON string (found an array)',
+        # Python's json takes a lone surrogate; pyarrow does not, and the line is still found.
+        '{"ts": "2026-04-22T10:00:00Z", "account_id": "\\ud800"}': (
+            "line 2: not valid JSON Lines (JSON parse error: The surrogate pair in string is invalid.)"
+        ),
+    }
+    for line, want in cases.items():
+        Path("e.jsonl").write_text(GOOD + line + "\n" + GOOD)
+        assert error_of("e.jsonl") == f"e.jsonl: {want}", line
+    # The first record is checked on its own (it names the columns) with the same reasons.
+    Path("e.jsonl").write_text('{"ts": "x", "ts": "y", "account_id": "a"}\n')
+    assert error_of("e.jsonl") == 'e.jsonl: line 1: key "ts" appears twice in one object'
+    Path("e.jsonl").write_text('\n{"ts": "2026-04-22T10:00:00Z", "account_id": -Infinity}\n')
+    assert error_of("e.jsonl") == "e.jsonl: line 2: not valid JSON (-Infinity is not a JSON value)"
+    # Integers beyond 64 bits, after a block of them, and after blank lines: still the right line.
+    Path("e.jsonl").write_text(
+        '{"ts": "2026-04-22T10:00:00Z", "account_id": 1}\n\n\n'
+        '{"ts": "2026-04-22T10:00:00Z", "account_id": 123456789012345678901234567890}\n'
+    )
+    assert error_of("e.jsonl") == (
+        'e.jsonl: line 4: column "account_id": integer out of the 64-bit range; write such an id as a string'
+    )
+
+
+def test_error_jsonl_line_number_in_a_later_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(evidence, "_TEXT_BLOCK_BYTES", 4096)
+    monkeypatch.setattr(evidence, "MAX_LINE_BYTES", 1024)
+    Path("e.jsonl").write_text(GOOD * 500 + '{"ts": "2026-04-22T10:00:00Z", "account_id": "a",}\n' + GOOD)
+    assert error_of("e.jsonl") == "e.jsonl: line 501: not valid JSON (Expecting property name enclosed in double quotes at column 50)"
+
+
+def test_error_csv_names_the_row_and_the_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    body = "2026-04-22T10:00:00Z,a\n" * 1000
+    Path("e.csv").write_text("ts,account_id\n" + body + "2026-04-22T10:00:00Z,a,extra\n" + body)
+    assert error_of("e.csv") == "e.csv: row 1001: expected 2 columns as in the header, found 3"
+    Path("e.csv").write_text("ts,account_id\n" + body + "2026-04-22T10:00:00Z\n")
+    assert error_of("e.csv") == "e.csv: row 1001: expected 2 columns as in the header, found 1"
+    Path("e.csv").write_bytes(b"ts,account_id\xff\n2026-04-22T10:00:00Z,a\n")
+    assert error_of("e.csv") == "e.csv: line 1: not UTF-8 text; expected CSV"
+
+
+def test_error_duplicate_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("e.csv").write_text("ts,account_id,ts\n2026-04-22T10:00:00Z,a,yesterday\n")
+    assert error_of("e.csv") == (
+        'e.csv: column "ts" appears 2 times (columns found: ts, account_id, ts); expected each column once'
+    )
+    Path("e.csv").write_text("ts,account_id,capability,note,capability\n2026-04-22T10:00:00Z,a,x,y,z\n")
+    assert error_of("e.csv").startswith('e.csv: column "capability" appears 2 times')
+    # Columns that are not read may repeat.
+    Path("ok.csv").write_text("ts,account_id,note,note\n2026-04-22T10:00:00Z,a,x,y\n")
+    assert summarize_log("ok.csv").interactions == 1
+    table = pa.Table.from_arrays(
+        [pa.array(["2026-04-22T10:00:00Z"]), pa.array(["a"]), pa.array(["b"])], names=["ts", "account_id", "account_id"]
+    )
+    pq.write_table(table, "e.parquet")
+    assert error_of("e.parquet") == (
+        'e.parquet: column "account_id" appears 2 times (columns found: ts, account_id, account_id); '
+        "expected each column once"
+    )
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_line_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(evidence, "MAX_LINE_BYTES", 100)
+    monkeypatch.setattr(evidence, "_TEXT_BLOCK_BYTES", 256)  # long lines straddle blocks
+    cap = "line too long (over 100 bytes, the limit for one line)"
+    if fmt == "csv":
+        head, row = "ts,account_id\n", "2026-04-22T10:00:00Z,{}\n"
+    else:
+        head, row = "", '{{"ts": "2026-04-22T10:00:00Z", "account_id": "{}"}}\n'
+    pad = 100 - len(row.format(""))
+    # A line of exactly the cap (newline excluded) is read; one byte more is refused.
+    Path(f"ok.{fmt}").write_text(head + row.format("a") * 30 + row.format("b" * (pad + 1)) + row.format("c") * 30)
+    assert summarize_log(f"ok.{fmt}").accounts == 3
+    first = 2 if fmt == "csv" else 1
+    for at in (0, 5, 29):
+        Path(f"e.{fmt}").write_text(head + row.format("a") * at + row.format("b" * (pad + 2)) + row.format("c") * 30)
+        assert error_of(f"e.{fmt}") == f"e.{fmt}: line {first + at}: {cap}", at
+    # A last line without a newline, and a header or first record without one.
+    Path(f"e.{fmt}").write_text(head + row.format("a") * 3 + "x" * 101)
+    assert error_of(f"e.{fmt}") == f"e.{fmt}: line {first + 3}: {cap}"
+    Path(f"e.{fmt}").write_text("x" * 5000)
+    assert error_of(f"e.{fmt}") == f"e.{fmt}: line 1: {cap}"
+
+
+HUGE_LINE_SCRIPT = r"""
+import json, os, resource, sys, time
+from reporter.evidence import summarize_log
+from reporter.errors import EvidenceError
+
+def peak():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+
+small, huge = sys.argv[1:3]
+summarize_log(small)  # loads every module and reader the huge file needs
+before = peak()
+start = time.perf_counter()
+try:
+    summarize_log(huge)
+    message = None
+except EvidenceError as e:
+    message = str(e)
+print(json.dumps({"message": message, "seconds": time.perf_counter() - start, "grew": peak() - before}))
+"""
+
+
+def run_isolated(small: Path, huge: Path) -> dict[str, Any]:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", HUGE_LINE_SCRIPT, str(small), str(huge)],
+        capture_output=True, text=True, timeout=60, check=True,
+    )
+    return json.loads(out.stdout)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_huge_lines_fail_fast_in_bounded_memory(tmp_path: Path, fmt: str) -> None:
+    events = make_events(seed=3, n=50)
+    small = WRITERS[fmt](tmp_path / f"small.{fmt}", events)
+    # A 2 GiB file without a newline (sparse: zeros cost no disk), refused at line 1
+    # without reading it whole, nor hashing it.
+    zeros = tmp_path / f"zeros.{fmt}"
+    with open(zeros, "wb") as f:
+        f.truncate(2 << 30)
+    got = run_isolated(small, zeros)
+    want = f"{zeros}: line 1: line too long (over 1 MiB, the limit for one line)"
+    assert (got["message"], got["grew"] < 8 << 20, got["seconds"] < 2) == (want, True, True), got
+    # Good lines, then a 300 MiB line written in chunks: refused at its line after one block.
+    long = WRITERS[fmt](tmp_path / f"long.{fmt}", events)
+    with open(long, "ab") as f:
+        f.write(b'2026-04-22T10:00:00Z,"' if fmt == "csv" else b'{"ts": "2026-04-22T10:00:00Z", "account_id": "')
+        chunk = b"x" * (1 << 20)
+        for _ in range(300):
+            f.write(chunk)
+        f.write(b'"\n' if fmt == "csv" else b'"}\n')
+    got = run_isolated(small, long)
+    line = len(events) + (2 if fmt == "csv" else 1)
+    want = f"{long}: line {line}: line too long (over 1 MiB, the limit for one line)"
+    # Memory grows by a block or two, not by the 300 MiB line.
+    assert (got["message"], got["grew"] < 64 << 20, got["seconds"] < 5) == (want, True, True), got
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_dask_partitions_split_lines_and_cap_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    pytest.importorskip("distributed")
+    monkeypatch.chdir(tmp_path)
+    events = make_events(seed=23, n=600, days=3)
+    path = WRITERS[fmt](tmp_path / f"events.{fmt}", events)
+    # Partitions of a few lines each, cut at every kind of place in a line.
+    for block in (97, 1000, 4099):
+        monkeypatch.setattr(evidence, "_DASK_BLOCK_BYTES", block)
+        assert summarize_log(path, engine="dask") == summarize_log(path), block
+    monkeypatch.setattr(evidence, "_DASK_BLOCK_BYTES", 1000)
+    monkeypatch.setattr(evidence, "MAX_LINE_BYTES", 300)
+    lines = path.read_text().splitlines(keepends=True)
+    lines.insert(400, lines[400].rstrip("\n") + " " * 5000 + "\n")  # spans several partitions
+    path.write_text("".join(lines))
+    assert error_of(str(path), engine="dask") == f"{path}: line 401: line too long (over 300 bytes, the limit for one line)"
