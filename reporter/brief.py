@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator
 
 from reporter.dates import Precision, When
 from reporter.errors import InputError, Problem
@@ -69,6 +69,16 @@ class IncidentFilter(_Model):
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
 
+    @field_validator("period", mode="before")
+    @classmethod
+    def _year_as_number(cls, value: Any) -> Any:
+        # `period: 2026` is a YAML number, and unmistakably the year 2026.
+        if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
+            return str(value)
+        if value is not None and not isinstance(value, str):
+            raise ValueError('expected a year "2026", a quarter "2026-Q2" or a month "2026-05"')
+        return value
+
     @field_validator("period")
     @classmethod
     def _period(cls, value: str | None) -> str | None:
@@ -91,7 +101,11 @@ class Brief(_Model):
                           "(its manifest's audience).")
     title: OneLine = Field(description="Document title (PDF metadata and running header).")
     date: WhenField = Field(description="Document date (a day); also pins PDF timestamps for reproducible output.")
-    incidents: list[Annotated[str, Field(pattern=SLUG)]] | IncidentFilter = Field(
+    incidents: Annotated[
+        Annotated[list[Annotated[str, Field(pattern=SLUG)]], Tag("Ids")] | Annotated[IncidentFilter, Tag("Filter")],
+        # One branch by the form written, so that a problem is reported once, in its terms.
+        Discriminator(lambda v: "Filter" if isinstance(v, dict | IncidentFilter) else "Ids"),
+    ] = Field(
         default_factory=IncidentFilter, description="Incident ids, or a filter; empty means all.")
     compare: list[Annotated[str, Field(pattern=SLUG)]] = Field(
         default_factory=list, description="Earlier incidents shown for comparison.")
@@ -214,3 +228,32 @@ def _template_problems(doc: Document, templates: Templates) -> tuple[Manifest | 
                                         f"the {name} template does not make {value} (it makes "
                                         f"{', '.join(supported)})"))
     return manifest, problems
+
+
+_KEY_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def parse_key_path(key: str) -> tuple[str | int, ...]:
+    """``"compare[1]"`` → ``("compare", 1)``: the inverse of :func:`~reporter.loader.format_key_path`."""
+    return tuple(int(index) if index else name for name, index in _KEY_PART.findall(key))
+
+
+def locate(problems: list[Problem], *, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> list[Problem]:
+    """Problems in briefs found after loading (an id no record has), with their line and column."""
+    documents: dict[str, Document | None] = {}
+    located = []
+    for problem in problems:
+        if problem.line is None and problem.key:
+            if problem.path not in documents:
+                try:
+                    documents[problem.path] = load_document(Path(problem.path), problem.path,
+                                                            max_file_size=max_file_size)
+                except (LoadError, OSError):
+                    documents[problem.path] = None
+            doc = documents[problem.path]
+            if doc is not None:
+                doc.ensure_marks()
+                line, column = doc.mark(parse_key_path(problem.key))
+                problem = Problem(problem.path, line, column, problem.key, problem.message, problem.severity)
+        located.append(problem)
+    return located

@@ -77,6 +77,16 @@ def _resolve(config_path: Path | None, **options: object):  # noqa: ANN202 - rep
     return resolve_config(config_path, **options)
 
 
+def _clearance(config, audience: str):  # noqa: ANN001, ANN202 - a Config, a Sensitivity
+    """The clearance of ``--audience``; an audience reporter.toml does not define is bad usage."""
+    from reporter.errors import ConfigError
+
+    try:
+        return config.clearance(audience)
+    except ConfigError as exc:
+        raise UsageError(f"--audience: {exc}") from None
+
+
 def _record_paths(paths: list[Path] | None, config) -> list[Path]:  # noqa: ANN001
     """The paths named on the command line, else ``paths.records`` of reporter.toml (as the user
     would name them: relative to the working directory where they can be)."""
@@ -500,6 +510,7 @@ def render(
     loaded_config, config_path, collection = _document_inputs(
         config, records, window_convention=window_convention, locale=locale, sig_figs=sig_figs,
         max_file_size=max_file_size)
+    _clearance(loaded_config, audience)
     by_id = collection.by_id()
     missing = [i for i in incident if i not in by_id]
     if missing:
@@ -547,7 +558,6 @@ def chart(
     """Draw one chart of the records as SVG or PNG; its alt text states the data."""
     from reporter import charts
     from reporter.audience import for_audience
-    from reporter.errors import ConfigError
     from reporter.metrics import collection_metrics
     from reporter.output import write_atomic
     from reporter.records import load_collection
@@ -558,10 +568,7 @@ def chart(
     resolved = _resolve(config, window_convention=window_convention, locale=locale, sig_figs=sig_figs,
                         max_file_size=max_file_size)
     settings = resolved.settings()
-    try:
-        clearance = resolved.clearance(audience) if audience is not None else None
-    except ConfigError as exc:
-        raise UsageError(f"--audience: {exc}") from None
+    clearance = _clearance(resolved, audience) if audience is not None else None
     record_paths = _record_paths(paths, resolved)
     collection = load_collection(record_paths, max_file_size=resolved.input.max_file_size)
     view = for_audience(collection.incidents, clearance, resolved.documents.small_counts)

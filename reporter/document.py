@@ -21,7 +21,7 @@ from typing import Any
 from reporter.audience import for_audience
 from markupsafe import escape
 
-from reporter.brief import Brief
+from reporter.brief import Brief, locate
 from reporter.formats import REGISTRY, Format, OutputFormat, Product, Source, Sources, output_format
 from reporter.charts import DEFAULT_FONT, KINDS, Chart, build_chart, to_svg
 from reporter.config import Config
@@ -95,10 +95,10 @@ def _select(brief: Brief, brief_path: str, collection: Collection) -> tuple[list
     by_id = collection.by_id()
     problems = []
     if isinstance(brief.incidents, list):
-        problems += [Problem(brief_path, None, None, "incidents", f"no incident with id '{i}' in the records")
-                     for i in brief.incidents if i not in by_id]
-    problems += [Problem(brief_path, None, None, "compare", f"no incident with id '{i}' in the records")
-                 for i in brief.compare if i not in by_id]
+        problems += [Problem(brief_path, None, None, f"incidents[{n}]", f"no incident with id '{i}' in the records")
+                     for n, i in enumerate(brief.incidents) if i not in by_id]
+    problems += [Problem(brief_path, None, None, f"compare[{n}]", f"no incident with id '{i}' in the records")
+                 for n, i in enumerate(brief.compare) if i not in by_id]
     if problems:
         raise InputError(problems)
     selected = [loaded for loaded in collection.incidents
@@ -490,7 +490,18 @@ def _render_brief(brief: Brief, brief_path: Path, stem: str, config: Config, col
     Raises:
         TemplateMissing: no such template.
         UsageError: a format the template does not make.
+        InputError: problems in the brief or the records, located.
     """
+    try:
+        return _render_located(brief, brief_path, stem, config, collection, templates, settings, formats,
+                               config_path, watch, submit)
+    except InputError as exc:
+        raise InputError(locate(exc.problems, max_file_size=config.input.max_file_size)) from None
+
+
+def _render_located(brief: Brief, brief_path: Path, stem: str, config: Config, collection: Collection,
+                    templates: Templates, settings: Settings, formats: list[Format], config_path: Path | None,
+                    watch: Stopwatch, submit: Callable[[OutputFormat, Sources], Any] | None) -> Rendered:
     manifest = templates.manifest(brief.template)
     unmade = [str(name) for name in formats if output_format(name).name not in manifest.formats]
     if unmade:
@@ -526,8 +537,19 @@ def build_brief(brief: Brief, brief_path: Path, config: Config, collection: Coll
 
 
 def templates_for(config: Config, extra_dirs: list[Path] | None = None, settings: Settings | None = None) -> Templates:
-    """The template search path of a build: ``paths.templates``, then ``--template-dir``, then the bundled ones."""
+    """The template search path of a build: ``paths.templates``, then ``--template-dir``, then the bundled ones.
+
+    Raises:
+        ConfigError: a directory of ``paths.templates`` does not exist.
+        UsageError: an ``--template-dir`` does not exist.
+    """
     settings = settings or config.settings()
+    for directory in config.paths.templates:
+        if not config.resolve(directory).is_dir():
+            raise ConfigError(f"paths.templates: no such directory: {config.resolve(directory)}")
+    for directory in extra_dirs or []:
+        if not directory.is_dir():
+            raise UsageError(f"--template-dir: no such directory: {directory}")
     return Templates(user_dirs=[config.resolve(d) for d in config.paths.templates] + list(extra_dirs or []),
                      filters=document_filters(settings.locale, settings.sig_figs))
 

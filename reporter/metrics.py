@@ -32,7 +32,7 @@ import orjson
 
 from reporter.dates import Precision, When, WindowConvention, days_between, parse_when, window_days
 from reporter.kinds import Breakdown
-from reporter.quantities import PartialSum, Quantity, format_quantity
+from reporter.quantities import PartialSum, Quantity, format_quantity, positional
 from reporter.records import Incident
 
 
@@ -518,7 +518,14 @@ class Tally:
 
 def quantity_json(q: Quantity, settings: Settings) -> dict[str, Any]:
     """The stable JSON form of a quantity (see README, "Metrics JSON")."""
-    return {**q.as_dict(), "phrase": format_quantity(q, settings.locale, settings.sig_figs)}
+    plain = q.as_dict()
+    for key in ("value", "low", "high"):
+        x = plain[key]
+        if type(x) is float and x != 0 and -1e-4 < x < 1e-4:
+            # JSON writers switch to exponents here; the README's number form does not.
+            plain[key] = PlainNumber(positional(x))
+    plain["phrase"] = format_quantity(q, settings.locale, settings.sig_figs)
+    return plain
 
 
 def incident_json(metrics: IncidentMetrics, settings: Settings) -> dict[str, Any]:
@@ -600,6 +607,34 @@ def dumps_json(data: Any) -> str:
     Values orjson does not take (integers beyond 64 bits, non-string keys) go to :func:`json.dumps`.
     """
     try:
-        return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2, default=_as_fragment).decode()
     except TypeError:  # orjson.JSONEncodeError
-        return json.dumps(data, indent=2, ensure_ascii=False)
+        return json.dumps(data, indent=2, ensure_ascii=False, default=_as_float)
+
+
+class PlainNumber:
+    """A number's JSON text, written as it is (see :func:`~reporter.quantities.positional`)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PlainNumber) and other.text == self.text or other == float(self.text)
+
+    def __hash__(self) -> int:
+        return hash(float(self.text))
+
+
+def _as_fragment(value: Any) -> Any:
+    if isinstance(value, PlainNumber):
+        return orjson.Fragment(value.text.encode("ascii"))
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def _as_float(value: Any) -> Any:
+    # json.dumps cannot write raw digits: it gets the float they stand for.
+    if isinstance(value, PlainNumber):
+        return float(value.text)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")

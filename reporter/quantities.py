@@ -498,6 +498,12 @@ class Quantity:
         }
 
 
+def positional(x: float) -> str:
+    """A float's shortest exact digits without an exponent: ``1e-05`` → ``"0.00001"``,
+    ``9.999999999999997e-06`` → ``"0.000009999999999999997"`` (the README's number form)."""
+    return format(Decimal(repr(x)), "f")
+
+
 _CONSTRUCTORS = {
     Qualifier.EXACT: Quantity.exact,
     Qualifier.ABOUT: Quantity.about,

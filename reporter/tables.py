@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from babel.numbers import format_decimal
 
 from reporter.metrics import BREAKDOWNS, CollectionMetrics, Group, IncidentMetrics, Settings
-from reporter.quantities import Quantity, format_quantity
+from reporter.quantities import positional, Quantity, format_quantity
 
 if TYPE_CHECKING:
     from reporter.evidence import EvidenceSummary
@@ -98,6 +98,8 @@ def csv_cell(value: object) -> object:
     """
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
+    if type(value) is float and value != 0 and -1e-4 < value < 1e-4:
+        return positional(value)  # the README's number form: no exponent
     return value
 
 

@@ -191,7 +191,7 @@ def test_render_without_brief(tmp_path: Path) -> None:
                               "--incident", "distillation-2026-q2", "-o", str(tmp_path / "x.md")])
     assert result.exit_code == 0, result.output
     assert "28.8 million" in (tmp_path / "summary.md").read_text()
-    assert bad.exit_code == 1
+    assert bad.exit_code == 2  # an audience reporter.toml does not define is bad usage
     assert "unknown audience 'press': expected one of executive, public, regulator" in bad.output
 
 
@@ -394,7 +394,7 @@ def test_single_incident_templates_refuse_several(tmp_path: Path) -> None:
         "template: disclosure-summary\naudience: public\ntitle: T\ndate: 2026-06-10\nincidents: []\n")
     result = run_in(project, ["build", "briefs/all.yaml"])
     assert result.exit_code == 1
-    assert result.output == ("briefs/all.yaml: incidents: the disclosure-summary template is about one incident, and "
+    assert result.output == ("briefs/all.yaml:5:12: incidents: the disclosure-summary template is about one incident, and "
                              "this brief selects 6: name one id (or use a template about several: executive-briefing)\n")
 
 
