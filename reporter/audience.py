@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
+from reporter.errors import Problem
 from reporter.quantities import Quantity
 from reporter.records import Incident, LoadedIncident, Sensitivity
 
@@ -224,11 +225,15 @@ class AudienceView:
     withheld_items: int = 0
     withheld_figures: dict[str, set[str]] = field(default_factory=dict)
     summaries: dict[str, EvidenceSummary] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def withheld(self) -> bool:
         return bool(self.withheld_records or self.withheld_items)
 
+
+_RECOVERABLE = ("a document for a {audience} audience shows this total and some actors' shares of it, from which "
+                "the shares it withholds can be worked out{more}")
 
 LOG_REVEALS = ("interactions", "accounts")
 """The figures an evidence log's summary (its daily series) lets a reader work out."""
@@ -239,8 +244,38 @@ def blurs_small_counts(clearance: Sensitivity | None, small_counts: int) -> bool
     return clearance is Sensitivity.PUBLIC and small_counts > 0
 
 
+def recoverable_shares(original: Incident, shown: Incident) -> list[str]:
+    """Figures of ``shown`` (an incident as an audience sees it) whose total, less the actors'
+    shares the audience sees, pins down the shares it may not see.
+
+    Total 10,000 with visible shares 6,000 and 0 gives the withheld actor's 4,000. A figure is
+    named when some actor's share of it is withheld, another's is shown, and the total less
+    the shown shares is bounded on both sides and above zero.
+    """
+    names = []
+    kept = {actor.name: actor for actor in shown.actors}
+    for name, total in shown.figures.items():
+        visible, withheld = [], 0
+        for actor in original.actors:
+            if name not in actor.figures:
+                continue
+            seen = kept.get(actor.name)
+            if seen is not None and name in seen.figures:
+                visible.append(seen.figures[name].quantity)
+            else:
+                withheld += 1
+        if not withheld or not visible or not total.quantity.is_known:
+            continue
+        low, high = _bounds(total.quantity)
+        rest_low = low - sum(_bounds(q)[1] for q in visible)
+        rest_high = high - sum(_bounds(q)[0] for q in visible)
+        if rest_high != float("inf") and rest_low > 0:
+            names.append(name)
+    return names
+
+
 def for_audience(loaded: Sequence[LoadedIncident], clearance: Sensitivity | None,
-                 small_counts: int = 0) -> AudienceView:
+                 small_counts: int = 0, *, withhold_totals: bool = False) -> AudienceView:
     """The incidents of ``loaded`` as an audience of ``clearance`` may see them.
 
     Documents, ``reporter chart --audience`` and every other command that takes an audience
@@ -256,6 +291,7 @@ def for_audience(loaded: Sequence[LoadedIncident], clearance: Sensitivity | None
     from reporter.logs import apply_logs
 
     pairs = []
+    warnings: list[Problem] = []
     withheld_records = withheld_items = 0
     withheld_figures: dict[str, set[str]] = {}
     for item in loaded:
@@ -264,6 +300,16 @@ def for_audience(loaded: Sequence[LoadedIncident], clearance: Sensitivity | None
             withheld_records += 1
             continue
         withheld_items += withheld
+        if clearance is not None:
+            recoverable = recoverable_shares(item.incident, incident)
+            if recoverable:
+                warnings.extend(item.problem(("figures", name), _RECOVERABLE.format(
+                    audience=clearance.value, more=" (the brief shows it as withheld)" if withhold_totals else
+                    "; set withhold_totals: true in the brief to show the total as withheld, or give the total "
+                    "the sensitivity of the shares"), severity="warning") for name in recoverable)
+                if withhold_totals:
+                    incident = incident.model_copy(update={"figures": {
+                        name: figure for name, figure in incident.figures.items() if name not in recoverable}})
         removed = set(item.incident.figures) - set(incident.figures)
         # Metrics derived from a removed figure are withheld too.
         if removed & {"accounts", "interactions"}:
@@ -282,4 +328,14 @@ def for_audience(loaded: Sequence[LoadedIncident], clearance: Sensitivity | None
         incidents = [incident for _, incident in pairs]
     if clearance is not None and blurs_small_counts(clearance, small_counts):
         incidents = suppress_small_counts(incidents, small_counts)
-    return AudienceView(incidents, withheld_records, withheld_items, withheld_figures, summaries)
+    return AudienceView(incidents, withheld_records, withheld_items, withheld_figures, summaries, warnings)
+
+
+def audience_warnings(loaded: Sequence[LoadedIncident], clearances: Iterable[Sensitivity]) -> list[Problem]:
+    """What documents for each of ``clearances`` below the highest would let a reader work out
+    (see :func:`recoverable_shares`), as warnings located at the figures, for ``reporter check``."""
+    warnings: list[Problem] = []
+    for clearance in sorted(set(clearances), key=lambda c: c.rank):
+        if clearance is not Sensitivity.RESTRICTED:
+            warnings += for_audience(loaded, clearance).warnings
+    return warnings

@@ -120,6 +120,9 @@ class Brief(_Model):
                                   description="Output formats (md, html, pdf); default: those the template's "
                                               "manifest lists.")
     marking: str | None = Field(None, description="Classification marking; defaults from the audience's clearance.")
+    withhold_totals: bool = Field(
+        False, description="Show as withheld any total from which, less the actors' shares shown, a withheld "
+                           "share could be worked out (build and check warn of each).")
 
     @field_validator("date")
     @classmethod
@@ -143,7 +146,7 @@ class Brief(_Model):
         return True
 
 
-EVERY_BRIEF = ("template", "audience", "title", "date", "incidents", "formats")
+EVERY_BRIEF = ("template", "audience", "title", "date", "incidents", "formats", "withhold_totals")
 """The keys every brief has, whatever its template."""
 
 TEMPLATE_KEYS = tuple(name for name in (info.alias or field for field, info in Brief.model_fields.items())

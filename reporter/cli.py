@@ -356,13 +356,15 @@ def check(
     config: ConfigOpt = None,
 ) -> None:
     """Lint the numbers: breakdowns vs totals, earlier disclosures, figures typed into prose, timeline order."""
+    from reporter.audience import audience_warnings
     from reporter.checks import check_collection, errors_and_warnings
     from reporter.records import validate_files
 
     resolved = _resolve(config, window_convention=window_convention, locale=locale, sig_figs=sig_figs,
                         max_file_size=max_file_size)
     report = validate_files(_record_paths(paths, resolved), max_file_size=resolved.input.max_file_size)
-    problems = sorted(report.problems + check_collection(report.collection, resolved.settings()))
+    problems = sorted(report.problems + check_collection(report.collection, resolved.settings())
+                      + audience_warnings(report.collection.incidents, resolved.audiences.values()))
     _print_problems(problems, format)
     errors, warnings = errors_and_warnings(problems)
     failed = errors > 0 or (strict and warnings > 0)
@@ -468,6 +470,8 @@ def build(
                              config_path=config_path, on_done=(lambda _: bar.update(1)) if bar else None)
     cwd = Path.cwd()
     for (path, _), result in zip(parsed, built):
+        for warning in result.warnings:
+            _echo(str(warning), err=True)
         for url in result.refused_urls:
             _echo(f"{path}: warning: refused to fetch {url}", err=True)
         shown = [str(p.relative_to(cwd)) if p.is_relative_to(cwd) else str(p)

@@ -85,6 +85,7 @@ class Rendered:
 
     products: dict[str, Product] = field(default_factory=dict)
     pending: dict[str, Any] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def refused_urls(self) -> list[str]:
@@ -236,8 +237,9 @@ def _bottom_line(brief: Brief, incidents: list[IncidentView]) -> str:
 
 def build_context(brief: Brief, brief_path: Path, config: Config, collection: Collection,
                   settings: Settings, config_path: Path | None = None, stem: str = "document",
-                  manifest: Manifest | None = None) -> tuple[DocumentContext, CollectionMetrics, dict[str, Chart]]:
-    """Everything the template sees, computed from what the audience may see; and its charts.
+                  manifest: Manifest | None = None) -> tuple[DocumentContext, list[Problem], dict[str, Chart]]:
+    """Everything the template sees, computed from what the audience may see; warnings for the
+    author (a withheld share that the document would let a reader work out); and its charts.
 
     ``manifest``: the template's (its default audience, one incident or many).
     """
@@ -248,11 +250,11 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
     clearance = config.clearance(brief.audience)
     selected, compare = _select(brief, str(brief_path), collection)
     small_counts = config.documents.small_counts
-    kept = for_audience(selected, clearance, small_counts)
+    kept = for_audience(selected, clearance, small_counts, withhold_totals=brief.withhold_totals)
     if not kept.incidents:
         raise InputError([Problem(str(brief_path), None, None, "incidents",
                                   f"every selected incident is above the {brief.audience} audience's clearance")])
-    kept_compare = for_audience(compare, clearance, small_counts)
+    kept_compare = for_audience(compare, clearance, small_counts, withhold_totals=brief.withhold_totals)
     withheld_names = {**kept.withheld_figures, **kept_compare.withheld_figures}
     summaries = {**kept.summaries, **kept_compare.summaries}
     loaded_by_id = {loaded.incident.id: loaded for loaded in selected + compare}
@@ -328,7 +330,7 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
         page_label=words.page,
         paper=config.documents.paper,
     )
-    return context, metrics, charts
+    return context, [*kept.warnings, *kept_compare.warnings], charts
 
 
 def _inputs(loaded: list[LoadedIncident], brief_path: Path, config: Config, config_path: Path | None,
@@ -446,6 +448,7 @@ class Built:
 
     paths: list[Path]
     refused_urls: list[str]
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def planned_paths(out_dir: Path, stem: str, formats: list[Format]) -> list[Path]:
@@ -479,7 +482,7 @@ def write_outputs(rendered: Rendered, out_dir: Path, stem: str) -> Built:
         target = output_path(output_path(out_dir, folder, ""), stem_part, dot + suffix)
         write_atomic(target, data)
         written.append(target)
-    return Built(written, rendered.refused_urls)
+    return Built(written, rendered.refused_urls, rendered.warnings)
 
 
 def _render_brief(brief: Brief, brief_path: Path, stem: str, config: Config, collection: Collection,
@@ -514,10 +517,12 @@ def _render_located(brief: Brief, brief_path: Path, stem: str, config: Config, c
                                   f"{len(selected)}: name one id (or use a template about several: "
                                   f"{', '.join(several) or 'none is installed'})")])
     with watch.stage("metrics"):
-        context, _, charts = build_context(brief, brief_path, config, collection, settings, config_path, stem,
-                                           manifest)
-    return render(brief, context, templates, formats, brief_epoch(brief), charts, watch, submit=submit,
-                  font=config.documents.font, subject=manifest.subject_for(brief.title))
+        context, warnings, charts = build_context(brief, brief_path, config, collection, settings, config_path,
+                                                  stem, manifest)
+    rendered = render(brief, context, templates, formats, brief_epoch(brief), charts, watch, submit=submit,
+                      font=config.documents.font, subject=manifest.subject_for(brief.title))
+    rendered.warnings = warnings
+    return rendered
 
 
 def build_brief(brief: Brief, brief_path: Path, config: Config, collection: Collection, out_dir: Path,

@@ -103,7 +103,7 @@ def test_unused_key_message_in_full(tmp_path: Path) -> None:
                     "recommendations: [Fund it.]\ncompare: [distillation-2026-q1]\n")
     with pytest.raises(InputError) as info:
         load_brief(path, templates=Templates())
-    uses = ("template, audience, title, date, incidents, formats, to, from, salutation, bottom_line, asks, actions, "
+    uses = ("template, audience, title, date, incidents, formats, withhold_totals, to, from, salutation, bottom_line, asks, actions, "
             "marking")
     assert str(info.value).splitlines() == [
         f"{path}:5:1: recommendations: the regulator-letter template does not use this key (it uses {uses})",
@@ -244,4 +244,4 @@ def test_cli_refuses_unused_key(tmp_path: Path) -> None:
     result = run_in(project, ["build", "briefs/x.yaml", "--format", "md"])
     assert result.exit_code == 1
     assert result.output == ("briefs/x.yaml:6:1: asks: the disclosure-summary template does not use this key "
-                             "(it uses template, audience, title, date, incidents, formats, actions, marking)\n")
+                             "(it uses template, audience, title, date, incidents, formats, withhold_totals, actions, marking)\n")
