@@ -7,6 +7,9 @@
   over a 44-day window): error; one that matches no figure or metric: warning.
 - A summary placeholder that names no figure or metric: error.
 - Timeline events out of order: error.
+- Actor names that look alike but are written with different characters (Latin "Alpha Corp"
+  and Cyrillic "Аlpha Corp", or one with a zero-width joiner inside): a warning on the later
+  one naming the earlier, within one incident and across the collection (:func:`reporter.text.skeleton`).
 
 Problems carry file, line, column and key like validation problems. Messages name keys
 and phrased figures of the record itself, never values of other records.
@@ -23,6 +26,7 @@ from reporter.logs import check_against_logs, summarise
 from reporter.metrics import PLACEHOLDER, IncidentMetrics, Settings, incident_metrics, placeholder_problem
 from reporter.quantities import Qualifier, Quantity, format_quantity, parse_quantity, sum_quantities
 from reporter.records import Collection, LoadedIncident
+from reporter.text import describe, skeleton
 
 # Pairs (earlier, later) that must not be reversed. "start" is the window's start.
 TIMELINE_ORDER = (
@@ -74,6 +78,7 @@ def check_collection(collection: Collection, settings: Settings = Settings()) ->
         problems += check_disclosures(loaded, settings)
         problems += check_summary(loaded, metrics, settings)
         problems += check_timeline(loaded)
+    problems += check_actor_names(collection)
     return sorted(problems)
 
 
@@ -245,3 +250,48 @@ def errors_and_warnings(problems: Iterable[Problem]) -> tuple[int, int]:
     problems = list(problems)
     errors = sum(1 for p in problems if p.severity == "error")
     return errors, len(problems) - errors
+
+
+def check_actor_names(collection: Collection) -> list[Problem]:
+    """Warn where an actor's name looks like an earlier one but is written otherwise: probably the
+    same actor, which breakdowns by actor would count twice (and a way to pass one off as another).
+
+    Names look alike when their look-alike skeletons are equal (:func:`reporter.text.skeleton`),
+    as written or case-folded. Names written identically are the same actor: no warning. The
+    earlier name is the first written, in collection order; a name of another record is named
+    by its place, never quoted.
+    """
+    problems = []
+    first: dict[str, tuple[str, LoadedIncident, int]] = {}
+    for loaded in collection.incidents:
+        for index, actor in enumerate(loaded.incident.actors):
+            name = actor.name
+            keys = (skeleton(name), "\0" + skeleton(name.casefold()))
+            earlier = next((first[key] for key in keys if key in first), None)
+            for key in keys:
+                first.setdefault(key, (name, loaded, index))
+            if earlier is None or earlier[0] == name:
+                continue
+            other, other_loaded, other_index = earlier
+            if other_loaded is loaded:
+                where = f"actors[{other_index}].name"
+            else:
+                place = other_loaded.problem(("actors", other_index, "name"), "")
+                where = f"{place.key} at {place.location()} (record {other_loaded.incident.id})"
+            problems.append(loaded.problem(
+                ("actors", index, "name"),
+                f"probably the same actor as {where}: the names look alike, but {_difference(name, other)}; "
+                "write them the same way",
+                severity="warning",
+            ))
+    return problems
+
+
+def _difference(name: str, other: str) -> str:
+    """How a name differs from one that looks like it, by this name's characters only."""
+    if name.casefold() == other.casefold():
+        return "they differ in letter case"
+    extra = [char for char in name if char not in other]
+    if not extra:
+        return "the other has characters this one has not"
+    return f"this one has {describe(extra[0])}"

@@ -19,6 +19,7 @@ import json
 import math
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -28,6 +29,7 @@ import yaml
 
 from reporter.errors import Problem
 from reporter.fast import fast_paths_enabled
+from reporter.text import CONTROL, code_point, describe, may_hold_flagged, reveal
 
 try:  # libyaml is part of every PyYAML wheel; fall back rather than fail where it is not.
     from yaml import CSafeLoader as _BaseLoader
@@ -94,6 +96,9 @@ class Document:
     max_depth: int = field(default=DEFAULT_MAX_DEPTH, repr=False)
     json_mode: bool = field(default=False, repr=False)
     source: Path | None = field(default=None, repr=False)
+    # Whether any string may hold a control or hidden character (reporter.text): set from the
+    # file's bytes by parse_document, so that only then are the strings looked at one by one.
+    may_hide: bool = field(default=False, repr=False)
 
     def ensure_marks(self) -> None:
         """Fill in marks for a file loaded on the fast path.
@@ -134,13 +139,15 @@ class Document:
 
 
 def format_key_path(key_path: KeyPath) -> str:
-    """``('actors', 1, 'name')`` → ``actors[1].name``."""
+    """``('actors', 1, 'name')`` → ``actors[1].name`` (a key's hidden characters shown, as by
+    :func:`reporter.text.reveal`)."""
     out = ""
     for part in key_path:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            part = reveal(str(part))
+            out += f".{part}" if out else part
     return out
 
 
@@ -164,12 +171,17 @@ def read_raw(path: Path, display: str, max_file_size: int) -> bytes:
                                  f"{max_file_size:,} (raise it with --max-file-size)"))
 
     # One open, fstat and read (a large collection reads tens of thousands of small files).
+    # Opened without blocking: opening a FIFO for reading would otherwise wait for a writer.
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise cannot(exc) from None
     try:
-        size = os.fstat(fd).st_size
+        status = os.fstat(fd)
+        not_regular = not_a_file(status.st_mode)
+        if not_regular:
+            raise LoadError(Problem(display, None, None, "", not_regular))
+        size = status.st_size
         if size > max_file_size:
             raise too_large(size)
         chunks = []
@@ -184,6 +196,16 @@ def read_raw(path: Path, display: str, max_file_size: int) -> bytes:
         raise cannot(exc) from None
     finally:
         os.close(fd)
+
+
+def not_a_file(mode: int) -> str | None:
+    """Why a file of this ``st_mode`` cannot be read as a record file, or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else None)
+    return f"is {kind}, not a regular file" if kind else "not a regular file"
 
 
 def decode_text(raw: bytes, display: str) -> str:
@@ -341,6 +363,7 @@ _FLOW_THEN_ENTRY = re.compile(rb"[\]}][ \t]+-(?:[ \t]|\r?\n|\Z)")
 # pairs are taken from the left, so "\\\\ " is an escaped backslash and a space.
 _ESCAPE_PAIR = re.compile(rb"\\(.)", re.DOTALL)
 _JSON_ESCAPES = frozenset(b'"\\/bfnrtu')
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 # A quoted scalar over more than one line, used as a key (libyaml allows keys of one line only).
 _MULTILINE_KEY = (re.compile(rb"'(?:[^']|'')*\n(?:[^']|'')*'[ \t]*:"), re.compile(rb'"(?:[^"\\]|\\.)*\n(?:[^"\\]|\\.)*"[ \t]*:'))
 # A JSON string that would be something other than that string had its YAML scalar been plain:
@@ -422,8 +445,9 @@ def _fast_json(raw: bytes) -> tuple[str, int] | None:
         return None  # a lone carriage return, a byte-order mark inside, a document end marker
     if not raw.endswith(b"\n") and (b"|" in raw or b">" in raw):
         return None  # a block scalar may end the file without a line break
-    if b"\\" in raw and any(pair[1][0] not in _JSON_ESCAPES for pair in _ESCAPE_PAIR.finditer(raw)):
-        return None
+    if b"\\" in raw and (any(pair[1][0] not in _JSON_ESCAPES for pair in _ESCAPE_PAIR.finditer(raw))
+                          or _SURROGATE_ESCAPE.search(raw)):
+        return None  # libyaml refuses an escaped surrogate (even a pair), rapidyaml makes bytes of it
     if (b"'" in raw or b'"' in raw) and any(pattern.search(raw) for pattern in _MULTILINE_KEY):
         return None
     if (b"[" in raw or b"{" in raw) and (b" #" in raw or b"\t#" in raw or _FLOW_THEN_ENTRY.search(raw)
@@ -501,6 +525,18 @@ def fast_yaml(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
     return data
 
 
+NO_CHARACTER = ("an escape that is no character: a surrogate (U+D800 to U+DFFF) or beyond U+10FFFF; write the "
+                "character itself (beyond U+FFFF, YAML writes \\U and 8 hex digits, not two \\u halves)")
+
+
+def _offset_mark(text: str, offset: int, *, in_bytes: bool) -> tuple[int, int]:
+    """The line and column (1-based, in characters) of an offset into the text (or into its UTF-8 bytes)."""
+    if in_bytes:
+        offset = len(text.encode()[:offset].decode(errors="ignore"))
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - line_start + 1
+
+
 def parse_yaml(text: str, display: str, max_depth: int = DEFAULT_MAX_DEPTH, *, json_mode: bool = False,
                with_marks: bool = False, raw: bytes | None = None, fast: bool | None = None) -> Document:
     """Build plain data and marks from YAML text; raise LoadError at the first fatal problem.
@@ -534,8 +570,19 @@ def parse_yaml(text: str, display: str, max_depth: int = DEFAULT_MAX_DEPTH, *, j
         if "another document" in what:
             what = "a file holds one YAML document; remove the second '---'"
             raise LoadError(Problem(display, line, column, "", what)) from None
+        if "invalid Unicode character escape" in what:
+            what = NO_CHARACTER
+            column = column - 2 if column and column > 2 else column  # libyaml marks the digits after "\\u"
         raise LoadError(Problem(display, line, column, "", f"invalid {language}: {what}")) from None
-    except yaml.YAMLError as exc:  # e.g. reader errors on control characters
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, such as a raw NUL
+        line, column = _offset_mark(text, exc.position, in_bytes=_BaseLoader is not yaml.SafeLoader)
+        if isinstance(exc.character, int):
+            char = chr(exc.character)
+            what = f"{describe(char) if CONTROL.match(char) else 'the character ' + code_point(char)} is not allowed"
+        else:
+            what = str(exc.reason)
+        raise LoadError(Problem(display, line, column, "", f"invalid {language}: {what}")) from None
+    except yaml.YAMLError as exc:
         raise LoadError(Problem(display, None, None, "", f"invalid {language}: {exc}")) from None
     if root is None:
         raise LoadError(Problem(display, None, None, "", "file is empty; expected an incident (a mapping) or a list of incidents"))
@@ -608,11 +655,50 @@ def parse_json(text: str, display: str, max_depth: int = DEFAULT_MAX_DEPTH) -> D
         raise LoadError(Problem(display, exc.lineno, exc.colno, "", f"invalid JSON: {exc.msg}")) from None
     except (RecursionError, ValueError):  # a refusal of the strict reading, or nesting Python cannot follow
         data = _INVALID
+    if "\\u" in text and _SURROGATE_TEXT.search(text):
+        at = _lone_surrogate(text)
+        if at is not None:
+            line, column = _offset_mark(text, at, in_bytes=False)
+            raise LoadError(Problem(display, line, column, "", f"invalid JSON: {text[at:at + 6]} is a lone surrogate, "
+                                    "half of a UTF-16 pair without its other half, and no character; write the "
+                                    "character itself"))
     if data is _INVALID or _depth(data) > max_depth:
-        parse_yaml(text, display, max_depth, json_mode=True, with_marks=True)  # raises with the position
+        try:
+            parse_yaml(text, display, max_depth, json_mode=True, with_marks=True)  # raises with the position
+        except LoadError as exc:
+            # libyaml refuses any escaped surrogate, even a pair JSON allows: no position then.
+            if NO_CHARACTER not in exc.problem.message:
+                raise
         raise LoadError(Problem(display, None, None, "", "invalid JSON: NaN, infinity, numbers beyond 10^15 and "
                                 "duplicate keys are not allowed"))
     return Document(display, data, text=text, max_depth=max_depth, json_mode=True)
+
+
+_SURROGATE_TEXT = re.compile(r"\\u[dD][89a-fA-F]")
+_JSON_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
+
+
+def _lone_surrogate(text: str) -> int | None:
+    """Where the first escaped surrogate without its other half starts in JSON text, or None.
+
+    JSON writes a character beyond U+FFFF as two escapes, a high and a low surrogate, one just
+    after the other; Python's reader makes a lone one a string that cannot be written out. In
+    JSON text a backslash is always an escape inside a string, so escapes are read from the left.
+    """
+    high_at, high_end = -1, -1
+    for match in _JSON_ESCAPE.finditer(text):
+        digits = match.group(1)
+        code = int(digits, 16) if digits else -1
+        if high_at >= 0:
+            if 0xDC00 <= code <= 0xDFFF and match.start() == high_end:
+                high_at = -1
+                continue
+            return high_at
+        if 0xD800 <= code <= 0xDBFF:
+            high_at, high_end = match.start(), match.end()
+        elif 0xDC00 <= code <= 0xDFFF:
+            return match.start()
+    return high_at if high_at >= 0 else None
 
 
 def _depth(data: Any) -> int:
@@ -642,8 +728,11 @@ def parse_document(raw: bytes, path: Path, display: str, max_depth: int = DEFAUL
     (``fast``: as for :func:`parse_yaml`)."""
     text = decode_text(raw, display)
     if path.suffix.lower() == ".json":
-        return parse_json(text, display, max_depth)
-    return parse_yaml(text, display, max_depth, raw=raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw, fast=fast)
+        doc = parse_json(text, display, max_depth)
+    else:
+        doc = parse_yaml(text, display, max_depth, raw=raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw, fast=fast)
+    doc.may_hide = may_hold_flagged(raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw)
+    return doc
 
 
 def find_files(paths: list[Path], suffixes: tuple[str, ...] = RECORD_SUFFIXES) -> list[tuple[Path, str]]:

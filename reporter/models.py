@@ -36,6 +36,7 @@ from pydantic_core import PydanticCustomError, core_schema
 from reporter.dates import MAX_YEAR, MIN_YEAR, When, parse_when
 from reporter.errors import DateError, QuantityError
 from reporter.quantities import _MULTIPLIERS, _NUM, _SYNONYMS, MAX_FIGURE, Qualifier, Quantity, parse_quantity
+from reporter.text import CONTROL_JSON_PATTERN
 
 _END = r"$(?!\n)"
 """The end of the text, in ECMA-262 and in Python alike (see the module docstring)."""
@@ -541,10 +542,31 @@ def record_json_schema() -> dict[str, Any]:
     """The JSON Schema of a record file: one incident or a list of incidents."""
     incident = Incident.model_json_schema(mode="validation")
     defs = incident.pop("$defs", {})
-    return {
+    return _no_control_characters({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "reporter incident records (format v1)",
         "description": "One incident, or a list of incidents.",
         "anyOf": [{"$ref": "#/$defs/Incident"}, {"type": "array", "items": {"$ref": "#/$defs/Incident"}, "minItems": 1}],
         "$defs": {**defs, "Incident": incident},
-    }
+    })
+
+
+_NO_CONTROL = {"not": {"pattern": CONTROL_JSON_PATTERN}}
+
+
+def _no_control_characters(schema: Any) -> Any:
+    """The schema with validation's refusal of control characters (:mod:`reporter.text`) stated on
+    every string, and on the keys of every mapping whose keys are free (timeline event names).
+    (The characters that make text display differently are warnings, not refusals: not stated.)"""
+    if isinstance(schema, list):
+        return [_no_control_characters(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: value if key in ("enum", "const", "default", "examples") else _no_control_characters(value)
+           for key, value in schema.items()}
+    kind = out.get("type")
+    if (kind == "string" or isinstance(kind, list) and "string" in kind) and "not" not in out:
+        out.update(_NO_CONTROL)
+    if kind == "object" and isinstance(out.get("additionalProperties"), dict) and "propertyNames" not in out:
+        out["propertyNames"] = dict(_NO_CONTROL)
+    return out

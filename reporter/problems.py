@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from reporter.errors import Problem
 from reporter.loader import Document, KeyPath, format_key_path
 from reporter.models import FIGURE_NAME, FIGURE_NAME_HELP, SLUG_HELP, TECHNIQUE, Incident
+from reporter.text import reveal
 
 _ERROR_MESSAGES = {
     "missing": "required key is missing",
@@ -35,7 +36,7 @@ def _message(error: Any, model: type[BaseModel]) -> tuple[str, bool]:
     kind = error["type"]
     loc = error["loc"]
     if kind == "extra_forbidden":
-        name = str(loc[-1])
+        name = reveal(str(loc[-1]))
         allowed = _allowed_keys(model, loc[:-1])
         hint = difflib.get_close_matches(name, allowed, n=1)
         message = f"unknown key '{name}'"

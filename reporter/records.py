@@ -30,9 +30,11 @@ from reporter.loader import (
     DEFAULT_MAX_FILE_SIZE,
     Document,
     KeyPath,
+    RECORD_SUFFIXES,
     LoadError,
     find_files,
     format_key_path,
+    not_a_file,
     parse_document,
     read_raw,
 )
@@ -69,6 +71,7 @@ from reporter.models import (  # noqa: F401 - re-exported: other modules import 
 from reporter.parallel import PARALLEL_THRESHOLD, Declined, MapJob, WorkerError  # noqa: F401 - re-exported
 from reporter.problems import _message, _problems_from  # noqa: F401 - re-exported (cli, brief)
 from reporter.quantities import Qualifier, Quantity  # noqa: F401 - re-exported
+from reporter.text import control_message, flagged_strings, hidden_message
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,8 @@ def _check_document(doc: Document) -> _FileOutcome:
         outcome.records += 1
         prefix: KeyPath = () if index is None else (index,)
         record_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
+        if doc.may_hide:
+            problems.extend(_text_problems(doc, raw, prefix, record_id))
         try:
             incident = Incident.model_validate(raw)
         except ValidationError as exc:
@@ -165,6 +170,24 @@ def _check_document(doc: Document) -> _FileOutcome:
             continue
         outcome.items.append((index, incident))
     return outcome
+
+
+def _text_problems(doc: Document, raw: Any, prefix: KeyPath, record_id: str | None) -> list[Problem]:
+    """Every string of a record (keys too) that holds a control character (an error) or a
+    character that makes it display differently from what it is (a warning): see :mod:`reporter.text`."""
+    problems = []
+    for key_path, is_key, text in flagged_strings(raw, prefix):
+        for message, severity in ((control_message(text), "error"), (hidden_message(text), "warning")):
+            if message is None:
+                continue
+            doc.ensure_marks()
+            if is_key:
+                message = "the key " + message
+            if record_id and prefix:
+                message += f" (record {record_id})"
+            problems.append(Problem(doc.path, *doc.mark(key_path, key=is_key), format_key_path(key_path), message,
+                                    severity))
+    return problems
 
 
 def _check_file(resolved: Path, display: str, raw: bytes | None, max_file_size: int, max_depth: int,
@@ -336,7 +359,8 @@ def _validate_files(paths: Iterable[Path | str], *, max_file_size: int, max_dept
     problems: list[Problem] = []
     records = 0
     seen_ids: dict[str, LoadedIncident] = {}
-    files = find_files([Path(p) for p in paths])
+    named = [Path(p) for p in paths]
+    files = find_files(named)
     fast = fast_paths_enabled()  # once for all the files
 
     record_cache = None
@@ -348,8 +372,12 @@ def _validate_files(paths: Iterable[Path | str], *, max_file_size: int, max_dept
     todo: list[int] = []
     raws: list[bytes | None] = []
     for n, (resolved, display) in enumerate(files):
-        if not resolved.is_file():
-            outcomes[n] = _FileOutcome(problems=[Problem(display, None, None, "", "no such file or directory")])
+        try:
+            refusal = not_a_file(resolved.stat().st_mode)
+        except OSError:
+            refusal = "no such file or directory"
+        if refusal:  # (a FIFO is never opened: reading one waits for a writer)
+            outcomes[n] = _FileOutcome(problems=[Problem(display, None, None, "", refusal)])
             continue
         raw = None
         if record_cache is not None:
@@ -398,8 +426,14 @@ def _validate_files(paths: Iterable[Path | str], *, max_file_size: int, max_dept
                 continue
             seen_ids[incident.id] = loaded
             collection.incidents.append(loaded)
-    if not files:
-        problems.append(Problem(", ".join(str(p) for p in paths) or ".", None, None, "",
+    # A directory named like a record file is searched as any directory; one that holds no record
+    # file was probably meant as a file: say what it is.
+    for given in named:
+        if given.suffix.lower() in RECORD_SUFFIXES and given.is_dir() and not find_files([given]):
+            problems.append(Problem(str(given), None, None, "", "is a directory, not a record file, and holds no "
+                                    "record files (.yaml, .yml or .json)"))
+    if not files and not problems:
+        problems.append(Problem(", ".join(str(p) for p in named) or ".", None, None, "",
                                 "no record files found (expected .yaml, .yml or .json)"))
     return ValidationReport(collection, sorted(problems), len(files), records)
 

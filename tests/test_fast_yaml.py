@@ -168,6 +168,11 @@ REFUSED = {
     "entry after a flow mapping": "- {} -\n",
     "quoted key over two lines": "- '\n  ':\n",
     "double-quoted key over two lines": "b: \"\n \":\n",
+    # libyaml refuses an escaped surrogate, even both halves of a pair; rapidyaml makes bytes of it
+    "escaped lone surrogate": 'a: "x\\ud800"\n',
+    "escaped low surrogate in a key": '"\\uDC00": 1\n',
+    "escaped surrogate pair": 'a: ["\\ud83d\\ude00"]\n',
+    "raw NUL": "a: x\x00y\n",
 }
 
 
@@ -285,6 +290,16 @@ def test_any_number_like_plain_scalar_reads_the_same(text: str) -> None:
 def test_json_text_reads_the_same() -> None:
     raw = json.dumps({"a": [1, 2.5, None, True, "x"], "b": {"c": "é"}}).encode()
     agrees(raw)
+
+
+@pytest.mark.parametrize("text", ['a: "\\ud800"\n', 'a: "x\\uDFFF"\n', '- "\\ud83d\\ude00"\n', 'a: "\\U0000D800"\n'])
+def test_escaped_surrogates_are_refused_both_ways_with_their_place(text: str) -> None:
+    assert fast_yaml(text.encode()) is None
+    with pytest.raises(LoadError) as info:
+        parse_yaml(text, "f.yaml")
+    problem = info.value.problem
+    assert (problem.line, text[problem.column - 1]) == (1, "\\")
+    assert problem.message.startswith("invalid YAML: an escape that is no character: a surrogate")
 
 
 def test_rapidyaml_errors_print_nothing(capfd: pytest.CaptureFixture[str]) -> None:

@@ -75,6 +75,9 @@ empty files, files over the size limit (``--max-file-size``; tests/test_validate
 numbers beyond 10^15 outside figures (the schema has no other numbers but years). Nesting deeper
 than 32 levels is refused by the schema's own shape (nothing in it nests without bound).
 Dates with digits other than ASCII ones are refused by both (``validate`` reads ASCII only).
+Control characters and lone surrogates in any text or timeline key are refused by both (the schema
+says so on every string); the characters that make text display differently are warnings, which
+both accept.
 """
 
 _NOT_DATA = object()
@@ -370,7 +373,8 @@ _FIGURE = st.one_of(
 )
 _NAME = st.sampled_from(["accounts", "interactions", "user_count", "Accounts", "a-b", "", "a" * 64, "a" * 65, "x\n"])
 _WHEN = st.one_of(_DATE_TEXT, st.integers(1890, 2210), st.none(), st.just(2020.5))
-_TEXT = st.sampled_from(["Fine", "", "   ", "two\nlines", "x\r", 5, None, "\u00a0ok"])
+_TEXT = st.sampled_from(["Fine", "", "   ", "two\nlines", "x\r", 5, None, "\u00a0ok", "nul\x00", "bell\x07", "del\x7f",
+                         "c1\x85", "\u202eoverride", "zero\u200bwidth", "tab\tok", "half \ud83d"])
 _RECORD = st.fixed_dictionaries(
     {"id": st.sampled_from(["seed", "a" * 64, "a" * 65, "Bad", "", "x\n", 5]),
      "title": _TEXT,
@@ -380,7 +384,7 @@ _RECORD = st.fixed_dictionaries(
         "sensitivity": st.sampled_from(["public", "restricted", "secret"]),
         "summary": _TEXT,
         "window": st.fixed_dictionaries({"start": _WHEN}, optional={"end": _WHEN}),
-        "timeline": st.dictionaries(st.sampled_from(["detected", "reported", "Aware"]),
+        "timeline": st.dictionaries(st.sampled_from(["detected", "reported", "Aware", "det\x00ected", "det\u202e"]),
                                     _WHEN | st.fixed_dictionaries({"at": _WHEN}, optional={"note": _TEXT}), max_size=2),
         "figures": st.dictionaries(_NAME, _FIGURE, max_size=3),
         "actors": st.lists(st.fixed_dictionaries({"name": _TEXT}, optional={
@@ -409,7 +413,7 @@ def _validate_bytes(raw: bytes) -> bool:
         doc = parse_document(raw, path, str(path))
     except LoadError:
         return False
-    return not _check_document(doc).problems
+    return not any(problem.severity == "error" for problem in _check_document(doc).problems)  # warnings pass
 
 
 @given(_RECORD)

@@ -85,6 +85,18 @@ EXPECTED = {
     "bad-offset.yaml": ["{p}:5:13: timeline.detected: {not_a_date}"],
     "offset-too-large.yaml": ["{p}:5:13: timeline.detected: {impossible_date}"],
     "feb-29-non-leap.yaml": ["{p}:5:13: timeline.detected: {impossible_date}"],
+    "nul-escape.yaml": ["{p}:4:10: summary: holds a NUL character (U+0000), which no document can show; remove it"],
+    "c1-control.yaml": ["{p}:5:11: actions[0].text: holds a control character (U+0085), which no document can show; "
+                        "remove it"],
+    "control-in-key.json": ["{p}:5:16: timeline.detec\u27e8U+0007\u27e9ted: the key holds a control character "
+                            "(U+0007), which no document can show; remove it"],
+    "lone-surrogate.json": ["{p}:3:25: invalid JSON: \\ud83d is a lone surrogate, half of a UTF-16 pair without its "
+                            "other half, and no character; write the character itself"],
+    # (refused before anything a schema could see: no reader gives data for them)
+    "nul-byte.yaml": ["{p}:4:20: invalid YAML: a NUL character (U+0000) is not allowed"],
+    "surrogate-escape.yaml": ["{p}:2:21: invalid YAML: an escape that is no character: a surrogate (U+D800 to "
+                              "U+DFFF) or beyond U+10FFFF; write the character itself (beyond U+FFFF, YAML writes "
+                              "\\U and 8 hex digits, not two \\u halves)"],
     # ... and per rule it cannot state (listed in tests/test_schema.py).
     "alias-valid-shape.yaml": ["{p}:2:8: summary: YAML anchors and aliases (&name, *name) are not allowed; write the "
                                "value out"],
