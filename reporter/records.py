@@ -290,7 +290,7 @@ def start_map(
         raws = [None] * len(files)
 
     def each_file(number: int, outcome: _FileOutcome) -> tuple[list[str], list[tuple[tuple[int, int], Any]]]:
-        if outcome.problems:
+        if any(problem.severity == "error" for problem in outcome.problems):  # warnings load all the same
             raise Declined
         return ([incident.id for _, incident in outcome.items],
                 [((number, index or 0), function(incident)) for index, incident in outcome.items])

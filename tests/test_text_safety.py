@@ -372,3 +372,17 @@ def test_a_directory_of_records_named_like_a_file_is_still_searched(tmp_path: Pa
 def test_a_missing_file_is_still_no_such_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(tmp_path / "gone.yaml")])
     assert result.output.splitlines()[0] == f"{tmp_path / 'gone.yaml'}: no such file or directory"
+
+
+def test_a_warning_does_not_keep_metrics_off_the_parallel_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reporter.parallel import PARALLEL_THRESHOLD, can_fork
+    from reporter.records import map_incidents
+
+    if not can_fork():
+        pytest.skip("no fork here")
+    monkeypatch.delenv("REPORTER_NO_FAST", raising=False)
+    for n in range(PARALLEL_THRESHOLD + 10):
+        title = "Hidden \\u202e" if n == 7 else "Plain"
+        (tmp_path / f"r{n:04d}.yaml").write_text(f'id: r{n:04d}\ntitle: "{title}"\ncategory: c\n')
+    ids = map_incidents([tmp_path], lambda incident: incident.id, workers=2)
+    assert ids is not None and len(ids) == PARALLEL_THRESHOLD + 10
