@@ -85,7 +85,7 @@ CANARY_TEXT = [
 ]
 # Withheld numbers in every form they could be phrased: accounts 31,337 (so no per-account
 # rate: 28.8 million / 31,337 is about 919), records about 4,242,424, an actor's 27,345,678.
-CANARY_NUMBERS = ["2,345", "31,337", "31,340", "31337", "31.34", "919 per account", "919.0", "4,242,424", "4242424", "4.242 million",
+CANARY_NUMBERS = ["3,141", "4,993", "2,345", "31,337", "31,340", "31337", "31.34", "919 per account", "919.0", "4,242,424", "4242424", "4.242 million",
                   "27,345,678", "27345678", "27.35 million"]
 
 
@@ -136,6 +136,20 @@ def _records(directory: Path) -> None:
     restricted = {"id": "canary-restricted", "title": "CANARY-RECORD-TITLE-6161", "category": "distillation",
                   "sensitivity": "restricted", "figures": {"interactions": 27_345_678}}
     (directory / "canary-restricted-file-2718.yaml").write_text(yaml.safe_dump(restricted))
+    # A public record whose log is at its default (public) sensitivity but whose figures are not:
+    # the log's 3,141 events from 271 accounts must not show, nor any chart drawn from them.
+    logged = {"id": "canary-logged", "title": "Logged public incident", "category": "scraping", "status": "confirmed",
+              "sensitivity": "public", "window": {"start": "2026-04-22", "end": "2026-04-30"},
+              "figures": {"interactions": {"value": 3141, "sensitivity": "confidential"},
+                          "accounts": {"value": 271, "sensitivity": "confidential"}},
+              "evidence": [{"log": "logs/public-log.csv"}],
+              # Small shares and a visible total: 5,000 less 4,993 would give the blurred 7 away.
+              "actors": [{"name": "Big Operator", "figures": {"events": 4993}},
+                         {"name": "Tiny Operator", "figures": {"events": 7}}]}
+    logged["figures"]["events"] = 5000
+    rows = [f"2026-04-{22 + n % 8:02d}T09:{n % 60:02d}:00Z,acct-{n % 271}" for n in range(3141)]
+    (directory / "logs" / "public-log.csv").write_text("ts,account_id\n" + "\n".join(rows) + "\n")
+    (directory / "logged.yaml").write_text(yaml.safe_dump(logged, sort_keys=False))
     earlier = {"id": "canary-compare", "title": "CANARY-COMPARE-TITLE-8080", "category": "distillation",
                "sensitivity": "confidential", "status": "closed"}
     (directory / "compare.yaml").write_text(yaml.safe_dump(earlier))
@@ -169,7 +183,8 @@ def _project(root: Path, audience: str) -> Path:
             "template": template, "audience": audience, "title": f"{template} for {audience}",
             "date": "2026-06-12",
             # The letter and the public summary are about one incident; the others take both.
-            "incidents": ["canary-public"] if template in SINGLE else ["canary-public", "canary-restricted"],
+            "incidents": ["canary-public"] if template in SINGLE else ["canary-public", "canary-restricted",
+                                                                         "canary-logged"],
             "compare": ["canary-compare"], "to": [{"name": "A Reader", "organisation": "Some Committee"}],
         }), sort_keys=False))
     return root
@@ -236,6 +251,35 @@ def _flat(text: str) -> str:
 @pytest.fixture(scope="module")
 def public_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _build(_project(tmp_path_factory.mktemp("public"), "public"))
+
+
+@pytest.fixture(scope="module")
+def regulator_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _build(_project(tmp_path_factory.mktemp("regulator"), "regulator"))
+
+
+# What only a restricted reader may see (the regulator's clearance is confidential).
+RESTRICTED_CANARIES = ["CANARY-PUBLIC-ACTOR-BASIS-2929", "CANARY-EVIDENCE-7731", "CANARY-SOURCE-3319",
+                       "canary-source.example", "CANARY-RECORD-TITLE-6161", "canary-restricted-file-2718",
+                       "canary-log-4545", "AML.T0051.001", "4,242,424", "4242424", "4.242 million", "27,345,678",
+                       "27345678", "27.35 million", "2,345"]
+
+
+def test_regulator_documents_hold_no_restricted_canary(regulator_out: Path) -> None:
+    hits = []
+    for path, view in _views(regulator_out):
+        flat = _flat(view)
+        hits += [(path.name, canary) for canary in RESTRICTED_CANARIES if canary in view or canary in flat]
+    assert hits == []
+    # And the confidential material the regulator may see is there: the scan is not vacuous.
+    seen = " ".join(_flat(view) for _, view in _views(regulator_out))
+    assert "CANARY-ACTOR-CONF-5521" in seen and "31,337" in seen and "3,141" in seen
+
+
+def test_no_chart_is_drawn_from_a_log_whose_figures_are_withheld(public_out: Path) -> None:
+    assert not any("daily-volume" in p.name for p in public_out.rglob("*"))
+    for path, view in _views(public_out):
+        assert "Daily interactions" not in view and "distinct accounts per day" not in view, path.name
 
 
 @pytest.fixture(scope="module")
