@@ -9,6 +9,11 @@
 - Templates are looked up user directories first, bundled last; ``default:NAME`` names a
   bundled one so a user template can extend it. Templates run in Jinja's sandbox with
   StrictUndefined, and may not be symlinks out of their directory.
+- Rendering is bounded: output size, wall-clock time, memory and recursion. Where a user
+  template directory exists, templates are compiled and rendered in a forked child process
+  with a memory ceiling, killed at the time limit even inside one long C-level operation
+  (:func:`render_template`); the sandbox refuses huge powers, products, repetitions and
+  ranges before computing them. Every runaway ends as one TemplateError, never a traceback.
 - Each template folder carries a manifest, ``template.toml`` (:mod:`reporter.manifest`):
   :meth:`Templates.manifest` finds and validates it, :meth:`Templates.names` lists every
   template. Parts that several templates share (methodology appendix, source notes, key
@@ -19,6 +24,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import marshal
+import math
 import os
 import re
 import signal
@@ -279,7 +286,7 @@ class Templates:
         """The Markdown or HTML environment, made once per build (it caches compiled templates)."""
         if markdown in self._environments:
             return self._environments[markdown]
-        env = ImmutableSandboxedEnvironment(
+        env = _Sandbox(
             loader=self._loader(),
             undefined=jinja2.StrictUndefined,
             autoescape=True,  # HTML for page frames; Markdown via finalize for bodies
@@ -309,6 +316,10 @@ class Templates:
                 continue
         raise TemplateMissing(f"template {template!r} has no {name} (looked for {', '.join(candidates)})")
 
+    def untrusted(self) -> bool:
+        """Whether templates may come from a user directory (rendering them is then confined)."""
+        return any(directory.is_dir() for directory in self.user_dirs)
+
     def exists(self, template: str) -> bool:
         try:
             self.resolve(template, BODY)
@@ -331,16 +342,132 @@ class Templates:
         return "\n".join(parts)
 
 
+# -- rendering, bounded ----------------------------------------------------------------------------
+#
+# Where a user template directory exists, a template is rendered in a forked child process, so
+# that nothing it does can hurt the build: the child has a memory ceiling (RLIMIT_AS,
+# MAX_RENDER_MEMORY_MIB beyond what the process held when it was forked) and a CPU limit, and the
+# parent kills it once MAX_RENDER_SECONDS of wall clock have passed, even inside one long C-level
+# operation (a signal in-process waits for it to return). The child sends back the text, or the
+# message of the error it met, through a pipe; the parent turns every failure into TemplateError.
+# The parent does not compile those templates either (Jinja folds constant expressions while
+# compiling, and a template can make that fold run away): the child compiles, and sends the code
+# objects back for the next child to reuse. The bundled templates alone are trusted and rendered
+# in-process. In both, the sandbox first refuses the runaways that are cheap to spot at the
+# operator: huge powers and products, and repetition or concatenation beyond the output bound.
+
+MAX_INT_DIGITS = 4_300  # Python's own limit on printing an int; a larger one has no place in a document
+MAX_RANGE = 100_000  # as Jinja's sandbox: range() beyond this is refused
+MAX_RENDER_MEMORY_MIB = 512  # memory a render may use beyond what the process already holds
+_MAX_CODE_BYTES = 1 << 20  # compiled code beyond this is not kept (folded constants of a runaway template)
+_MAX_REPLY_BYTES = 64 << 20  # a child's reply beyond this (text, error or code) is not read
+_RUNAWAY = "refusing a runaway template"
+
+
+class _Runaway(Exception):
+    """A template asked for an operation whose result is too large to make (checked beforehand)."""
+
+
+def _digits(number: int) -> int:
+    return max(1, math.ceil(abs(number).bit_length() * math.log10(2)))
+
+
+def _shown(value: Any) -> str:
+    """A short form of an operand for a message: never a huge number or text in full."""
+    if isinstance(value, bool) or not isinstance(value, int | str | list | tuple):
+        return type(value).__name__
+    if isinstance(value, int):
+        return str(value) if abs(value) < 10**18 else f"a {_digits(value):,}-digit number"
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 20 else f"a text of {len(value):,} characters"
+    shown = repr(list(value)) if len(value) <= 5 else ""
+    return shown if 0 < len(shown) <= 40 else f"a list of {len(value):,} items"
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_binop(operator: str, left: Any, right: Any) -> None:
+    """Refuse ``**``, ``*`` and ``+`` whose result would be too large, before any work is done."""
+    if operator == "**" and _whole(left) and _whole(right) and right > 0 and abs(left) > 1:
+        digits = right * math.log10(abs(left))
+        if digits > MAX_INT_DIGITS:
+            raise _Runaway(f"{_shown(left)} ** {_shown(right)} would be a number of about {digits:,.0f} digits "
+                           f"(the limit is {MAX_INT_DIGITS:,})")
+    elif operator == "*":
+        if _whole(left) and _whole(right):
+            if left and right and _digits(left) + _digits(right) - 1 > MAX_INT_DIGITS:
+                raise _Runaway(f"{_shown(left)} * {_shown(right)} would be a number of over {MAX_INT_DIGITS:,} "
+                               "digits")
+            return
+        sequence, count = (left, right) if _whole(right) else (right, left)
+        if isinstance(sequence, str | list | tuple) and _whole(count):
+            _check_length(len(sequence) * count, sequence, f"{_shown(left)} * {_shown(right)}")
+    elif operator == "+" and isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple):
+        _check_length(len(left) + len(right), left, f"{_shown(left)} + {_shown(right)}")
+
+
+def _check_length(length: int, sequence: Any, what: str) -> None:
+    if length > MAX_OUTPUT_CHARS:
+        unit = "characters long" if isinstance(sequence, str) else "items long"
+        raise _Runaway(f"{what} would be {length:,} {unit} (the limit is {MAX_OUTPUT_CHARS:,})")
+
+
+def _bounded_range(*args: int) -> range:
+    """``range`` for templates: at most MAX_RANGE items, refused with a clear message."""
+    numbers = range(*args)
+    if len(numbers) > MAX_RANGE:
+        shown = ", ".join(_shown(arg) for arg in args)
+        raise _Runaway(f"range({shown}) would have {len(numbers):,} items (the limit is {MAX_RANGE:,})")
+    return numbers
+
+
+class _CodeCache(jinja2.BytecodeCache):
+    """Compiled templates by name, file and source checksum, in memory.
+
+    Children compile what is missing (``fresh``) and send it back; the parent stores it here,
+    so the next child inherits it and only executes the module code.
+    """
+
+    def __init__(self) -> None:
+        self.codes: dict[tuple[str, str], Any] = {}
+        self.fresh: dict[tuple[str, str], Any] = {}
+
+    def load_bytecode(self, bucket: Any) -> None:
+        bucket.code = self.codes.get((bucket.key, bucket.checksum))
+
+    def dump_bytecode(self, bucket: Any) -> None:
+        self.codes[(bucket.key, bucket.checksum)] = self.fresh[(bucket.key, bucket.checksum)] = bucket.code
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, with the runaway checks of :func:`_check_binop` and a bounded ``range``.
+
+    The intercepted operators are also never folded at compile time.
+    """
+
+    intercepted_binops = frozenset({"**", "*", "+"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(bytecode_cache=_CodeCache(), **options)
+        self.globals["range"] = _bounded_range
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        _check_binop(operator, left, right)
+        return super().call_binop(context, operator, left, right)
+
+
 class _RenderTimeout(Exception):
     pass
 
 
 @contextlib.contextmanager
 def _deadline(seconds: float) -> Iterator[None]:
-    """Interrupt a template that runs too long (an endless loop in a user template).
+    """Interrupt a template that runs too long, where no child process can be forked.
 
-    A timer signal is the one way to stop pure-Python work that produces no output; it is
-    only available in the main thread, elsewhere the output-size bound still holds.
+    A timer signal is the one way to stop pure-Python work in-process; it is only available in
+    the main thread, elsewhere the output-size bound still holds.
     """
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
         yield
@@ -364,22 +491,32 @@ def _bounded_render(template: jinja2.Template, context: dict[str, Any], name: st
     for chunk in template.generate(context):
         size += len(chunk)
         if size > MAX_OUTPUT_CHARS:
-            raise TemplateError(f"{name}: output is over {MAX_OUTPUT_CHARS:,} characters; refusing a runaway template")
+            raise TemplateError(f"{name}: output is over {MAX_OUTPUT_CHARS:,} characters; {_RUNAWAY}")
         chunks.append(chunk)
     return "".join(chunks)
 
 
-def render_template(templates: Templates, name: str, context: dict[str, Any], *, markdown: bool) -> str:
-    """Render one template; template mistakes become TemplateError, never a traceback.
+def _timeout_message(name: str) -> str:
+    return f"{name}: rendering took over {MAX_RENDER_SECONDS:g} s; {_RUNAWAY}"
 
-    Rendering is bounded in time (``MAX_RENDER_SECONDS``) and output size (``MAX_OUTPUT_CHARS``).
-    """
-    env = templates.environment(markdown)
+
+def _memory_message(name: str) -> str:
+    return f"{name}: rendering used more than {MAX_RENDER_MEMORY_MIB:,} MiB of memory; {_RUNAWAY}"
+
+
+def _render_here(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+    """Compile (if need be) and render in this process; template mistakes become TemplateError."""
     try:
-        with _deadline(MAX_RENDER_SECONDS):
-            output = _bounded_render(env.get_template(name), context, name)
+        return _bounded_render(env.get_template(name), context, name)
     except _RenderTimeout:
-        raise TemplateError(f"{name}: rendering took over {MAX_RENDER_SECONDS:g} s; refusing a runaway template") from None
+        raise TemplateError(_timeout_message(name)) from None
+    except _Runaway as exc:
+        raise TemplateError(f"{name}: {exc}; {_RUNAWAY}") from None
+    except RecursionError:
+        raise TemplateError(f"{name}: recursion too deep (a macro, include or import that calls itself "
+                            f"without end); {_RUNAWAY}") from None
+    except MemoryError:
+        raise TemplateError(_memory_message(name)) from None
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"{exc.filename or name}:{exc.lineno}: template syntax error: {exc.message}") from None
     except jinja2.UndefinedError as exc:
@@ -391,7 +528,162 @@ def render_template(templates: Templates, name: str, context: dict[str, Any], *,
     except (TypeError, ValueError, KeyError, IndexError, AttributeError, ArithmeticError) as exc:
         # Mistakes in template logic (adding a list to text, indexing past the end).
         raise TemplateError(f"{name}: {type(exc).__name__}: {exc}") from None
-    return output
+
+
+def _child_outcome(env: jinja2.Environment, name: str, context: dict[str, Any]) -> tuple[Any, ...]:
+    """What the child sends back: ``("ok", text, codes)`` or ``("error", missing, message)``."""
+    cache = env.bytecode_cache
+    try:
+        text = _render_here(env, name, context)
+    except TemplateError as exc:
+        return ("error", isinstance(exc, TemplateMissing), str(exc))
+    except MemoryError:
+        return ("error", False, _memory_message(name))
+    except Exception as exc:  # noqa: BLE001 - a filter's own failure; reported, never a traceback
+        return ("error", False, f"{name}: rendering failed: {type(exc).__name__}: {exc}")
+    codes = []
+    if isinstance(cache, _CodeCache):
+        for key, code in cache.fresh.items():
+            data = marshal.dumps(code)
+            if len(data) <= _MAX_CODE_BYTES:
+                codes.append((key, data))
+    return ("ok", text, codes)
+
+
+def _address_space() -> int | None:
+    """Bytes of virtual memory this process maps now (Linux), or None."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _limit_child() -> None:
+    """Memory and CPU ceilings for a rendering child (each skipped where the system refuses it)."""
+    import resource
+
+    mapped = _address_space()
+    if mapped is not None:
+        ceiling = mapped + MAX_RENDER_MEMORY_MIB * 1024 * 1024
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if soft == resource.RLIM_INFINITY or soft > ceiling:
+            with contextlib.suppress(ValueError, OSError):
+                resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
+    seconds = math.ceil(MAX_RENDER_SECONDS) + 1  # a backstop: the parent kills at MAX_RENDER_SECONDS
+    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if soft == resource.RLIM_INFINITY or soft > seconds:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_CPU, (seconds, hard if hard == resource.RLIM_INFINITY
+                                                     else max(seconds, hard)))
+
+
+def _render_forked(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+    import gc
+    import select
+    import sys
+    import time
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()  # nothing buffered is written twice
+    seconds = MAX_RENDER_SECONDS
+    read, write = os.pipe()
+    started = time.monotonic()
+    try:
+        pid = os.fork()
+    except OSError as exc:
+        os.close(read)
+        os.close(write)
+        raise TemplateError(f"{name}: could not start a process to render it: {exc.strerror}") from None
+    if pid == 0:  # the child: never returns
+        status = 1
+        try:
+            os.close(read)
+            gc.disable()  # a short life: collecting would only copy the parent's pages
+            _limit_child()
+            try:
+                data = marshal.dumps(_child_outcome(env, name, context))
+            except MemoryError:
+                data = marshal.dumps(("error", False, _memory_message(name)))
+            view = memoryview(data)
+            while view:
+                view = view[os.write(write, view):]
+            status = 0
+        except BaseException:  # noqa: BLE001 - the parent reports a child without an outcome
+            pass
+        finally:
+            os._exit(status)
+    os.close(write)
+    chunks: list[bytes] = []
+    received = 0
+    reaped = False
+    try:
+        poller = select.poll()
+        poller.register(read, select.POLLIN | select.POLLHUP)
+        while True:
+            remaining = started + seconds - time.monotonic()
+            if remaining <= 0:
+                raise TemplateError(_timeout_message(name))
+            if not poller.poll(remaining * 1000):
+                continue
+            chunk = os.read(read, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            received += len(chunk)
+            if received > _MAX_REPLY_BYTES:
+                raise TemplateError(f"{name}: output is over {MAX_OUTPUT_CHARS:,} characters; {_RUNAWAY}")
+        _, status = os.waitpid(pid, 0)
+        reaped = True
+    finally:
+        os.close(read)
+        if not reaped:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, 0)
+    return _outcome(env, name, b"".join(chunks), status)
+
+
+def _outcome(env: jinja2.Environment, name: str, data: bytes, status: int) -> str:
+    """The child's text, or its error raised here; the code it compiled is kept for the next child."""
+    try:
+        outcome = marshal.loads(data) if data else None
+    except (EOFError, ValueError, TypeError):
+        outcome = None
+    if not isinstance(outcome, tuple) or not outcome:
+        if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL):
+            raise TemplateError(_timeout_message(name))
+        how = (f"was killed by {signal.Signals(os.WTERMSIG(status)).name}" if os.WIFSIGNALED(status)
+               else f"ended with status {os.waitstatus_to_exitcode(status)}")
+        raise TemplateError(f"{name}: rendering stopped: the process rendering it {how} "
+                            f"(a runaway template, or more than {MAX_RENDER_MEMORY_MIB:,} MiB of memory)")
+    if outcome[0] == "error":
+        raise (TemplateMissing if outcome[1] else TemplateError)(outcome[2])
+    _, text, codes = outcome
+    cache = env.bytecode_cache
+    if isinstance(cache, _CodeCache):
+        for key, code in codes:
+            cache.codes.setdefault(tuple(key), marshal.loads(code))
+    return str(text)
+
+
+def render_template(templates: Templates, name: str, context: dict[str, Any], *, markdown: bool) -> str:
+    """Render one template; template mistakes become TemplateError, never a traceback.
+
+    Rendering is bounded in time (``MAX_RENDER_SECONDS``, wall clock), output size
+    (``MAX_OUTPUT_CHARS``), memory (``MAX_RENDER_MEMORY_MIB``) and recursion. Wherever a user
+    template directory exists (any file it holds may be loaded, ``base/`` parts included), it
+    runs in a forked child process (see above); with the bundled templates alone, which are
+    trusted, or where there is no fork, it runs here under a timer signal (a fork costs tens of
+    milliseconds in a process holding WeasyPrint; rendering here, about one).
+    """
+    env = templates.environment(markdown)
+    if hasattr(os, "fork") and templates.untrusted():
+        return _render_forked(env, name, context)
+    with _deadline(MAX_RENDER_SECONDS):
+        return _render_here(env, name, context)
 
 
 # -- Markdown → HTML -----------------------------------------------------------------------------
