@@ -184,11 +184,14 @@ def validate(
     _print_problems(report.problems, format)
     if format is ProblemFormat.TEXT:
         checked = f"{_plural(report.files, 'file')}, {_plural(report.records, 'record')}"
+        errors = [p for p in report.problems if p.severity == "error"]
+        warned = len(report.problems) - len(errors)
+        warnings = f" ({_plural(warned, 'warning')})" if warned else ""
         if report.ok:
-            _echo(f"{checked}: all valid.")
+            _echo(f"{checked}: all valid{warnings}.")
         elif report.files:
-            bad_files = len({p.path for p in report.problems})
-            _echo(f"{_plural(len(report.problems), 'problem')} in {_plural(bad_files, 'file')} ({checked} checked).")
+            bad_files = len({p.path for p in errors})
+            _echo(f"{_plural(len(errors), 'error')} in {_plural(bad_files, 'file')}{warnings} ({checked} checked).")
     raise typer.Exit(0 if report.ok else EXIT_INVALID)
 
 

@@ -139,7 +139,7 @@ def test_hidden_characters_are_warnings_naming_the_field(tmp_path: Path, char: s
     assert result.output.splitlines() == [
         f"{path}:5:11: actors[0].name: warning: holds {article} {name} (U+{ord(char):04X}), which makes text display "
         "differently from what it is",
-        "1 file, 1 record: all valid."]
+        "1 file, 1 record: all valid (1 warning)."]
     assert runner.invoke(app, ["check", str(path)]).exit_code == 0
     strict = runner.invoke(app, ["check", "--strict", str(path)])
     assert strict.exit_code == 1

@@ -145,7 +145,10 @@ def test_bad_file_exact_message(name: str) -> None:
     lines = result.output.splitlines()
     expected = [line.format(p=path, **_messages()) for line in EXPECTED[name]]
     assert lines[:-1] == expected
-    assert lines[-1].startswith(f"{len(expected)} problem")
+    errors = [line for line in expected if ": warning: " not in line]
+    warnings = len(expected) - len(errors)
+    assert lines[-1].startswith(f"{len(errors)} error{'s' if len(errors) != 1 else ''} in ")
+    assert (f"({warnings} warning" in lines[-1]) == bool(warnings)
     assert elapsed < 1.0
 
 
