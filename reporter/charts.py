@@ -39,6 +39,7 @@ from babel import Locale
 from reporter.dates import format_date_range, format_when, parse_when
 from reporter.errors import ChartError
 from reporter.kinds import ChartKind, Period, TimelineGroup
+from reporter.text import reveal
 from reporter.words import words_for
 from reporter.metrics import UNKNOWN_PERIOD, CollectionMetrics, Settings
 from reporter.quantities import PartialSum, Qualifier, Quantity, format_quantity
@@ -264,7 +265,7 @@ def _quantity_bars(
 
     Unknown quantities get no bar; they come last in the alt text as "not computable".
     """
-    pairs = list(items)
+    pairs = [(reveal(name), q) for name, q in items]  # names are drawn as they are, hidden characters marked
     known = [(name, q) for name, q in pairs if q.is_known]
     unknown = sorted(name for name, q in pairs if not q.is_known)
     known.sort(key=lambda item: (-_sort_value(item[1]), item[0]))
@@ -538,7 +539,7 @@ def timeline_chart(incidents: Sequence[Incident], settings: Settings, by: str = 
         if by == "category":
             groups = [incident.category]
         else:
-            groups = list(dict.fromkeys(actor.name for actor in incident.actors)) or [words["unattributed"]]
+            groups = list(dict.fromkeys(reveal(actor.name) for actor in incident.actors)) or [words["unattributed"]]
         for group in groups:
             lanes.append((start, group, start.isoformat(), until, window.end is None, phrase))
     lanes.sort(key=lambda lane: (lane[0], lane[1], lane[3]))

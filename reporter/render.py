@@ -45,6 +45,7 @@ from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from reporter.errors import RenderError, TemplateError, TemplateMissing
+from reporter.text import reveal
 
 if TYPE_CHECKING:  # pragma: no cover
     from reporter.manifest import Manifest
@@ -94,7 +95,8 @@ def md_escape(text: str) -> str:
     Newlines are folded into spaces (record text is one paragraph wherever it is placed), so
     only the start of the text can begin a block; list and quote markers there are escaped.
     """
-    folded = re.sub(r"\s+", " ", str(text))
+    # Hidden characters (bidi overrides, zero-width) are shown marked, never passed on unseen.
+    folded = re.sub(r"\s+", " ", reveal(str(text)))
     escaped = _MD_ALWAYS.sub(r"\\\1", folded)
     # GitHub and GitLab turn bare URLs and www. names into links: break them (the backslash
     # before punctuation is CommonMark's escape, invisible once rendered).
@@ -208,6 +210,12 @@ def _md_finalize(value: Any) -> Any:
     return Markup(md_escape("" if value is None else str(value)))
 
 
+def _html_finalize(value: Any) -> Any:
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return value
+    return reveal(value)
+
+
 # -- environments --------------------------------------------------------------------------------
 
 
@@ -290,7 +298,7 @@ class Templates:
             loader=self._loader(),
             undefined=jinja2.StrictUndefined,
             autoescape=True,  # HTML for page frames; Markdown via finalize for bodies
-            finalize=_md_finalize if markdown else None,
+            finalize=_md_finalize if markdown else _html_finalize,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,

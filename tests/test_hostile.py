@@ -263,3 +263,20 @@ def test_the_terminal_never_gets_raw_controls_whatever_the_library_says() -> Non
     finally:
         cli.app.registered_commands.pop()
     assert result.output == "a\\x1b[31mb\\u202ec\\u200bd\\x9be\nf\n"
+
+
+def test_hidden_characters_reach_documents_marked_never_raw(tmp_path: Path) -> None:
+    (tmp_path / "incidents").mkdir()
+    (tmp_path / "incidents" / "b.yaml").write_text(
+        'id: b\ntitle: "Campaign by \\u202eevil\\u202c ltd"\ncategory: c\nsensitivity: public\nstatus: disclosed\n'
+        'figures: {interactions: 100}\nactors:\n  - name: "Alpha\\u200bCorp"\n    figures: {interactions: 60}\n'
+        '  - name: Beta\n    figures: {interactions: 40}\n')
+    (tmp_path / "reporter.toml").write_text(SIGNATORY)
+    (tmp_path / "b.yaml").write_text("template: disclosure-summary\ntitle: T\ndate: 2026-04-02\nincidents: [b]\n"
+                                     "formats: [md, html]\n")
+    result = run_in(tmp_path, ["build", "b.yaml", "--out", "out"])
+    assert result.exit_code == 0, result.output
+    for name in ("b.md", "b.html"):
+        text = (tmp_path / "out" / name).read_text(encoding="utf-8")
+        assert not any(0x200B <= ord(ch) <= 0x202E for ch in text), name
+        assert "Campaign by ⟨U+202E⟩evil⟨U+202C⟩ ltd" in text and "Alpha⟨U+200B⟩Corp" in text
