@@ -421,7 +421,10 @@ def render(brief: Brief, context: DocumentContext, templates: Templates, formats
             page_data = {**data, "body": body, "toc": [asdict(h) for h in headings],
                          "css": css.replace("</", "<\\/"), "subject": subject or brief.title}
             html = render_template(templates, templates.resolve(brief.template, PAGE), page_data, markdown=False)
-    sources = Sources(markdown=markdown, html=html, charts=used, epoch=epoch, font=font)
+    sources = Sources(markdown=markdown, html=html, charts=used, epoch=epoch, font=font, title=context.title,
+                      author=context.organisation.name, subject=subject or brief.title,
+                      language=context.methodology.locale.replace("_", "-"), marking=context.marking,
+                      draft=context.draft, paper=context.paper)
     rendered = Rendered()
     if submit is not None:
         rendered.pending = {fmt.name: submit(fmt, sources) for fmt in chosen if fmt.slow}

@@ -37,6 +37,14 @@ class Sources:
         charts: the charts the body places, by their image path (``<stem>_files/<kind>.png``).
         epoch: seconds since 1970 for every timestamp in the files (the brief's date).
         font: the font family of charts.
+        title: the document's title (metadata).
+        author: the organisation it comes from (metadata).
+        subject: the metadata subject (from the template's manifest).
+        language: the document's language tag, e.g. ``en-US`` (metadata, /Lang, ``lang``).
+        marking: the classification marking ("" for public documents).
+        draft: whether any included record is a draft (a DRAFT notice on every format).
+        paper: ``letter`` or ``a4``.
+        attachments: files an archival format embeds, by name (see reporter.archive).
     """
 
     markdown: str
@@ -44,6 +52,14 @@ class Sources:
     charts: dict[str, Chart] = field(default_factory=dict)
     epoch: int = 0
     font: str = "DejaVu Sans"
+    title: str = ""
+    author: str = ""
+    subject: str = ""
+    language: str = "en-US"
+    marking: str = ""
+    draft: bool = False
+    paper: str = "letter"
+    attachments: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass
