@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/reporter validate incidents/
 	$(BIN)/reporter check incidents/
+	$(BIN)/reporter clocks incidents/
 	$(BIN)/reporter metrics incidents/ --by category
 	$(BIN)/reporter build briefs/*.yaml --out out
 	@echo "Documents are in out/: PDF, Markdown (images in *_files/) and HTML."

@@ -7,6 +7,10 @@
   over a 44-day window): error; one that matches no figure or metric: warning.
 - A summary placeholder that names no figure or metric: error.
 - Timeline events out of order: error.
+- Regulatory clocks (:mod:`reporter.clocks`): a report missed, or due within 24 hours at
+  ``as_of``: warning; a late GDPR notification whose obligation gives no ``delay_reason``
+  (Art. 33(1) asks for reasons): error. A disclosure made under a regime whose figures differ
+  from today's names the regime.
 - Actor names that look alike but are written with different characters (Latin "Alpha Corp"
   and Cyrillic "Аlpha Corp", or one with a zero-width joiner inside): a warning on the later
   one naming the earlier, within one incident and across the collection (:func:`reporter.text.skeleton`).
@@ -19,12 +23,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 
 from reporter.dates import When
+from reporter.clocks import REGIME_TITLES, format_span, incident_clocks, iso
 from reporter.errors import Problem
 from reporter.logs import check_against_logs, summarise
 from reporter.metrics import PLACEHOLDER, IncidentMetrics, Settings, incident_metrics, placeholder_problem
 from reporter.quantities import Qualifier, Quantity, format_quantity, parse_quantity, sum_quantities
+from reporter.models import Regime
 from reporter.records import Collection, LoadedIncident
 from reporter.text import describe, skeleton
 
@@ -64,11 +71,15 @@ _FIGURE_IN_PROSE = re.compile(
 _DATE_CONTEXT = re.compile(rf"(?:{_MONTHS})\s*$", re.IGNORECASE)
 
 
-def check_collection(collection: Collection, settings: Settings = Settings()) -> list[Problem]:
+def check_collection(collection: Collection, settings: Settings = Settings(), *, as_of: datetime | None = None,
+                     timezone: str = "UTC") -> list[Problem]:
     """Run every check over valid incidents; return problems sorted by file and line.
 
     Incidents that cite an evidence log are also checked against the figures computed from it.
+    Regulatory clocks are checked at ``as_of`` (default: now), dates without a time starting in
+    ``timezone`` (``documents.timezone``).
     """
+    as_of = as_of or datetime.now(UTC)
     summaries, problems = summarise([(loaded, loaded.incident) for loaded in collection.incidents])
     for loaded in collection.incidents:
         if loaded.incident.id in summaries:
@@ -78,6 +89,8 @@ def check_collection(collection: Collection, settings: Settings = Settings()) ->
         problems += check_disclosures(loaded, settings)
         problems += check_summary(loaded, metrics, settings)
         problems += check_timeline(loaded)
+        if loaded.incident.obligations:
+            problems += check_clocks(loaded, as_of, timezone)
     problems += check_actor_names(collection)
     return sorted(problems)
 
@@ -135,13 +148,43 @@ def check_disclosures(loaded: LoadedIncident, settings: Settings) -> list[Proble
             if then.with_unit(None) == now.with_unit(None):
                 continue
             verb = "contradicts" if not _overlap(then, now) else "differs from"
+            under = f" under {REGIME_TITLES[disclosure.regime]}" if disclosure.regime is not None else ""
             problems.append(loaded.problem(
                 ("figures", name),
                 f"{format_quantity(now, settings.locale, settings.sig_figs)} {verb} the "
                 f"{format_quantity(then, settings.locale, settings.sig_figs)} stated to {disclosure.to} "
-                f"on {disclosure.date.text} (disclosures[{index}])",
+                f"on {disclosure.date.text}{under} (disclosures[{index}])",
                 severity="warning",
             ))
+    return problems
+
+
+DUE_SOON = timedelta(hours=24)
+"""A report due within this long at ``as_of`` is warned of."""
+
+
+def check_clocks(loaded: LoadedIncident, as_of: datetime, timezone: str = "UTC") -> list[Problem]:
+    """Warn of every report missed or due within 24 hours at ``as_of``; a late GDPR notification
+    whose obligation gives no reason for the delay is an error (Art. 33(1) asks for reasons)."""
+    incident = loaded.incident
+    problems = []
+    for clock in incident_clocks(incident, as_of, timezone):
+        key = ("obligations", clock.obligation, "regime")
+        what = f"{REGIME_TITLES[clock.regime]} {clock.report}"
+        due = iso(clock.due)
+        if clock.status == "missed":
+            late = clock.note.split(";")[0] if clock.note else "missed"
+            obligation = incident.obligations[clock.obligation]
+            if clock.regime is Regime.GDPR and not (obligation.delay_reason or "").strip():
+                problems.append(loaded.problem(
+                    key, f"the {what} is late ({late}; it was due {due}) and the record gives no reason for the "
+                         f"delay, which Art. 33(1) asks for: add obligations[{clock.obligation}].delay_reason"))
+            else:
+                problems.append(loaded.problem(key, f"clock missed: the {what} was due {due}; {late}",
+                                               severity="warning"))
+        elif clock.status == "due" and clock.left is not None and clock.left <= DUE_SOON:
+            problems.append(loaded.problem(
+                key, f"clock running out: the {what} is due {due}, in {format_span(clock.left)}", severity="warning"))
     return problems
 
 

@@ -70,6 +70,26 @@ SigFigsOpt = Annotated[int | None, typer.Option(
                                       "reporter.toml, else 4).", show_default=False)]
 
 
+AsOfOpt = Annotated[str | None, typer.Option(
+    "--as-of", help="When regulatory clocks are read: an ISO datetime with offset, or a date (its start in "
+                    "documents.timezone). Default: now.", metavar="DATETIME", show_default=False)]
+
+
+def _as_of(text: str | None, timezone: str):  # noqa: ANN202 - a datetime
+    """``--as-of``, or now; a value that is no date or datetime with offset is bad usage."""
+    from datetime import UTC, datetime
+
+    from reporter.clocks import parse_as_of
+    from reporter.errors import DateError
+
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        return parse_as_of(text, timezone)
+    except DateError as exc:
+        raise UsageError(f"--as-of: {exc}") from None
+
+
 def _resolve(config_path: Path | None, **options: object):  # noqa: ANN202 - reporter.config.Config
     """This command's settings: defaults < reporter.toml < the options given on the command line."""
     from reporter.config import resolve_config
@@ -356,6 +376,7 @@ def check(
     locale: LocaleOpt = None,
     sig_figs: SigFigsOpt = None,
     max_file_size: MaxFileSize = None,
+    as_of: AsOfOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Lint the numbers: breakdowns vs totals, earlier disclosures, figures typed into prose, timeline order."""
@@ -366,7 +387,9 @@ def check(
     resolved = _resolve(config, window_convention=window_convention, locale=locale, sig_figs=sig_figs,
                         max_file_size=max_file_size)
     report = validate_files(_record_paths(paths, resolved), max_file_size=resolved.input.max_file_size)
-    problems = sorted(report.problems + check_collection(report.collection, resolved.settings())
+    timezone = resolved.documents.timezone
+    problems = sorted(report.problems + check_collection(report.collection, resolved.settings(),
+                                                         as_of=_as_of(as_of, timezone), timezone=timezone)
                       + audience_warnings(report.collection.incidents, resolved.audiences.values()))
     _print_problems(problems, format)
     errors, warnings = errors_and_warnings(problems)
@@ -379,6 +402,35 @@ def check(
             _echo(f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} ({checked} checked"
                        f"{'; --strict: warnings fail' if strict and warnings else ''}).")
     raise typer.Exit(EXIT_INVALID if failed else 0)
+
+
+class ClockFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+@command()
+def clocks(
+    paths: PathsArg = None,
+    as_of: AsOfOpt = None,
+    format: Annotated[ClockFormat, typer.Option("--format", help="table for people; json (stable) for "
+                                                                 "tools.")] = ClockFormat.TABLE,
+    max_file_size: MaxFileSize = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Regulatory clocks: every report each incident owes, when it is due, and whether it was made in time."""
+    from reporter.clocks import clocks_json, clocks_table, collection_clocks
+    from reporter.records import load_collection
+
+    resolved = _resolve(config, max_file_size=max_file_size)
+    timezone = resolved.documents.timezone
+    moment = _as_of(as_of, timezone)
+    collection = load_collection(_record_paths(paths, resolved), max_file_size=resolved.input.max_file_size)
+    found = collection_clocks([loaded.incident for loaded in collection.incidents], moment, timezone)
+    if format is ClockFormat.JSON:
+        _echo(clocks_json(found, moment), nl=False, json_text=True)
+    else:
+        _echo(clocks_table(found, moment, timezone), nl=False)
 
 
 class SummaryFormat(StrEnum):

@@ -62,6 +62,20 @@ class Documents(_Section):
         "DejaVu Sans", description="The organisation's font for charts (an installed font family).")
     small_counts: int = Field(0, ge=0, description="In public documents, show breakdown counts below this as "
                                                    "'fewer than N' (0: off).")
+    timezone: str = Field("UTC", description="IANA time zone of the organisation (e.g. Europe/Dublin): a date "
+                                             "without a time starts a regulatory clock at the start of that day here.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(f"unknown time zone {value!r}: expected an IANA name such as UTC, Europe/Dublin or "
+                             "America/New_York") from None
+        return value
 
     @field_validator("locale")
     @classmethod

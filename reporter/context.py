@@ -172,6 +172,40 @@ class ChartView:
 
 
 @dataclass(frozen=True)
+class ClockView:
+    """One report an incident owes under a regulatory regime, and where it stands (reporter.clocks)."""
+
+    incident: str = doc("Incident id.")
+    incident_title: str = doc("Incident title.")
+    regime: str = doc("gdpr-33, nis2, sec-8k-1.05, ai-act-73, gpai-cop-9.3 or circia.")
+    regime_title: str = doc("The regime as documents name it, e.g. 'GDPR Art. 33'.")
+    report: str = doc("Which report, e.g. notification, early-warning, form-8k.")
+    report_label: str = doc("The report in words, e.g. 'Early warning'.")
+    from_event: str = doc("Timeline event the clock runs from (empty when it runs from an earlier report).")
+    from_label: str = doc("What the clock runs from in words, e.g. 'Became aware' or 'after the notification'.")
+    start: str = doc("Phrased start time (empty when it cannot start).")
+    start_iso: str = doc("Start time, ISO 8601 in UTC (empty when it cannot start).")
+    due: str = doc("Phrased due time (empty when it cannot start).")
+    due_iso: str = doc("Due time, ISO 8601 in UTC (empty when it cannot start).")
+    status: str = doc("met, missed, due or cannot-start, as of the document's date.")
+    status_text: str = doc("The status in words: 'met', 'missed by 8 hours', 'due in 2 days', 'cannot start: ...'.")
+    made: str = doc("Phrased date of the disclosure that made the report, on time or late (empty if none).")
+    made_iso: str = doc("That disclosure's date as written, ISO (empty if none).")
+    made_to: str = doc("To whom that disclosure was made (empty if none).")
+    made_reference: str = doc("That disclosure's reference, e.g. the authority's case number (may be empty).")
+    basis: str = doc("The rule the clock follows, with its article or item.")
+    note: str = doc("How long it was missed by or is left, what is missing, how dates were read (may be empty).")
+    authority: str = doc("Where the regime's reports go, from the record's obligation (may be empty).")
+    severity: str = doc("Type of serious incident for ai-act-73 and gpai-cop-9.3 (empty for the others).")
+    delay_reason: str = doc("Reasons for a late report, from the obligation (may be empty).")
+    contact: str = doc("Contact point for more information (may be empty).")
+    consequences: str = doc("Likely consequences (may be empty).")
+    impact: str = doc("Material impact, or reasonably likely material impact (may be empty).")
+    system: str = doc("The AI system or model concerned (may be empty).")
+    categories: list[str] = doc("Categories of people and records concerned.", factory=list)
+
+
+@dataclass(frozen=True)
 class DocumentContext:
     """The whole context of a document template."""
 
@@ -204,6 +238,10 @@ class DocumentContext:
     charts: dict[str, ChartView] = doc("Charts by kind (only those with data).", factory=dict)
     page_label: tuple[str, str] = doc("Words around page numbers, e.g. ('Page', 'of').", ("Page", "of"))
     paper: str = doc("Paper size: letter or a4.", "letter")
+    clocks: list[ClockView] = doc("Regulatory clocks of the included incidents as of the document's date: every "
+                                  "report each owes under its obligations, computed from what the audience may see "
+                                  "(events, disclosures and obligations above its clearance are not used); the "
+                                  "briefing prints them all, a filing those of its regime.", factory=list)
 
 
 def reading_text(sig_figs: int, tolerance: str, locale: str = "en_US") -> str:

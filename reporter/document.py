@@ -329,8 +329,20 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
                 for kind, chart in charts.items()},
         page_label=words.page,
         paper=config.documents.paper,
+        clocks=_clocks(kept.incidents, brief, config, clearance, settings.locale),
     )
     return context, [*kept.warnings, *kept_compare.warnings], charts
+
+
+def _clocks(incidents: list[Incident], brief: Brief, config: Config, clearance: Sensitivity,
+            locale: str) -> list:
+    """The regulatory clocks of what the audience sees, as of the start of the brief's date."""
+    if not any(incident.obligations for incident in incidents):
+        return []
+    from reporter.clocks import clock_views, document_as_of
+
+    timezone = config.documents.timezone
+    return clock_views(incidents, document_as_of(brief.date.date, timezone), timezone, clearance, locale)
 
 
 def _inputs(loaded: list[LoadedIncident], brief_path: Path, config: Config, config_path: Path | None,

@@ -468,6 +468,41 @@ class Action(_Model):
     sensitivity: Sensitivity | None = Field(None, description="Overrides the record's sensitivity.")
 
 
+class Regime(StrEnum):
+    """A reporting regime whose clocks ``reporter clocks`` computes (:mod:`reporter.clocks`)."""
+
+    GDPR = "gdpr-33"
+    NIS2 = "nis2"
+    SEC_8K = "sec-8k-1.05"
+    AI_ACT = "ai-act-73"
+    GPAI_COP = "gpai-cop-9.3"
+    CIRCIA = "circia"
+
+
+REPORTS: dict[Regime, tuple[str, ...]] = {
+    Regime.GDPR: ("notification",),
+    Regime.NIS2: ("early-warning", "notification", "progress-report", "final-report"),
+    Regime.SEC_8K: ("form-8k",),
+    Regime.AI_ACT: ("serious-incident-report",),
+    Regime.GPAI_COP: ("initial-report", "intermediate-report", "final-report"),
+    Regime.CIRCIA: ("covered-cyber-incident", "ransom-payment"),
+}
+"""The reports of each regime, by the names disclosures and ``reporter clocks`` give them; the first
+is the one a disclosure under the regime answers when it names none."""
+
+SEVERITIES: dict[Regime, tuple[str, ...]] = {
+    # Art. 73(4) death, 73(3) widespread infringement or Art. 3(49)(b) critical infrastructure, 73(2) the rest.
+    Regime.AI_ACT: ("death", "widespread-infringement", "critical-infrastructure", "serious-harm"),
+    # Measure 9.3: critical infrastructure 2 days, cybersecurity breach 5, death 10, other serious harm 15.
+    Regime.GPAI_COP: ("critical-infrastructure", "cybersecurity-breach", "death", "serious-harm"),
+}
+"""The severity tiers of the regimes whose clock depends on the type of serious incident."""
+
+
+def _one_or_more(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
 class Disclosure(_Model):
     """Something already said about the incident, with the figures stated then."""
 
@@ -475,8 +510,104 @@ class Disclosure(_Model):
     to: str = Field(description="To whom (a committee, a regulator, the public).")
     form: DisclosureForm = Field(description="letter, filing, publication or briefing.")
     reference: str | None = Field(None, description="A reference number or title.")
+    regime: Regime | None = Field(None, description="The regime it was made under (gdpr-33, nis2, sec-8k-1.05, "
+                                                    "ai-act-73, gpai-cop-9.3, circia): it answers that regime's clocks.")
+    report: Annotated[list[str], BeforeValidator(_one_or_more)] | None = Field(
+        None, description="Which of the regime's reports it is, one or a list (default: the regime's first): "
+                          "gdpr-33 notification; nis2 early-warning, notification, progress-report, final-report; "
+                          "sec-8k-1.05 form-8k; ai-act-73 serious-incident-report; gpai-cop-9.3 initial-report, "
+                          "intermediate-report, final-report; circia covered-cyber-incident, ransom-payment.")
     figures: dict[FigureName, Figure] = _figures("Figures as stated then.")
     sensitivity: Sensitivity | None = Field(None, description="Overrides the record's sensitivity.")
+
+    @model_validator(mode="after")
+    def _reports_of_the_regime(self) -> Disclosure:
+        if self.report is None:
+            return self
+        if self.regime is None:
+            raise PydanticCustomError("disclosure_report", "'report' needs the 'regime' it belongs to")
+        known = REPORTS[self.regime]
+        if not self.report or any(name not in known for name in self.report):
+            raise PydanticCustomError("disclosure_report", "report: expected one or more of {known} for {regime}",
+                                      {"known": ", ".join(known), "regime": self.regime.value})
+        return self
+
+    @property
+    def reports(self) -> tuple[str, ...]:
+        """The reports this disclosure makes (none when it was made under no regime)."""
+        if self.regime is None:
+            return ()
+        return tuple(self.report) if self.report else REPORTS[self.regime][:1]
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> dict:
+        json_schema = handler(schema)
+        mapping = handler.resolve_ref_schema(json_schema)
+        mapping["properties"]["report"] = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"},
+                                                                          "minItems": 1}, _NULL],
+                                           "description": mapping["properties"]["report"].get("description")}
+        rules: list[dict[str, Any]] = [{  # a report needs its regime
+            "if": {"required": ["report"], "properties": {"report": {"not": _NULL}}},
+            "then": {"required": ["regime"], "properties": {"regime": {"not": _NULL}}},
+        }]
+        for regime, names in REPORTS.items():
+            rules.append({
+                "if": {"required": ["regime"], "properties": {"regime": {"const": regime.value}}},
+                "then": {"properties": {"report": {"anyOf": [{"enum": list(names)},
+                                                             {"type": "array", "items": {"enum": list(names)}},
+                                                             _NULL]}}},
+            })
+        mapping["allOf"] = rules
+        return json_schema
+
+
+class Obligation(_Model):
+    """A reporting regime that applies to the incident, with what its clocks and filings need."""
+
+    regime: Regime = Field(description="gdpr-33, nis2, sec-8k-1.05, ai-act-73, gpai-cop-9.3 or circia.")
+    authority: str | None = Field(None, description="Where its reports go (a supervisory authority, a CSIRT, the "
+                                                    "SEC, a market surveillance authority, the AI Office, CISA).")
+    severity: str | None = Field(None, description="The type of serious incident, which sets the clock: required "
+                                                   "for ai-act-73 (death, widespread-infringement, "
+                                                   "critical-infrastructure, serious-harm) and gpai-cop-9.3 "
+                                                   "(critical-infrastructure, cybersecurity-breach, death, "
+                                                   "serious-harm); refused for the others.")
+    delay_reason: str | None = Field(None, description="Reasons for a late report (GDPR Art. 33(1) asks for them).")
+    contact: str | None = Field(None, description="Contact point for more information (GDPR Art. 33(3)(b)).")
+    consequences: str | None = Field(None, description="Likely consequences (GDPR Art. 33(3)(c)).")
+    impact: str | None = Field(None, description="Material impact, or reasonably likely material impact, on the "
+                                                 "registrant (Form 8-K Item 1.05(a)).")
+    system: str | None = Field(None, description="The AI system or model concerned (AI Act, Code of Practice).")
+    categories: list[Item] = Field(default_factory=list, description="Categories of people and of records "
+                                                                     "concerned (GDPR Art. 33(3)(a)).")
+    sensitivity: Sensitivity | None = Field(None, description="Overrides the record's sensitivity.")
+
+    @model_validator(mode="after")
+    def _severity_of_the_regime(self) -> Obligation:
+        tiers = SEVERITIES.get(self.regime)
+        if tiers is None:
+            if self.severity is not None:
+                raise PydanticCustomError(
+                    "obligation_severity", "severity: {regime} has no severity tiers (only ai-act-73 and gpai-cop-9.3)",
+                    {"regime": self.regime.value})
+        elif self.severity not in tiers:
+            raise PydanticCustomError(
+                "obligation_severity", "severity: {regime} needs one of {tiers}",
+                {"regime": self.regime.value, "tiers": ", ".join(tiers)})
+        return self
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> dict:
+        json_schema = handler(schema)
+        mapping = handler.resolve_ref_schema(json_schema)
+        rules = []
+        for regime in Regime:
+            tiers = SEVERITIES.get(regime)
+            then = ({"required": ["severity"], "properties": {"severity": {"enum": list(tiers)}}} if tiers
+                    else {"properties": {"severity": _NULL}})
+            rules.append({"if": {"properties": {"regime": {"const": regime.value}}}, "then": then})
+        mapping["allOf"] = rules
+        return json_schema
 
 
 class Source(_Model):
@@ -526,6 +657,9 @@ class Incident(_Model):
     actions: list[Action] = Field(default_factory=list, description="Response and mitigations.")
     disclosures: list[Disclosure] = Field(default_factory=list, description="What was already said, with figures.")
     sources: list[Source] = Field(default_factory=list, description="Published sources (footnotes).")
+    obligations: list[Obligation] = Field(default_factory=list,
+                                          description="Reporting regimes that apply, whose clocks run from the "
+                                                      "timeline (reporter clocks).")
 
     def timeline_when(self, name: str) -> When | None:
         """The date of a timeline event, whichever form it was written in."""
@@ -534,8 +668,8 @@ class Incident(_Model):
 
 
 MODELS: list[type[BaseModel]] = [Figure, Item, Technique, TimelineEvent, Attribution, Actor, Evidence, Action,
-                                 Disclosure, Source, Window, Incident]
-ENUMS: list[type[StrEnum]] = [Sensitivity, Status, Confidence, DisclosureForm, Qualifier]
+                                 Disclosure, Obligation, Source, Window, Incident]
+ENUMS: list[type[StrEnum]] = [Sensitivity, Status, Confidence, DisclosureForm, Qualifier, Regime]
 
 
 def record_json_schema() -> dict[str, Any]:

@@ -27,6 +27,9 @@ BASE_BRIEFS: dict[str, dict[str, Any]] = {
     "regulator-letter": {"incidents": ["distillation-2026-q2"]},
     "executive-briefing": {"incidents": ["distillation-2026-q2"]},
     "disclosure-summary": {"incidents": ["distillation-2026-q2"]},
+    "gdpr-notification": {"incidents": ["support-export-breach-2026"]},
+    "sec-8k": {"incidents": ["ransomware-outage-2026"]},
+    "ai-act-serious-incident": {"incidents": ["grid-agent-incident-2026"]},
 }
 
 # For every key a template may use: a value, and what the document shows when it is set.
@@ -129,12 +132,14 @@ def test_unknown_template_is_located(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         load_brief(path, templates=Templates())
     assert str(info.value) == (f"{path}:2:11: template: no template named 'press-release' "
-                               "(available: disclosure-summary, executive-briefing, regulator-letter)")
+                               "(available: ai-act-serious-incident, disclosure-summary, executive-briefing, "
+                               "gdpr-notification, regulator-letter, sec-8k)")
     path.write_text("title: T\ntemplate: default:press-release\ndate: 2026-06-10\n")
     with pytest.raises(InputError) as info:
         load_brief(path, templates=Templates())
     assert str(info.value) == (f"{path}:2:11: template: no bundled template named 'press-release' "
-                               "(bundled: disclosure-summary, executive-briefing, regulator-letter)")
+                               "(bundled: ai-act-serious-incident, disclosure-summary, executive-briefing, "
+                               "gdpr-notification, regulator-letter, sec-8k)")
 
 
 def test_audience_and_formats_default_to_the_manifest(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from tests.support import run_in, write_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden"
-BRIEFS = ["senate-banking-letter", "executive-briefing", "public-disclosure"]
+BRIEFS = ["senate-banking-letter", "executive-briefing", "public-disclosure", "gdpr-notification", "sec-8k", "ai-act-serious-incident"]
 runner = CliRunner()
 
 
@@ -211,7 +211,8 @@ def test_unknown_template_is_an_error(tmp_path: Path) -> None:
     result = run_in(project, ["build", "briefs/x.yaml"])
     assert result.exit_code == 1
     assert result.output == ("briefs/x.yaml:1:11: template: no template named 'press-release' "
-                             "(available: disclosure-summary, executive-briefing, regulator-letter)\n")
+                             "(available: ai-act-serious-incident, disclosure-summary, executive-briefing, "
+                             "gdpr-notification, regulator-letter, sec-8k)\n")
 
 
 def _user_template(project: Path, body: str) -> Path:
@@ -321,8 +322,8 @@ def test_new_record_and_brief_validate(tmp_path: Path) -> None:
     assert brief.exit_code == 0
     unknown = runner.invoke(app, ["new", "brief", "other", "--template", "nope", "--dir", str(tmp_path / "briefs")])
     assert unknown.exit_code == 2 and unknown.output == (
-        "Error: --template: no template named 'nope' (available: disclosure-summary, executive-briefing, "
-        "regulator-letter)\n")
+        "Error: --template: no template named 'nope' (available: ai-act-serious-incident, disclosure-summary, "
+        "executive-briefing, gdpr-notification, regulator-letter, sec-8k)\n")
     from reporter.brief import load_brief
 
     assert load_brief(tmp_path / "briefs" / "my-letter.yaml").template == "regulator-letter"
@@ -395,7 +396,7 @@ def test_single_incident_templates_refuse_several(tmp_path: Path) -> None:
     result = run_in(project, ["build", "briefs/all.yaml"])
     assert result.exit_code == 1
     assert result.output == ("briefs/all.yaml:5:12: incidents: the disclosure-summary template is about one incident, and "
-                             "this brief selects 6: name one id (or use a template about several: executive-briefing)\n")
+                             "this brief selects 9: name one id (or use a template about several: executive-briefing)\n")
 
 
 def test_prose_never_reads_not_computable(tmp_path: Path) -> None:

@@ -79,7 +79,7 @@ def test_json_shape_is_stable() -> None:
     collection = data["collection"]
     for key in ("count", "totals", "by_actor", "by_category", "by_year", "by_quarter", "by_month"):
         assert key in collection
-    assert collection["count"] == 6
+    assert collection["count"] == 9
     for incident in data["incidents"].values():
         for q in incident.values():
             assert set(q) == {"value", "low", "high", "qualifier", "unit", "phrase", "reason"}
@@ -93,7 +93,7 @@ def test_json_shape_is_stable() -> None:
 def test_totals_are_lower_bounds_when_some_incidents_are_silent() -> None:
     data = _metrics_json(str(INCIDENTS))
     records = data["collection"]["totals"]["records"]
-    # Only one of six incidents states records: the total is at least its figure.
+    # Only one of nine incidents states records: the total is at least its figure.
     assert records["qualifier"] == "at-least" and records["low"] == 3_400_000 and records["high"] is None
 
 

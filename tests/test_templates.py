@@ -29,7 +29,8 @@ def test_every_manifest_field_is_described() -> None:
 
 def test_bundled_manifests() -> None:
     templates = Templates()
-    assert templates.names() == ["disclosure-summary", "executive-briefing", "regulator-letter"]
+    assert templates.names() == ["ai-act-serious-incident", "disclosure-summary", "executive-briefing",
+                                 "gdpr-notification", "regulator-letter", "sec-8k"]
     facts = {name: (m.keys, m.incidents, m.audience, m.subject_for("T"))
              for name in templates.names() for m in [templates.manifest(name)]}
     assert facts == {
@@ -38,6 +39,10 @@ def test_bundled_manifests() -> None:
         "executive-briefing": (["compare", "bottom_line", "recommendations", "marking"], "many", "executive",
                                "Executive briefing: T"),
         "disclosure-summary": (["actions", "marking"], "one", "public", "T"),
+        "gdpr-notification": (["to", "from", "actions", "marking"], "one", "regulator", "GDPR Art. 33 notification: T"),
+        "sec-8k": (["from", "marking"], "one", "public", "Form 8-K Item 1.05: T"),
+        "ai-act-serious-incident": (["to", "from", "actions", "marking"], "one", "regulator",
+                                    "Serious incident report: T"),
     }
     for name in templates.names():
         manifest = templates.manifest(f"default:{name}")
@@ -115,7 +120,8 @@ def test_user_templates_come_first(tmp_path: Path) -> None:
     (tmp_path / "a" / "base").mkdir()
     (tmp_path / "a" / "base" / "body.md.j2").write_text("x")
     templates = Templates(user_dirs=[tmp_path / "a", tmp_path / "b"])
-    assert templates.names() == ["zeta", "alpha", "disclosure-summary", "executive-briefing", "regulator-letter"]
+    assert templates.names() == ["zeta", "alpha", "disclosure-summary", "ai-act-serious-incident",
+                                 "executive-briefing", "gdpr-notification", "regulator-letter", "sec-8k"]
     assert templates.manifest("disclosure-summary").description == "A memo."
     assert templates.manifest("default:disclosure-summary").audience == "public"
     with pytest.raises(TemplateMissing, match=r"^no template named 'base' \(available: zeta, alpha, "):

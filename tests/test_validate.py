@@ -105,6 +105,17 @@ EXPECTED = {
     "year-as-float.yaml": ["{p}:5:13: timeline.detected: {not_a_number_date}"],
     "json-infinity.json": ["{p}:1:98: figures.accounts: NaN and infinity are not allowed; write a finite number"],
     "list-duplicate-id.json": ["{p}:3:10: [1].id: duplicate id 'list-twice' (first used at {p}:2:10) (record list-twice)"],
+    # Obligations and the disclosures made under them (tests/test_clocks.py).
+    "obligation-unknown-regime.yaml": ["{p}:5:13: obligations[0].regime: expected one of gdpr-33, nis2, sec-8k-1.05, "
+                                       "ai-act-73, gpai-cop-9.3, circia"],
+    "obligation-no-severity.yaml": ["{p}:5:5: obligations[0]: severity: ai-act-73 needs one of death, "
+                                    "widespread-infringement, critical-infrastructure, serious-harm"],
+    "obligation-wrong-severity.yaml": ["{p}:5:5: obligations[0]: severity: ai-act-73 needs one of death, "
+                                       "widespread-infringement, critical-infrastructure, serious-harm"],
+    "obligation-severity-refused.yaml": ["{p}:5:5: obligations[0]: severity: gdpr-33 has no severity tiers (only "
+                                         "ai-act-73 and gpai-cop-9.3)"],
+    "disclosure-wrong-report.yaml": ["{p}:5:5: disclosures[0]: report: expected one or more of notification for gdpr-33"],
+    "disclosure-report-without-regime.yaml": ["{p}:5:5: disclosures[0]: 'report' needs the 'regime' it belongs to"],
 }
 
 
@@ -220,7 +231,7 @@ def test_confidential_value_never_echoed() -> None:
 def test_examples_validate() -> None:
     result = runner.invoke(app, ["validate", str(INCIDENTS)])
     assert result.exit_code == 0, result.output
-    assert result.output == "5 files, 6 records: all valid.\n"
+    assert result.output == "8 files, 9 records: all valid.\n"
 
 
 def test_yaml_11_surprises_do_not_happen(tmp_path: Path) -> None:
