@@ -90,7 +90,9 @@ def with_log_figures(incident: Incident, summary: EvidenceSummary | None,
             continue
         stated = figures.get(name)
         sensitivity = stated.sensitivity if stated else logs[0].sensitivity
-        figures[name] = Figure.model_validate({"value": count, "sensitivity": sensitivity})
+        # A count from the log is exact to its last digit (not "28.8 million" because it ends in zeros).
+        figures[name] = Figure.model_validate({"value": count, "sensitivity": sensitivity}).with_quantity(
+            Quantity.exact(count))
     return incident.model_copy(update={"figures": figures})
 
 

@@ -307,6 +307,9 @@ class Figure(_Model):
                 parts = [_number(p) for p in (self.value, self.low, self.high)]
                 quantity = Quantity.of(self.qualifier or Qualifier.RANGE, value=parts[0], low=parts[1],
                                        high=parts[2], unit=self.unit)
+                # As precise as the figures written: {value: 25000, qualifier: about} is "about 25,000".
+                stated = [parse_quantity(p).sig for p in (self.value, self.low, self.high) if p is not None]
+                quantity = quantity.with_sig(min((n for n in stated if n is not None), default=None))
         except QuantityError as exc:
             raise PydanticCustomError("quantity", str(exc)) from None
         object.__setattr__(self, "__pydantic_private__", {"_quantity": quantity})

@@ -13,7 +13,7 @@ import math
 import numbers
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP
 from enum import StrEnum
 from fractions import Fraction
@@ -246,6 +246,10 @@ class Quantity:
         low_strict: the true value is strictly greater than ``low`` ("over", "more than").
         high_strict: the true value is strictly less than ``high`` ("under", "fewer than").
         approximate: some "about" figure contributed to this quantity.
+        sig: the significant figures it was stated with ("about 25,000": 2; "28.8 million" and
+            28_800_000: 3), or the fewest of the stated figures it was derived from; None for
+            figures as precise as their digits (counts computed from a log, days between dates).
+            Phrases never show more.
     """
 
     qualifier: Qualifier
@@ -257,15 +261,17 @@ class Quantity:
     low_strict: bool = False
     high_strict: bool = False
     approximate: bool = False
+    # Not part of what the quantity *is* (equal bounds are equal figures): how it is phrased.
+    sig: int | None = field(default=None, compare=False)
 
     def __init__(self, qualifier: Qualifier, value: float | None, low: float | None, high: float | None,
                  unit: str | None = None, reason: str | None = None, low_strict: bool = False,
-                 high_strict: bool = False, approximate: bool = False):
+                 high_strict: bool = False, approximate: bool = False, sig: int | None = None):
         # The fields in one step: a frozen dataclass's own __init__ sets them one by one through
         # object.__setattr__, at twice the cost, and metrics make tens of thousands of these.
         object.__setattr__(self, "__dict__", {
             "qualifier": qualifier, "value": value, "low": low, "high": high, "unit": unit, "reason": reason,
-            "low_strict": low_strict, "high_strict": high_strict, "approximate": approximate,
+            "low_strict": low_strict, "high_strict": high_strict, "approximate": approximate, "sig": sig,
         })
 
     # -- constructors -------------------------------------------------------------------------
@@ -460,7 +466,14 @@ class Quantity:
         if unit == self.unit:
             return self
         return Quantity(self.qualifier, self.value, self.low, self.high, unit, self.reason, self.low_strict,
-                        self.high_strict, self.approximate)
+                        self.high_strict, self.approximate, self.sig)
+
+    def with_sig(self, sig: int | None) -> Quantity:
+        """The same quantity, stated with ``sig`` significant figures (None: as precise as its digits)."""
+        if sig == self.sig:
+            return self
+        return Quantity(self.qualifier, self.value, self.low, self.high, self.unit, self.reason, self.low_strict,
+                        self.high_strict, self.approximate, sig)
 
     # -- inspection ---------------------------------------------------------------------------
 
@@ -478,7 +491,7 @@ class Quantity:
     def to_plain(self) -> tuple:
         """The fields as plain values (``marshal`` carries them between processes)."""
         return (self.qualifier.value, self.value, self.low, self.high, self.unit, self.reason, self.low_strict,
-                self.high_strict, self.approximate)
+                self.high_strict, self.approximate, self.sig)
 
     @classmethod
     def from_plain(cls, plain: tuple) -> Quantity:
@@ -560,24 +573,31 @@ def _derive_nd(
     unit: str | None,
 ) -> Quantity:
     """:func:`_derive` with each exact bound given as numerator and (positive) denominator;
-    ``high_n`` None means unbounded above, ``nominal_n`` None means no central figure."""
-    approximate = any(q.approximate for q in inputs)
+    ``high_n`` None means unbounded above, ``nominal_n`` None means no central figure.
+
+    The result is as precise as its least precise input (the fewest significant figures)."""
+    approximate = False
+    sig = None
+    for q in inputs:
+        approximate = approximate or q.approximate
+        if q.sig is not None and (sig is None or q.sig < sig):
+            sig = q.sig
     lo = _down_nd(low_n, low_d)
     hi = None if high_n is None else _up_nd(high_n, high_d)
     if hi is None:
         if low_n == 0:
             return Quantity.unknown("cannot be bounded: the inputs allow any value from 0 upwards", unit)
         qualifier = Qualifier.OVER if low_strict else Qualifier.AT_LEAST
-        return Quantity(qualifier, lo, lo, None, unit, None, low_strict, False, approximate)
+        return Quantity(qualifier, lo, lo, None, unit, None, low_strict, False, approximate, sig)
     if low_n * high_d == high_n * low_d:
         # An exact result no float can hold keeps bounds one float step apart around its nearest float.
-        return Quantity(Qualifier.EXACT, low_n / low_d, lo, hi, unit, approximate=approximate)
+        return Quantity(Qualifier.EXACT, low_n / low_d, lo, hi, unit, approximate=approximate, sig=sig)
     if low_n == 0:
         qualifier = Qualifier.UNDER if high_strict else Qualifier.AT_MOST
-        return Quantity(qualifier, hi, lo, hi, unit, None, low_strict, high_strict, approximate)
+        return Quantity(qualifier, hi, lo, hi, unit, None, low_strict, high_strict, approximate, sig)
     # Only exact and "about" inputs carry a central figure; anything else leaves an honest range.
     qualifier, value = (Qualifier.RANGE, None) if nominal_n is None else (Qualifier.ABOUT, nominal_n / nominal_d)
-    return Quantity(qualifier, value, lo, hi, unit, None, low_strict, high_strict, approximate)
+    return Quantity(qualifier, value, lo, hi, unit, None, low_strict, high_strict, approximate, sig)
 
 
 def _qualifier(raw: Qualifier | str) -> Qualifier:
@@ -630,7 +650,7 @@ def parse_quantity(raw: int | float | str) -> Quantity:
             that runs backwards. The message never repeats the input, which may be confidential.
     """
     if not isinstance(raw, str):
-        return Quantity.exact(raw)
+        return Quantity.exact(raw).with_sig(_significant(raw))
     text = " ".join(raw.lower().split())
     if not text:
         raise QuantityError("empty figure: " + _EXPECTED)
@@ -638,14 +658,23 @@ def parse_quantity(raw: int | float | str) -> Quantity:
         raise QuantityError("not a finite number: " + _EXPECTED)
     if m := _SINGLE_RE.fullmatch(text):
         qualifier = _SYNONYMS[m["q"].strip()] if m["q"] else Qualifier.EXACT
-        return _CONSTRUCTORS[qualifier](_scaled(*_split(m["n"])))
+        digits, multiplier = _split(m["n"])
+        return _CONSTRUCTORS[qualifier](_scaled(digits, multiplier)).with_sig(_significant(digits))
     if m := _RANGE_RE.fullmatch(text):
         (lo, lo_mul), (hi, hi_mul) = (_split(t) for t in ((m["a"], m["b"]) if m["a"] else (m["c"], m["d"])))
         # "3 to 4 million": the high end's multiplier applies to a bare low end.
-        return Quantity.between(_scaled(lo, lo_mul or hi_mul), _scaled(hi, hi_mul))
+        return Quantity.between(_scaled(lo, lo_mul or hi_mul), _scaled(hi, hi_mul)).with_sig(
+            min(_significant(lo), _significant(hi)))
     if _NEGATIVE_RE.fullmatch(text):
         raise QuantityError("negative figure: figures are counts and cannot be below 0")
     raise QuantityError("not a figure: " + _EXPECTED)
+
+
+def _significant(number: Decimal | float | int) -> int:
+    """The significant figures a number was written with: 25,000 and "about 25,000" have 2,
+    28_800_000 and "28.8 million" 3, 4812 4 (trailing zeros of a whole number do not count)."""
+    digits = (number if isinstance(number, Decimal) else Decimal(repr(number))).normalize().as_tuple().digits
+    return max(1, len(digits))
 
 
 def sum_quantities(qs: Iterable[Quantity], unit: str | None = None) -> Quantity:
@@ -697,6 +726,7 @@ class PartialSum:
     approximate: bool = False
     unit: str | None = None
     shared: bool = True
+    sig: int | None = None
 
     @classmethod
     def of(cls, qs: Iterable[Quantity], positions: Sequence[Any] | None = None, first: int = 0) -> PartialSum:
@@ -713,6 +743,7 @@ class PartialSum:
         low_strict = high_strict = approximate = False
         first_unit = summands[0].unit
         shared = True
+        sig = None
         unknown, exact, about = Qualifier.UNKNOWN, Qualifier.EXACT, Qualifier.ABOUT
         for n, q in enumerate(summands):
             qualifier = q.qualifier
@@ -734,10 +765,12 @@ class PartialSum:
             high_strict = high_strict or q.high_strict
             approximate = approximate or q.approximate
             shared = shared and q.unit == first_unit
+            if q.sig is not None and (sig is None or q.sig < sig):
+                sig = q.sig
         return cls(
             len(summands), summands[0] if len(summands) == 1 else None, None,
             _exact_sum(lows), _exact_sum(highs) if bounded else None, _exact_sum(values) if points else None,
-            low_strict, high_strict, approximate, first_unit, shared,
+            low_strict, high_strict, approximate, first_unit, shared, sig,
         )
 
     def merge(self, other: PartialSum) -> PartialSum:
@@ -757,6 +790,7 @@ class PartialSum:
             self.low_strict or other.low_strict, self.high_strict or other.high_strict,
             self.approximate or other.approximate, self.unit,
             self.shared and other.shared and self.unit == other.unit,
+            _fewer(self.sig, other.sig),
         )
 
     def result(self, unit: str | None = None) -> Quantity:
@@ -771,13 +805,13 @@ class PartialSum:
             _APPROXIMATE if self.approximate else _NOT_APPROXIMATE,
             self.low, self.low_strict, self.high, self.high_strict, self.value,
             unit if unit is not None else self.unit if self.shared else None,
-        )
+        ).with_sig(self.sig)
 
     def to_plain(self) -> tuple:
         """Plain tuples, numbers and strings (``marshal`` carries them between processes)."""
         return (self.count, None if self.single is None else self.single.to_plain(), self.unknown,
                 *(None if x is None else (x.numerator, x.denominator) for x in (self.low, self.high, self.value)),
-                self.low_strict, self.high_strict, self.approximate, self.unit, self.shared)
+                self.low_strict, self.high_strict, self.approximate, self.unit, self.shared, self.sig)
 
     @classmethod
     def from_plain(cls, plain: tuple) -> PartialSum:
@@ -785,6 +819,11 @@ class PartialSum:
         count, single, unknown, low, high, value, *rest = plain
         return cls(count, None if single is None else Quantity.from_plain(single), unknown,
                    *(None if x is None else _whole_or_fraction(*x) for x in (low, high, value)), *rest)
+
+
+def _fewer(a: int | None, b: int | None) -> int | None:
+    """The fewer significant figures of two (None: as precise as the digits)."""
+    return b if a is None else a if b is None else min(a, b)
 
 
 def _whole_or_fraction(n: int, d: int) -> int | Fraction:
@@ -1005,14 +1044,15 @@ def format_quantity(q: Quantity, locale: str = "en_US", sig_figs: int = 4, with_
         q.value == 0 or q.low == 0 and q.qualifier is Qualifier.RANGE
     ):
         try:
-            return _format_quantity_cached(q, locale, sig_figs, bool(with_unit))
+            return _format_quantity_cached(q, q.sig, locale, sig_figs, bool(with_unit))
         except TypeError:  # an unhashable field (a caller built a Quantity by hand)
             pass
     return _format_quantity(q, locale, sig_figs, with_unit)
 
 
 @functools.lru_cache(maxsize=16384)
-def _format_quantity_cached(q: Quantity, locale: str, sig_figs: int, with_unit: bool) -> str:
+def _format_quantity_cached(q: Quantity, sig: int | None, locale: str, sig_figs: int, with_unit: bool) -> str:
+    # ``sig`` is part of the key: equal quantities stated with other precision phrase otherwise.
     return _format_quantity(q, locale, sig_figs, with_unit)
 
 
@@ -1026,6 +1066,8 @@ _BOUND_ROUNDING = {
 
 def _format_quantity(q: Quantity, locale: str = "en_US", sig_figs: int = 4, with_unit: bool = True) -> str:
     """The work of :func:`format_quantity`, uncached."""
+    if q.sig is not None and q.sig < sig_figs:
+        sig_figs = q.sig  # never more precise than the figures it rests on
     numbers = _numbers(locale)
     loc = numbers.loc
     if loc.language not in _PHRASES:

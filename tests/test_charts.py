@@ -249,8 +249,8 @@ def test_timeline_by_category() -> None:
 
 def test_rates_per_period_and_daily_volume_alt(built: dict[str, Chart]) -> None:
     assert built["rates"].alt == (
-        "Bar chart of interactions per day by incident: Coordinated distillation campaign about 654,500 per day; "
-        "Credential stuffing 32,960 to 129,100 per day; Exposed transcripts not computable; "
+        "Bar chart of interactions per day by incident: Coordinated distillation campaign about 655,000 per day; "
+        "Credential stuffing 30,000 to 200,000 per day; Exposed transcripts not computable; "
         "Resold API keys not computable; Three distillation campaigns not computable.")
     assert built["per-period"].alt == (
         "Bar chart of incidents per year: 2023 1 incident; 2025 2 incidents; 2026 2 incidents.")

@@ -76,7 +76,7 @@ def test_breakdown_above_total_is_an_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     line = _line_of(path, "interactions: up to 10 million")
     assert result.output.splitlines()[0] == (
-        f"{path}:{line}:17: figures.interactions: the actors' interactions add up to more than 16.4 million, "
+        f"{path}:{line}:17: figures.interactions: the actors' interactions add up to more than 16 million, "
         "more than the total up to 10 million"
     )
 

@@ -39,7 +39,7 @@ def test_seed_elapsed() -> None:
     assert seed["per_account_daily_rate"]["value"] == pytest.approx(26.18, abs=0.005)
     for name in ("daily_rate", "per_account", "per_account_daily_rate"):
         assert seed[name]["phrase"].startswith("about "), seed[name]
-    assert seed["daily_rate"]["phrase"] == "about 654,500 per day"
+    assert seed["daily_rate"]["phrase"] == "about 655,000 per day"
     assert seed["per_account"]["qualifier"] == "about"
     assert seed["per_account_daily_rate"]["phrase"] == "about 26 per account per day"
     assert seed["interactions"]["phrase"] == "28.8 million"
@@ -70,7 +70,7 @@ def test_lower_bound_breakdown_sums_and_missing_window() -> None:
     collection = load_collection([INCIDENTS / "2026-02-distillation-campaigns.yaml"])
     incident_obj = next(iter(collection))
     summed = sum_quantities(a.figures["interactions"].quantity for a in incident_obj.actors)
-    assert format_quantity(summed) == "more than 16.55 million"
+    assert format_quantity(summed) == "more than 16 million"  # each share has two significant figures
 
 
 def test_json_shape_is_stable() -> None:
@@ -153,7 +153,7 @@ def test_table_names_the_convention_and_reasons() -> None:
     result = runner.invoke(app, ["metrics", str(INCIDENTS), "--by", "category"])
     assert result.exit_code == 0
     assert result.output.startswith("Window convention: elapsed (window days = end − start)\n")
-    assert "  daily_rate              about 654,500 per day\n" in result.output
+    assert "  daily_rate              about 655,000 per day\n" in result.output
     assert "not computable (no window: needs a start and an end)" in result.output
     assert "\nBy category\n  account-abuse (1 incident)\n" in result.output
 
@@ -162,7 +162,7 @@ def test_csv_has_a_row_per_quantity() -> None:
     result = runner.invoke(app, ["metrics", "--format", "csv", str(SEED)])
     rows = list(csv.DictReader(io.StringIO(result.output)))
     rate = next(r for r in rows if r["scope"] == "incident" and r["name"] == "daily_rate")
-    assert rate["phrase"] == "about 654,500 per day" and rate["qualifier"] == "exact"
+    assert rate["phrase"] == "about 655,000 per day" and rate["qualifier"] == "exact"
 
 
 def test_locales() -> None:

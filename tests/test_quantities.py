@@ -267,9 +267,13 @@ def test_contains_respects_strictness() -> None:
 def test_sum_of_lower_bounds_is_a_lower_bound() -> None:
     total = sum_quantities(parse_quantity(p) for p in ("over 150,000", "over 3.4 million", "over 13 million"))
     assert total == Quantity(Q.OVER, 16_550_000, 16_550_000, None, low_strict=True)
-    assert format_quantity(total) == "more than 16.55 million"
-    assert format_quantity(total, "en_GB") == "more than 16.55 million"
-    assert format_quantity(total, "de_DE") == "mehr als 16,55 Millionen"
+    # Each input has two significant figures, so the sum says no more (rounded down: a bound).
+    assert format_quantity(total) == "more than 16 million"
+    assert format_quantity(total, "en_GB") == "more than 16 million"
+    assert format_quantity(total, "de_DE") == "mehr als 16 Millionen"
+    # Stated to more figures, the same sum says more.
+    precise = sum_quantities(Quantity.over(v) for v in (150_000, 3_400_000, 13_000_000))
+    assert format_quantity(precise) == "more than 16.55 million"
 
 
 def test_daily_rate_from_about_over_exact() -> None:
@@ -314,8 +318,10 @@ def test_lower_bound_over_approximate_says_its_bound() -> None:
     q = parse_quantity("over 28.8 million") / parse_quantity("about 25,000")
     assert (q.qualifier, q.high, q.approximate) == (Q.OVER, None, True)
     assert q.value == q.low == pytest.approx(28_800_000 / 26_250)
-    assert format_quantity(q) == "more than 1,097"
-    assert format_quantity(q, "de_DE") == "mehr als 1.097"
+    # "about 25,000" carries two significant figures: so does the quotient, rounded down.
+    assert format_quantity(q) == "more than 1,000"
+    assert format_quantity(q, "de_DE") == "mehr als 1.000"
+    assert format_quantity(q.with_sig(None)) == "more than 1,097"
 
 
 def test_bounds_round_outwards() -> None:
