@@ -505,8 +505,11 @@ def build(
     max_file_size: MaxFileSize = None,
     config: ConfigOpt = None,
     template_dir: TemplateDirOpt = None,
+    pdf_archive: Annotated[bool, typer.Option("--pdf-archive", help="Make each PDF archival: PDF/A-3 with the "
+                                              "records as its audience may see them, the metrics JSON and a "
+                                              "provenance manifest attached (reporter verify reads them back).")] = False,
 ) -> None:
-    """Build documents from briefs: DIR/<brief>.pdf, .md (images in <brief>_files/) and .html."""
+    """Build documents from briefs: DIR/<brief>.pdf, .md (images in <brief>_files/), .html and .docx."""
     from reporter.brief import load_brief
     from reporter.document import build_briefs, templates_for
 
@@ -522,7 +525,8 @@ def build(
         if _show_progress() and len(parsed) > 1 else None
     with progress if progress is not None else contextlib.nullcontext() as bar:
         built = build_briefs(parsed, loaded_config, collection, out_dir, formats, extra_template_dirs=template_dir,
-                             config_path=config_path, on_done=(lambda _: bar.update(1)) if bar else None)
+                             config_path=config_path, on_done=(lambda _: bar.update(1)) if bar else None,
+                             archive=pdf_archive)
     cwd = Path.cwd()
     for (path, _), result in zip(parsed, built):
         for warning in result.warnings:
@@ -532,6 +536,26 @@ def build(
         shown = [str(p.relative_to(cwd)) if p.is_relative_to(cwd) else str(p)
                  for p in result.paths if p.parent == out_dir.resolve()]
         _echo(f"{path}: wrote {', '.join(shown)}")
+
+
+@command()
+def verify(
+    pdf: Annotated[Path, typer.Argument(help="A PDF from reporter build --pdf-archive.", show_default=False,
+                                        metavar="FILE.pdf")],
+) -> None:
+    """Recompute an archival PDF's figures from its attached records: exit 0 if they match, 1 if not."""
+    from reporter.archive import verify as verify_pdf
+
+    if not pdf.is_file():
+        raise UsageError(f"FILE.pdf: no such file: {pdf}")
+    result = verify_pdf(pdf)
+    for line in result.mismatches:
+        _echo(f"{pdf}: mismatch: {line}")
+    settings = result.manifest.get("settings", {})
+    what = f"{settings.get('template', '?')} for the {settings.get('audience', '?')} audience"
+    if result.mismatches:
+        _fail(f"{pdf}: {len(result.mismatches):,} mismatch{'' if len(result.mismatches) == 1 else 'es'} in {result.checked:,} figures ({what})", 1)
+    _echo(f"{pdf}: all {result.checked} figures match the attached records ({what}).")
 
 
 @command()

@@ -64,6 +64,8 @@ class Documents(_Section):
                                                    "'fewer than N' (0: off).")
     timezone: str = Field("UTC", description="IANA time zone of the organisation (e.g. Europe/Dublin): a date "
                                              "without a time starts a regulatory clock at the start of that day here.")
+    reference_docx: Path | None = Field(None, description="Word reference document (styles, letterhead) for .docx "
+                                                          "output, relative to reporter.toml; read only inside the project.")
 
     @field_validator("timezone")
     @classmethod

@@ -408,7 +408,7 @@ class Stopwatch:
 def render(brief: Brief, context: DocumentContext, templates: Templates, formats: list[Format],
            epoch: int, charts: dict[str, Chart] | None = None, stopwatch: Stopwatch | None = None,
            submit: Callable[[OutputFormat, Sources], Any] | None = None, font: str = DEFAULT_FONT,
-           subject: str | None = None) -> Rendered:
+           subject: str | None = None, extras: dict[str, Any] | None = None) -> Rendered:
     """Render the body once, then make every requested format from it (see :mod:`reporter.formats`).
 
     Charts are exported only if the template placed them: inline SVG in the HTML page, PNG
@@ -436,7 +436,7 @@ def render(brief: Brief, context: DocumentContext, templates: Templates, formats
     sources = Sources(markdown=markdown, html=html, charts=used, epoch=epoch, font=font, title=context.title,
                       author=context.organisation.name, subject=subject or brief.title,
                       language=context.methodology.locale.replace("_", "-"), marking=context.marking,
-                      draft=context.draft, paper=context.paper)
+                      draft=context.draft, paper=context.paper, **(extras or {}))
     rendered = Rendered()
     if submit is not None:
         rendered.pending = {fmt.name: submit(fmt, sources) for fmt in chosen if fmt.slow}
@@ -502,7 +502,8 @@ def write_outputs(rendered: Rendered, out_dir: Path, stem: str) -> Built:
 
 def _render_brief(brief: Brief, brief_path: Path, stem: str, config: Config, collection: Collection,
                   templates: Templates, settings: Settings, formats: list[Format], config_path: Path | None,
-                  watch: Stopwatch, submit: Callable[[OutputFormat, Sources], Any] | None = None) -> Rendered:
+                  watch: Stopwatch, submit: Callable[[OutputFormat, Sources], Any] | None = None,
+                  archive: bool = False) -> Rendered:
     """One brief from template check to rendered formats (the part single and parallel builds share).
 
     Raises:
@@ -512,14 +513,15 @@ def _render_brief(brief: Brief, brief_path: Path, stem: str, config: Config, col
     """
     try:
         return _render_located(brief, brief_path, stem, config, collection, templates, settings, formats,
-                               config_path, watch, submit)
+                               config_path, watch, submit, archive)
     except InputError as exc:
         raise InputError(locate(exc.problems, max_file_size=config.input.max_file_size)) from None
 
 
 def _render_located(brief: Brief, brief_path: Path, stem: str, config: Config, collection: Collection,
                     templates: Templates, settings: Settings, formats: list[Format], config_path: Path | None,
-                    watch: Stopwatch, submit: Callable[[OutputFormat, Sources], Any] | None) -> Rendered:
+                    watch: Stopwatch, submit: Callable[[OutputFormat, Sources], Any] | None,
+                    archive: bool = False) -> Rendered:
     manifest = templates.manifest(brief.template)
     unmade = [str(name) for name in formats if output_format(name).name not in manifest.formats]
     if unmade:
@@ -534,8 +536,12 @@ def _render_located(brief: Brief, brief_path: Path, stem: str, config: Config, c
     with watch.stage("metrics"):
         context, warnings, charts = build_context(brief, brief_path, config, collection, settings, config_path,
                                                   stem, manifest)
+    from reporter.archive import format_extras  # reference document; PDF/A attachments with archive
+
     rendered = render(brief, context, templates, formats, brief_epoch(brief), charts, watch, submit=submit,
-                      font=config.documents.font, subject=manifest.subject_for(brief.title))
+                      font=config.documents.font, subject=manifest.subject_for(brief.title),
+                      extras=format_extras(brief, brief_path, config, collection, settings, formats, config_path,
+                                           archive=archive))
     rendered.warnings = warnings
     return rendered
 
@@ -543,7 +549,7 @@ def _render_located(brief: Brief, brief_path: Path, stem: str, config: Config, c
 def build_brief(brief: Brief, brief_path: Path, config: Config, collection: Collection, out_dir: Path,
                 formats: list[Format] | None = None, *, extra_template_dirs: list[Path] | None = None,
                 config_path: Path | None = None, settings: Settings | None = None, stem: str | None = None,
-                stopwatch: Stopwatch | None = None) -> Built:
+                stopwatch: Stopwatch | None = None, archive: bool = False) -> Built:
     """Build one brief into ``out_dir`` in its formats (or ``formats``)."""
     watch = stopwatch or Stopwatch()
     chosen = list(formats or brief.formats)
@@ -551,7 +557,7 @@ def build_brief(brief: Brief, brief_path: Path, config: Config, collection: Coll
     stem = stem or brief_path.stem
     rendered = _render_brief(brief, brief_path, stem, config, collection,
                              templates_for(config, extra_template_dirs, settings), settings, chosen, config_path,
-                             watch)
+                             watch, archive=archive)
     with watch.stage("write"):
         return write_outputs(rendered, out_dir, stem)
 
@@ -582,7 +588,7 @@ def _make(fmt_name: str, sources: Sources) -> Product:
 def build_briefs(briefs: list[tuple[Path, Brief]], config: Config, collection: Collection, out_dir: Path,
                  formats: list[Format] | None = None, *, extra_template_dirs: list[Path] | None = None,
                  config_path: Path | None = None, workers: int | None = None, stopwatch: Stopwatch | None = None,
-                 on_done: Any = None) -> list[Built]:
+                 on_done: Any = None, archive: bool = False) -> list[Built]:
     """Build several briefs; their slow formats (PDF layout) run on all cores.
 
     Contexts, Markdown, HTML and charts are made here, one brief after another; each slow
@@ -598,7 +604,7 @@ def build_briefs(briefs: list[tuple[Path, Brief]], config: Config, collection: C
         built = []
         for path, brief in briefs:
             built.append(build_brief(brief, path, config, collection, out_dir, formats, config_path=config_path,
-                                     extra_template_dirs=extra_template_dirs, stopwatch=stopwatch))
+                                     extra_template_dirs=extra_template_dirs, stopwatch=stopwatch, archive=archive))
             if on_done:
                 on_done(path)
         return built
@@ -613,7 +619,8 @@ def build_briefs(briefs: list[tuple[Path, Brief]], config: Config, collection: C
         for path, brief in briefs:
             chosen = list(formats or brief.formats)
             rendered = _render_brief(brief, path, path.stem, config, collection, templates, settings, chosen,
-                                     config_path, watch, submit=lambda fmt, sources: pool.submit(_make, fmt.name, sources))
+                                     config_path, watch, submit=lambda fmt, sources: pool.submit(_make, fmt.name, sources),
+                                     archive=archive)
             pending.append((path, rendered))
         built = []
         with watch.stage("pdf"):

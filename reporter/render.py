@@ -33,6 +33,7 @@ import threading
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -799,21 +800,116 @@ def _source_date_epoch(epoch: int) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
-def html_to_pdf(html: str, *, epoch: int, identifier: bytes) -> tuple[bytes, list[str]]:
+PDF_VARIANT = "pdf/ua-1"
+"""Every PDF is tagged PDF/UA-1 (structure tree, /Lang, DisplayDocTitle, bookmarks, alt text)."""
+ARCHIVE_VARIANT = "pdf/a-3a"
+"""An archival PDF: PDF/A-3, level a (tagged), identified as PDF/UA-1 too, with attachments."""
+_UA_XMP = ('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           '<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/" pdfuaid:part="1"/>'
+           '</rdf:RDF>')
+
+
+def html_to_pdf(html: str, *, epoch: int, identifier: bytes,
+                attachments: dict[str, bytes] | None = None) -> tuple[bytes, list[str]]:
     """Lay out a self-contained HTML page as PDF; return the bytes and any refused URLs.
+
+    The PDF is tagged and identified as PDF/UA-1. With ``attachments`` it is PDF/A-3a (still
+    tagged and identified as PDF/UA-1) with each embedded as an associated file.
 
     Args:
         html: the page, with inline CSS (``@page`` rules included).
         epoch: seconds since 1970 for every timestamp in the file (the brief's date).
         identifier: PDF file identifier; derived from the inputs so builds are reproducible.
+        attachments: files to embed, by name (an archival PDF); None or empty for none.
     """
     import weasyprint
 
     fetcher = RestrictedFetcher()
+    when = datetime.fromtimestamp(epoch, tz=timezone.utc).replace(tzinfo=None)
+    options: dict[str, Any] = {"pdf_variant": PDF_VARIANT, "pdf_tags": True}
+    if attachments:
+        options = {
+            "pdf_variant": ARCHIVE_VARIANT, "pdf_tags": True,
+            "xmp_metadata": ["data:application/rdf+xml;base64," + base64.b64encode(_UA_XMP.encode()).decode()],
+            "attachments": [weasyprint.Attachment(string=data, base_url=None, url_fetcher=fetcher, name=name,
+                                                  description=_ATTACHMENT_DESCRIPTIONS.get(name, name),
+                                                  created=when, modified=when, relationship="Source"
+                                                  if name != "manifest.json" else "Supplement")
+                            for name, data in sorted(attachments.items())],
+        }
     try:
         with _source_date_epoch(epoch):
             document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher)
-            pdf = document.write_pdf(pdf_identifier=identifier, uncompressed_pdf=False)
+            pdf = document.write_pdf(pdf_identifier=identifier, uncompressed_pdf=False, **options)
     except Exception as exc:  # WeasyPrint raises many kinds; none may escape as a traceback
         raise RenderError(f"PDF layout failed: {type(exc).__name__}: {exc}") from None
-    return pdf, list(fetcher.refused)
+    return _accessible(pdf), list(fetcher.refused)
+
+
+def _accessible(pdf: bytes) -> bytes:
+    """What WeasyPrint's tagging leaves to do for PDF/UA-1, done with pikepdf (qpdf).
+
+    - Page furniture (the running header, the classification banners, "Page N of M": CSS
+      margin boxes) is marked ``/Artifact /Pagination``: WeasyPrint gives it marked-content
+      ids whose structure elements hang outside the tree. Their entries leave the parent tree.
+    - Table header cells (``/TH``) state their ``/Scope`` (``/Column``; WeasyPrint already
+      links each data cell to its headers with ``/Headers``).
+
+    The file identifier is derived from the content, so the bytes stay reproducible.
+    """
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        root = document.Root.get("/StructTreeRoot")
+        if root is None:  # pragma: no cover - WeasyPrint always tags with pdf_tags
+            return pdf
+        reachable: set[tuple[int, int]] = set()
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            kids = node.get("/K") if isinstance(node, pikepdf.Dictionary) else None
+            if kids is None:
+                continue
+            for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]):
+                if isinstance(kid, pikepdf.Dictionary) and kid.is_indirect:
+                    if kid.objgen in reachable:
+                        continue
+                    reachable.add(kid.objgen)
+                    if kid.get("/S") == "/TH":
+                        attributes = kid.get("/A")
+                        if isinstance(attributes, pikepdf.Dictionary) and "/Scope" not in attributes:
+                            attributes.Scope = pikepdf.Name.Column
+                    stack.append(kid)
+        nums = root.ParentTree.get("/Nums", pikepdf.Array())
+        parents = {int(nums[i]): nums[i + 1] for i in range(0, len(nums) - 1, 2)}
+        for number, page in enumerate(document.pages):
+            entries = parents.get(int(page.obj.get("/StructParents", number)))
+            if not isinstance(entries, pikepdf.Array):
+                continue
+            orphans = {mcid for mcid, element in enumerate(entries)
+                       if isinstance(element, pikepdf.Dictionary) and element.objgen not in reachable}
+            if not orphans:
+                continue
+            instructions = pikepdf.parse_content_stream(page)
+            changed = []
+            for operands, operator in instructions:
+                if (str(operator) == "BDC" and len(operands) == 2 and isinstance(operands[1], pikepdf.Dictionary)
+                        and "/MCID" in operands[1] and int(operands[1].MCID) in orphans):
+                    operands = [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination)]
+                changed.append(pikepdf.ContentStreamInstruction(operands, operator))
+            page.obj.Contents = document.make_stream(pikepdf.unparse_content_stream(changed))
+            for mcid in orphans:
+                entries[mcid] = pikepdf.Object.parse(b"null")
+        out = io.BytesIO()
+        document.save(out, deterministic_id=True, compress_streams=True,
+                      object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+        return out.getvalue()
+
+
+_ATTACHMENT_DESCRIPTIONS = {
+    "records.json": "The incident records as this document's audience may see them",
+    "metrics.json": "The figures and metrics computed from those records (reporter metrics JSON)",
+    "manifest.json": "Provenance: hashes of the inputs, tool and library versions, conventions and settings",
+}

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_every_listed_module_defines_one_format() -> None:
-    assert list(REGISTRY) == ["md", "html", "pdf"]
+    assert list(REGISTRY) == ["md", "html", "pdf", "docx"]
     for module in formats.MODULES:
         fmt = importlib.import_module(f"reporter.formats.{module}").FORMAT
         assert REGISTRY[fmt.name] is fmt
@@ -32,19 +32,19 @@ def test_every_listed_module_defines_one_format() -> None:
 
 def test_the_cli_offers_the_registered_formats() -> None:
     result = run_in(ROOT, ["build", "--help"])
-    assert "--format <list[md|html|pdf]>" in result.output
+    assert "--format <list[md|html|pdf|docx]>" in result.output
     refused = run_in(ROOT, ["build", "briefs/public-disclosure.yaml", "--format", "txt"])
-    assert refused.exit_code == 2 and "'txt' is not one of 'md', 'html', 'pdf'" in refused.output
+    assert refused.exit_code == 2 and "'txt' is not one of 'md', 'html', 'pdf', 'docx'" in refused.output
     render = run_in(ROOT, ["render", "--template", "disclosure-summary", "--audience", "public",
                            "--incident", "distillation-2026-q2", "-o", "x.txt"])
-    assert render.exit_code == 2 and "-o: expected a file ending in .md, .html or .pdf" in render.output
+    assert render.exit_code == 2 and "-o: expected a file ending in .md, .html, .pdf or .docx" in render.output
 
 
 def test_a_brief_accepts_the_registered_formats_only() -> None:
     base = {"template": "disclosure-summary", "audience": "public", "title": "T", "date": "2026-06-11"}
     assert Brief.model_validate({**base, "formats": ["md", "pdf"]}).formats == [Format.MD, Format.PDF]
-    with pytest.raises(ValidationError, match="'md', 'html' or 'pdf'"):
-        Brief.model_validate({**base, "formats": ["docx"]})
+    with pytest.raises(ValidationError, match="'md', 'html', 'pdf' or 'docx'"):
+        Brief.model_validate({**base, "formats": ["odt"]})
 
 
 def _plain(sources: Sources) -> Product:

@@ -76,7 +76,7 @@ def test_manifest_loads(tmp_path: Path) -> None:
      "keys: 'title' is a key of every brief; list only the template's own keys"),
     (VALID.replace('keys = ["asks"]', 'keys = ["asks", "asks"]'), "keys: lists a key twice"),
     (VALID.replace('"many"', '"several"'), "incidents: Input should be 'one' or 'many'"),
-    (VALID.replace('["md", "html"]', '["md", "docx"]'), "formats.1: Input should be 'md', 'html' or 'pdf'"),
+    (VALID.replace('["md", "html"]', '["md", "odt"]'), "formats.1: Input should be 'md', 'html', 'pdf' or 'docx'"),
     (VALID.replace('["md", "html"]', '[]'), "formats: List should have at least 1 item after validation, not 0"),
     (VALID.replace('["md", "html"]', '["md", "md"]'), "formats: lists a format twice"),
     (VALID.replace("{title}", "{date}"),

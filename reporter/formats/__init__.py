@@ -44,7 +44,9 @@ class Sources:
         marking: the classification marking ("" for public documents).
         draft: whether any included record is a draft (a DRAFT notice on every format).
         paper: ``letter`` or ``a4``.
-        attachments: files an archival format embeds, by name (see reporter.archive).
+        attachments: files an archival format embeds, by name (see reporter.archive); the
+            PDF is PDF/A-3 with them embedded when there are any.
+        reference_docx: the organisation's Word reference document (styles, letterhead), or b"".
     """
 
     markdown: str
@@ -60,6 +62,7 @@ class Sources:
     draft: bool = False
     paper: str = "letter"
     attachments: dict[str, bytes] = field(default_factory=dict)
+    reference_docx: bytes = b""
 
 
 @dataclass
@@ -102,7 +105,25 @@ class OutputFormat:
 
 
 # The order is the order files are written and listed in.
-MODULES = ("markdown", "html", "pdf")
+MODULES = ("markdown", "html", "pdf", "docx")
+
+
+_PNGS: dict[tuple[int, str], tuple[Any, bytes]] = {}
+
+
+def chart_png(sources: Sources, src: str) -> bytes:
+    """The PNG of the chart the body places at ``src`` (exported once per process and chart:
+    Markdown and Word both embed it)."""
+    from reporter.charts import to_png
+
+    chart = sources.charts[src]
+    key = (id(chart), sources.font)
+    cached = _PNGS.get(key)
+    if cached is None or cached[0] is not chart:
+        if len(_PNGS) > 32:
+            _PNGS.clear()
+        cached = _PNGS[key] = (chart, to_png(chart, font=sources.font))
+    return cached[1]
 
 
 def _load() -> dict[str, OutputFormat]:
@@ -136,5 +157,5 @@ def names() -> list[str]:
     return list(REGISTRY)
 
 
-__all__ = ["Format", "OutputFormat", "Product", "REGISTRY", "Source", "Sources", "by_suffix", "names",
+__all__ = ["Format", "OutputFormat", "Product", "REGISTRY", "Source", "Sources", "by_suffix", "chart_png", "names",
            "output_format"]

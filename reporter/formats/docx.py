@@ -1,0 +1,274 @@
+"""Word (``.docx``): the same Markdown body through pandoc, then marked, numbered and fixed in time.
+
+Why pandoc (the binary shipped by ``pypandoc-binary``) rather than python-docx alone: pandoc
+reads the Markdown body itself -- headings, pipe tables (header row repeated on every page),
+footnotes, hard line breaks, images with their alt text, in-document links -- so Word stays a
+conversion of the single source, not a second renderer to keep in step with the templates.
+python-docx then does what pandoc does not: the classification marking in the header and
+footer of every page, "Page N of M" fields, the DRAFT notice, and the core properties. The
+archive is finally rewritten with fixed dates and a stable order, so the same inputs give the
+same bytes.
+
+An organisation's own reference document (``documents.reference_docx`` in reporter.toml:
+letterhead, styles, margins) is handed to pandoc as ``--reference-doc``; it is read under the
+same confinement as the logo (:func:`read_reference`).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import stat
+import subprocess
+import tempfile
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from reporter.formats import OutputFormat, Product, Source, Sources, chart_png
+
+MAX_REFERENCE_BYTES = 8 * 1024 * 1024
+MAX_PANDOC_SECONDS = 60
+# CommonMark with pipe tables and footnotes; everything that could turn text into markup or
+# reach outside the document (raw HTML and raw blocks, attributes, math, YAML metadata) is off.
+PANDOC_FROM = ("commonmark_x-smart-raw_html-raw_attribute-attributes-fenced_divs-bracketed_spans-emoji"
+               "-tex_math_dollars-yaml_metadata_block-alerts-task_lists-subscript-superscript"
+               "-implicit_header_references-definition_lists")
+_ZIP_MAGIC = b"PK\x03\x04"
+_MARKING_COLOR = "8B0000"
+
+
+def read_reference(path: Path, root: Path, key: str = "documents.reference_docx") -> bytes:
+    """The bytes of the organisation's reference document, read as the logo is read.
+
+    Only a regular ``.docx`` file inside the project (symlinks resolved), at most 8 MiB, that
+    is a Word document (a zip archive holding ``word/document.xml``) and holds no macros.
+
+    Raises:
+        ConfigError: any of these is not so.
+    """
+    from reporter.errors import ConfigError
+
+    if path.suffix.lower() != ".docx":
+        raise ConfigError(f"{key}: expected a .docx file, not {path.name}")
+    try:
+        resolved = path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        raise ConfigError(f"{key}: cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    if not resolved.is_relative_to(root.resolve()):
+        raise ConfigError(f"{key}: {path} leads outside the project ({root}); only files inside it are read")
+    try:
+        fd = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise ConfigError(f"{key}: cannot read {path}: {exc.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"{key}: {path} is not a regular file")
+        if info.st_size > MAX_REFERENCE_BYTES:
+            raise ConfigError(f"{key}: {path} is larger than {MAX_REFERENCE_BYTES // (1024 * 1024)} MiB")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_REFERENCE_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_REFERENCE_BYTES:
+        raise ConfigError(f"{key}: {path} is larger than {MAX_REFERENCE_BYTES // (1024 * 1024)} MiB")
+    if not data.startswith(_ZIP_MAGIC):
+        raise ConfigError(f"{key}: {path} is not a Word document")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            total = sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise ConfigError(f"{key}: {path} is not a Word document ({exc})") from None
+    if "word/document.xml" not in names:
+        raise ConfigError(f"{key}: {path} is not a Word document (no word/document.xml)")
+    if any(name.lower().endswith(("vbaproject.bin", ".bin")) for name in names):
+        raise ConfigError(f"{key}: {path} is refused: it holds macros or binary parts")
+    if total > 8 * MAX_REFERENCE_BYTES:
+        raise ConfigError(f"{key}: {path} is refused: it unpacks to more than {8 * MAX_REFERENCE_BYTES // 2**20} MiB")
+    return data
+
+
+def _inline_images(markdown: str, images: dict[str, bytes]) -> str:
+    """The body with each chart reference ``](<stem>_files/<kind>.png)`` made a ``data:`` URL.
+
+    Pandoc runs sandboxed (it reads no file but its input): images reach it only this way, so
+    a template that names any other file gets no image, never that file's bytes.
+    """
+    for src, data in images.items():
+        markdown = markdown.replace(f"]({src})", f"](data:image/png;base64,{base64.b64encode(data).decode('ascii')})")
+    return markdown
+
+
+def _pandoc(markdown: str, images: dict[str, bytes], reference: bytes, epoch: int) -> bytes:
+    from pypandoc import get_pandoc_path
+
+    from reporter.errors import RenderError
+
+    markdown = _inline_images(markdown, images)
+    with tempfile.TemporaryDirectory(prefix="reporter-docx-") as work:
+        folder = Path(work)
+        args = [get_pandoc_path(), "--from", PANDOC_FROM, "--to", "docx", "--output", "-", "--sandbox"]
+        if reference:
+            (folder / "reference.docx").write_bytes(reference)
+            args += ["--reference-doc", str(folder / "reference.docx")]
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "SOURCE_DATE_EPOCH": str(max(epoch, 315532800)),
+               "LANG": "C.UTF-8"}
+        try:
+            done = subprocess.run(args, input=markdown.encode("utf-8"), capture_output=True, cwd=folder, env=env,
+                                  timeout=MAX_PANDOC_SECONDS, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise RenderError(f"Word conversion failed: {exc}") from None
+    if done.returncode != 0:
+        raise RenderError(f"Word conversion failed: pandoc: {done.stderr.decode('utf-8', 'replace').strip()[:500]}")
+    return done.stdout
+
+
+def _field(paragraph: object, instruction: str) -> None:
+    """A Word field (``PAGE``, ``NUMPAGES``) at the end of a paragraph."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def run_with(child: object) -> None:
+        run = OxmlElement("w:r")
+        run.append(child)
+        paragraph._p.append(run)  # type: ignore[attr-defined]
+
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    run_with(begin)
+    text = OxmlElement("w:instrText")
+    text.set(qn("xml:space"), "preserve")
+    text.text = f" {instruction} "
+    run_with(text)
+    separate = OxmlElement("w:fldChar")
+    separate.set(qn("w:fldCharType"), "separate")
+    run_with(separate)
+    shown = OxmlElement("w:t")
+    shown.text = "1"
+    run_with(shown)
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    run_with(end)
+
+
+def _marked(paragraph: object, text: str, *, bold: bool = True) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt, RGBColor
+
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER  # type: ignore[attr-defined]
+    run = paragraph.add_run(text)  # type: ignore[attr-defined]
+    run.bold = bold
+    run.font.size = Pt(9)
+    run.font.color.rgb = RGBColor.from_string(_MARKING_COLOR)
+
+
+def _notice(document: object, text: str, *, first: bool) -> None:
+    """A centred, bold notice paragraph at the start or the end of the body."""
+    body = document.element.body  # type: ignore[attr-defined]
+    paragraph = document.add_paragraph()  # type: ignore[attr-defined]
+    _marked(paragraph, text)
+    if first:
+        body.remove(paragraph._p)
+        body.insert(0, paragraph._p)
+
+
+def _finish(data: bytes, sources: Sources) -> bytes:
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    from reporter.words import words_for
+
+    document = docx.Document(io.BytesIO(data))
+    page_words = words_for(sources.language.replace("-", "_")).page
+    draft = "DRAFT" if sources.draft else ""
+    # The body states the marking and the DRAFT notice at its top and bottom, as the PDF does
+    # on every page; the header and footer repeat them on every page.
+    for text in (draft, sources.marking):
+        if text:
+            _notice(document, text, first=True)
+    for text in (sources.marking, draft):
+        if text:
+            _notice(document, text, first=False)
+    for section in document.sections:
+        header = section.header
+        header.is_linked_to_previous = False
+        top = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
+        if sources.marking:
+            _marked(top, sources.marking)
+        running = header.add_paragraph() if sources.marking else top
+        running.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        run = running.add_run(" · ".join(part for part in (sources.author, sources.title) if part))
+        run.font.size = Pt(8.5)
+        if draft:
+            _marked(header.add_paragraph(), draft)
+        footer = section.footer
+        footer.is_linked_to_previous = False
+        bottom = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
+        if sources.marking:
+            _marked(bottom, sources.marking)
+        numbers = footer.add_paragraph() if sources.marking else bottom
+        numbers.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        numbers.add_run(f"{page_words[0]} ")
+        _field(numbers, "PAGE")
+        numbers.add_run(f" {page_words[1]} ")
+        _field(numbers, "NUMPAGES")
+        for paragraph in numbers.runs:
+            paragraph.font.size = Pt(8.5)
+    # Header rows of every table repeat on each page and are marked as headers.
+    for table in document.tables:
+        if table.rows:
+            properties = table.rows[0]._tr.get_or_add_trPr()
+            if properties.find(qn("w:tblHeader")) is None:
+                properties.append(OxmlElement("w:tblHeader"))
+    when = datetime.fromtimestamp(max(sources.epoch, 315532800), tz=timezone.utc).replace(tzinfo=None)
+    core = document.core_properties
+    core.title = sources.title
+    core.author = sources.author
+    core.last_modified_by = sources.author
+    core.subject = sources.subject
+    core.language = sources.language
+    core.keywords = ""
+    core.comments = ""
+    core.category = sources.marking
+    core.created = when
+    core.modified = when
+    core.last_printed = when
+    core.revision = 1
+    out = io.BytesIO()
+    document.save(out)
+    return _fixed_zip(out.getvalue(), when)
+
+
+def _fixed_zip(data: bytes, when: datetime) -> bytes:
+    """The same archive with every entry dated ``when`` and in a stable order."""
+    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        names = sorted(source.namelist(), key=lambda n: (n != "[Content_Types].xml", n))
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            target.writestr(info, source.read(name), compresslevel=6)
+    return out.getvalue()
+
+
+def make(sources: Sources) -> Product:
+    from reporter.render import markdown_for_readers
+
+    images = {src: chart_png(sources, src) for src in sources.charts}
+    data = _pandoc(markdown_for_readers(sources.markdown), images, sources.reference_docx, sources.epoch)
+    return Product(_finish(data, sources))
+
+
+# Not handed to a forked worker: the chart PNGs (vl-convert, whose runtime threads do not survive
+# a fork) are exported here, once, and shared with the Markdown format.
+FORMAT = OutputFormat(name="docx", suffix=".docx", description="Word, for redlining (pandoc)",
+                      source=Source.MARKDOWN, make=make)
