@@ -192,7 +192,7 @@ def _finish(data: bytes, sources: Sources) -> bytes:
     for text in (draft, sources.marking):
         if text:
             _notice(document, text, first=True)
-    for text in (sources.marking, draft):
+    for text in (draft, sources.marking):
         if text:
             _notice(document, text, first=False)
     for section in document.sections:
