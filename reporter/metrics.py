@@ -32,7 +32,7 @@ import orjson
 
 from reporter.dates import Precision, When, WindowConvention, days_between, parse_when, window_days
 from reporter.kinds import Breakdown
-from reporter.quantities import PartialSum, Quantity, format_quantity, positional
+from reporter.quantities import PartialSum, Qualifier, Quantity, format_quantity, positional
 from reporter.records import Incident
 
 
@@ -103,6 +103,8 @@ class Group:
 
     count: int
     figures: dict[str, Quantity]
+    stated: dict[str, int] = field(default_factory=dict)
+    """Per figure, how many of the ``count`` incidents state it."""
 
 
 @dataclass
@@ -363,9 +365,26 @@ def _group_of(members: int, sums: dict[str, PartialSum]) -> Group:
         partial = sums[name]
         total = partial.result()
         if partial.count < members and total.is_known:
-            total = total + Quantity.at_least(0)
+            total = _open_above(total)
         figures[name] = total
-    return Group(count=members, figures=figures)
+    return Group(count=members, figures=figures, stated={name: partial.count for name, partial in sums.items()})
+
+
+def _open_above(total: Quantity) -> Quantity:
+    """What the stated figures add up to, when other members state none: at least that much.
+
+    The central figure stays where the stated ones put it, so that a total never reads smaller
+    than a part: "about 25,000" and an incident without accounts total "about 25,000 or more",
+    not "at least 23,750".
+    """
+    low = 0.0 if total.low is None else total.low
+    value = total.value if total.value is not None else low
+    if total.qualifier is Qualifier.OVER or total.low_strict:
+        qualifier = Qualifier.OVER
+    else:
+        qualifier = Qualifier.AT_LEAST
+    return Quantity(qualifier, value, low, None, total.unit, None, total.low_strict, False,
+                    total.approximate or total.qualifier is Qualifier.ABOUT, total.sig)
 
 
 def _row_order(key: str) -> Callable[[str], tuple[bool, str]]:

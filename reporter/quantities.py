@@ -726,7 +726,9 @@ class PartialSum:
     approximate: bool = False
     unit: str | None = None
     shared: bool = True
-    sig: int | None = None
+    place: int | None = None
+    low_place: int | None = None
+    central: int | Fraction = 0
 
     @classmethod
     def of(cls, qs: Iterable[Quantity], positions: Sequence[Any] | None = None, first: int = 0) -> PartialSum:
@@ -738,12 +740,12 @@ class PartialSum:
         summands = list(qs)
         if not summands:
             return cls()
-        lows, highs, values = [], [], []
+        lows, highs, values, centrals = [], [], [], []
         bounded = points = True
         low_strict = high_strict = approximate = False
         first_unit = summands[0].unit
         shared = True
-        sig = None
+        place = low_place = None
         unknown, exact, about = Qualifier.UNKNOWN, Qualifier.EXACT, Qualifier.ABOUT
         for n, q in enumerate(summands):
             qualifier = q.qualifier
@@ -756,21 +758,25 @@ class PartialSum:
                 bounded = False
             elif bounded:
                 highs.append(q.high)
-            if points:
-                if qualifier is exact or qualifier is about:
+            if qualifier is exact or qualifier is about:
+                centrals.append(q.value)
+                if points:
                     values.append(q.value)
-                else:
-                    points = False
+            else:
+                centrals.append(0.0 if q.low is None else q.low)
+                points = False
             low_strict = low_strict or q.low_strict
             high_strict = high_strict or q.high_strict
             approximate = approximate or q.approximate
             shared = shared and q.unit == first_unit
-            if q.sig is not None and (sig is None or q.sig < sig):
-                sig = q.sig
+            if q.sig is not None:
+                place = _coarser(place, _last_place(q))
+                if q.low:
+                    low_place = _coarser(low_place, _last_place(q))
         return cls(
             len(summands), summands[0] if len(summands) == 1 else None, None,
             _exact_sum(lows), _exact_sum(highs) if bounded else None, _exact_sum(values) if points else None,
-            low_strict, high_strict, approximate, first_unit, shared, sig,
+            low_strict, high_strict, approximate, first_unit, shared, place, low_place, _exact_sum(centrals),
         )
 
     def merge(self, other: PartialSum) -> PartialSum:
@@ -790,7 +796,8 @@ class PartialSum:
             self.low_strict or other.low_strict, self.high_strict or other.high_strict,
             self.approximate or other.approximate, self.unit,
             self.shared and other.shared and self.unit == other.unit,
-            _fewer(self.sig, other.sig),
+            _coarser(self.place, other.place), _coarser(self.low_place, other.low_place),
+            self.central + other.central,
         )
 
     def result(self, unit: str | None = None) -> Quantity:
@@ -801,29 +808,69 @@ class PartialSum:
             return self.single if unit is None else self.single.with_unit(unit)
         if self.unknown is not None:
             return Quantity.unknown(self.unknown[1], unit)
-        return _derive(
+        total = _derive(
             _APPROXIMATE if self.approximate else _NOT_APPROXIMATE,
             self.low, self.low_strict, self.high, self.high_strict, self.value,
             unit if unit is not None else self.unit if self.shared else None,
-        ).with_sig(self.sig)
+        )
+        # A sum is as precise as its coarsest summand's last significant place: about 25,000
+        # (thousands) plus 310 is about 25,000, however many figures 310 has. A sum bounded only
+        # below rests on the lower bounds alone ("up to 2 billion" adds nothing to one).
+        # (Counting places, not figures, is what keeps a total from reading smaller than a part:
+        # 1 and 11 make 12, not "about 10".) A lower bound with "about" figures in it reads as the
+        # sum of their central figures and the other bounds, "or more": "about 200 or more" for
+        # "about 200" and "over 1", not "more than 100".
+        if total.high is None and self.approximate and total.is_known and total.low is not None \
+                and self.central > total.low:
+            total = Quantity(total.qualifier, float(self.central), total.low, None, total.unit, None,
+                             total.low_strict, False, True)
+        return total.with_sig(_figures_to(total, self.low_place if total.high is None else self.place))
 
     def to_plain(self) -> tuple:
         """Plain tuples, numbers and strings (``marshal`` carries them between processes)."""
         return (self.count, None if self.single is None else self.single.to_plain(), self.unknown,
                 *(None if x is None else (x.numerator, x.denominator) for x in (self.low, self.high, self.value)),
-                self.low_strict, self.high_strict, self.approximate, self.unit, self.shared, self.sig)
+                self.low_strict, self.high_strict, self.approximate, self.unit, self.shared, self.place,
+                self.low_place, (self.central.numerator, self.central.denominator))
 
     @classmethod
     def from_plain(cls, plain: tuple) -> PartialSum:
         """Rebuild what :meth:`to_plain` made."""
         count, single, unknown, low, high, value, *rest = plain
+        *rest, central = rest
         return cls(count, None if single is None else Quantity.from_plain(single), unknown,
-                   *(None if x is None else _whole_or_fraction(*x) for x in (low, high, value)), *rest)
+                   *(None if x is None else _whole_or_fraction(*x) for x in (low, high, value)), *rest,
+                   _whole_or_fraction(*central))
 
 
-def _fewer(a: int | None, b: int | None) -> int | None:
-    """The fewer significant figures of two (None: as precise as the digits)."""
-    return b if a is None else a if b is None else min(a, b)
+def _coarser(a: int | None, b: int | None) -> int | None:
+    """The coarser of two last significant places (powers of ten; None: no limit)."""
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _magnitude(q: Quantity) -> float | None:
+    """The figure a quantity's precision is counted on: its value, else its nearest bound."""
+    for x in (q.value, q.low, q.high):
+        if x:
+            return abs(x)
+    return None
+
+
+def _last_place(q: Quantity, x: float | None = None) -> int | None:
+    """The power of ten of a stated quantity's last significant figure (25,000 with 2 figures: 3),
+    counted on ``x`` (default: its value, else its nearest bound)."""
+    x = _magnitude(q) if x is None else abs(x)
+    if x is None or q.sig is None:
+        return None
+    return math.floor(math.log10(x)) - q.sig + 1
+
+
+def _figures_to(q: Quantity, place: int | None) -> int | None:
+    """How many significant figures ``q`` has down to the power of ten ``place``."""
+    x = _magnitude(q)
+    if place is None or x is None:
+        return None
+    return max(1, math.floor(math.log10(x)) - place + 1)
 
 
 def _whole_or_fraction(n: int, d: int) -> int | Fraction:
@@ -1081,13 +1128,19 @@ def _format_quantity(q: Quantity, locale: str = "en_US", sig_figs: int = 4, with
         qualifier, approximate = Qualifier.ABOUT, True
     # A bound stays a bound when rounded: lower bounds round down, upper bounds up, so that
     # "at least 1,097" and "fewer than 100" remain true of every value the bounds allow.
+    # A lower bound whose central figure is above its bound (a total of "about" figures with
+    # more unstated) reads as that figure "or more": "about 25,000 or more", never smaller than its parts.
+    central_lower = (qualifier in (Qualifier.OVER, Qualifier.AT_LEAST) and approximate and q.value is not None
+                     and q.low is not None and q.value > q.low)
     if qualifier is Qualifier.RANGE:
         ends = ((q.low, ROUND_FLOOR), (q.high, ROUND_CEILING))
+    elif central_lower:
+        ends = ((q.value, ROUND_HALF_UP),)
     else:
         ends = ((q.value, _BOUND_ROUNDING.get(qualifier, ROUND_HALF_UP)),)
     rounded = [_round(x, sig_figs, approximate, rounding) for x, rounding in ends if x is not None]
     # One-sided and range figures say what their bounds are, however they were derived.
-    wording = approximate and qualifier in (Qualifier.EXACT, Qualifier.ABOUT)
+    wording = central_lower or approximate and qualifier in (Qualifier.EXACT, Qualifier.ABOUT)
     text = _PHRASES[loc.language][qualifier, wording].format(
         *(_phrase_number(d, numbers, sig_figs) for d in rounded)
     )
