@@ -854,6 +854,7 @@ def _accessible(pdf: bytes) -> bytes:
       ids whose structure elements hang outside the tree. Their entries leave the parent tree.
     - Table header cells (``/TH``) state their ``/Scope`` (``/Column``; WeasyPrint already
       links each data cell to its headers with ``/Headers``).
+    - An archival PDF lists each associated file once in the catalog's ``/AF``.
 
     The file identifier is derived from the content, so the bytes stay reproducible.
     """
@@ -902,6 +903,10 @@ def _accessible(pdf: bytes) -> bytes:
             page.obj.Contents = document.make_stream(pikepdf.unparse_content_stream(changed))
             for mcid in orphans:
                 entries[mcid] = pikepdf.Object.parse(b"null")
+        associated = document.Root.get("/AF")
+        if isinstance(associated, pikepdf.Array):  # WeasyPrint lists each attachment twice
+            unique = {spec.objgen: spec for spec in associated if isinstance(spec, pikepdf.Dictionary)}
+            document.Root.AF = pikepdf.Array(list(unique.values()))
         out = io.BytesIO()
         document.save(out, deterministic_id=True, compress_streams=True,
                       object_stream_mode=pikepdf.ObjectStreamMode.preserve)
