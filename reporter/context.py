@@ -283,7 +283,11 @@ def _exact_text(q: Quantity, locale: str) -> str:
         return low
     if not q.low and q.qualifier is not Qualifier.RANGE:
         return f"{'<' if q.high_strict else '≤'} {high}"
-    return words.sentences["exact_range"].format(low=low, high=high)
+    between = words.sentences["exact_range"].format(low=low, high=high)
+    if q.qualifier is Qualifier.ABOUT and q.value is not None:
+        # The central figure too: prose rounds it ("about 1,200"), the appendix keeps it (1,152).
+        return f"{full(q.value)} ({between})"
+    return between
 
 
 def figure_view(name: str, q: Quantity, settings: Settings) -> FigureView:

@@ -135,8 +135,8 @@ ENGLISH = Words(
         "other_inclusive": "counting both ends",
         "other_elapsed": "as elapsed days",
         "reading": (
-            "Figures in prose are rounded to {sig_figs} significant figures, and approximate figures of 10 or "
-            "more to whole numbers. A stated figure written \"about\" is read as within {tolerance}; figures "
+            "Figures in prose carry no more significant figures than the stated figures they rest on, and at "
+            "most {sig_figs}; approximate figures of 10 or more are rounded to whole numbers. A stated figure written \"about\" is read as within {tolerance}; figures "
             "derived from it carry that uncertainty. \"More than\" and \"at least\" mark lower bounds, "
             "\"fewer than\" and \"up to\" upper bounds; bounds are rounded outwards so that they stay true. "
             "A total over incidents that do not all state a figure is a lower bound."

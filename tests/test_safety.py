@@ -231,6 +231,20 @@ def _png_views(data: bytes) -> Iterator[str]:
         position += 12 + length
 
 
+def _docx_views(data: bytes) -> Iterator[str]:
+    """Every part of a Word file: its XML as text, its images as PNGs are searched."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            part = archive.read(name)
+            if name.endswith(".png"):
+                yield from _png_views(part)
+            else:
+                yield part.decode("utf-8", errors="replace")
+
+
 def _views(out: Path) -> Iterator[tuple[Path, str]]:
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         data = path.read_bytes()
@@ -238,6 +252,8 @@ def _views(out: Path) -> Iterator[tuple[Path, str]]:
             views: Iterator[str] = _pdf_views(data, path)
         elif path.suffix == ".png":
             views = _png_views(data)
+        elif path.suffix == ".docx":
+            views = _docx_views(data)
         else:
             views = iter([data.decode("utf-8")])
         for view in views:
