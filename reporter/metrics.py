@@ -10,7 +10,9 @@ Conventions (they are stated in every document's methodology appendix):
   days; ``inclusive``: both ends counted, 45).
 - ``daily_rate`` = interactions ÷ window_days; ``per_account`` = interactions ÷ accounts;
   ``per_account_daily_rate`` = interactions ÷ accounts ÷ window_days.
-- ``detection_lag_days`` = detected − window start; ``reporting_lag_days`` = reported −
+- ``detection_lag_days`` = detected − window start; ``detection_to_report_days`` = reported −
+  detected; ``awareness_to_report_days`` = reported − aware (two metrics, each named for what
+  it measures); formerly one ``reporting_lag_days`` = reported −
   (aware, else detected), both elapsed days.
 - An incident's period is its window start, else its earliest timeline date, else
   "unknown"; a partial date belongs to no finer period than it states.
@@ -42,7 +44,8 @@ INCIDENT_METRICS = (
     "per_account",
     "per_account_daily_rate",
     "detection_lag_days",
-    "reporting_lag_days",
+    "detection_to_report_days",
+    "awareness_to_report_days",
 )
 BREAKDOWNS = tuple(breakdown.value for breakdown in Breakdown)
 UNKNOWN_PERIOD = "unknown"
@@ -171,13 +174,15 @@ def incident_metrics(incident: Incident, settings: Settings = Settings()) -> Inc
         derived["detection_lag_days"] = _lag(window.start, detected, "'detected' is before the window start")
 
     reported = incident.timeline_when("reported")
-    known_from = incident.timeline_when("aware") or detected
-    if reported is None or known_from is None:
-        derived["reporting_lag_days"] = _not_computable(
-            "no 'reported' date in the timeline" if reported is None else "no 'aware' or 'detected' date", "days")
-    else:
-        first = "'aware'" if incident.timeline_when("aware") else "'detected'"
-        derived["reporting_lag_days"] = _lag(known_from, reported, f"'reported' is before {first}")
+    aware = incident.timeline_when("aware")
+    for name, start, event in (("detection_to_report_days", detected, "detected"),
+                               ("awareness_to_report_days", aware, "aware")):
+        if reported is None or start is None:
+            derived[name] = _not_computable(
+                "no 'reported' date in the timeline" if reported is None else f"no '{event}' date in the timeline",
+                "days")
+        else:
+            derived[name] = _lag(start, reported, f"'reported' is before '{event}'")
     return IncidentMetrics(
         incident.id, figures, derived,
         category=incident.category,

@@ -58,7 +58,8 @@ ENGLISH = Words(
         "per_account": "Per-account total",
         "per_account_daily_rate": "Per-account daily rate",
         "detection_lag_days": "Days from start to detection",
-        "reporting_lag_days": "Days from detection to report",
+        "detection_to_report_days": "Days from detection to report",
+        "awareness_to_report_days": "Days from awareness to report",
     },
     events={
         "start": "Activity began",
@@ -159,7 +160,8 @@ ENGLISH = Words(
         "Per-account total = interactions ÷ accounts",
         "Per-account daily rate = interactions ÷ accounts ÷ window days",
         "Days from start to detection = detected − window start",
-        "Days from detection to report = reported − (aware, else detected)",
+        "Days from detection to report = reported − detected",
+        "Days from awareness to report = reported − aware",
         "Totals add the figures of the included incidents; where some state none, the total is a lower bound",
     ),
 )

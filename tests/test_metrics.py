@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+from reporter.dates import parse_when
+
 import csv
 import io
 import json
@@ -135,7 +139,13 @@ def test_detection_and_reporting_lags() -> None:
     })
     derived = incident_metrics(incident).derived
     assert derived["detection_lag_days"].value == 10
-    assert derived["reporting_lag_days"].value == 39
+    assert derived["detection_to_report_days"].value == 39
+    assert derived["awareness_to_report_days"].reason == "no 'aware' date in the timeline"
+    # With both, each metric measures what its name says (not awareness for detection).
+    both = incident.model_copy(update={"timeline": {**incident.timeline, "aware": incident.timeline["detected"]
+                                                    .model_copy(update={"at": parse_when("2026-05-07")})}})
+    derived = incident_metrics(both).derived
+    assert (derived["detection_to_report_days"].value, derived["awareness_to_report_days"].value) == (39, 34)
 
 
 def test_no_nan_or_inf_for_zero_windows() -> None:
@@ -153,7 +163,7 @@ def test_table_names_the_convention_and_reasons() -> None:
     result = runner.invoke(app, ["metrics", str(INCIDENTS), "--by", "category"])
     assert result.exit_code == 0
     assert result.output.startswith("Window convention: elapsed (window days = end − start)\n")
-    assert "  daily_rate              about 655,000 per day\n" in result.output
+    assert re.search(r"\n  daily_rate +about 655,000 per day\n", result.output)
     assert "not computable (no window: needs a start and an end)" in result.output
     assert "\nBy category\n  account-abuse (1 incident)\n" in result.output
 
