@@ -9,8 +9,10 @@ subprocess (wall clock, start-up included): cold (empty cache of validated files
 cache from the run before), median of 5 each; the baseline is PyYAML's C loader reading the same
 files, measured in the same run.
 
-``documents``: the three example briefs in every format, median of 5 after a warm-up, split
-into import, load, metrics, Markdown, charts, HTML, PDF and write; target under 4 s.
+``documents``: the example briefs in every format, median of 5 after a warm-up, split into
+import, load, metrics, Markdown, charts, HTML, PDF and write; target under 4 s; and against a
+baseline in the same run, WeasyPrint alone writing the same HTML files to PDF (untagged, one
+after another), with the ratio of the two.
 
 ``charts``: export time of each chart kind as SVG and PNG, first call and warm.
 
@@ -128,6 +130,8 @@ def case_documents() -> int:
     config = load_config(config_path)
     briefs = sorted((ROOT / "briefs").glob("*.yaml"))
     runs: list[tuple[float, dict[str, float]]] = []
+    baseline: list[float] = []
+    formats: set[str] = set()
     with tempfile.TemporaryDirectory(prefix="reporter-bench-docs-") as out:
         for attempt in range(DOCUMENT_REPEATS + 1):  # the first is the warm-up
             watch = Stopwatch()
@@ -139,18 +143,35 @@ def case_documents() -> int:
             build_briefs(loaded, config, collection, Path(out), config_path=config_path, stopwatch=watch)
             if attempt:
                 runs.append((time.perf_counter() - started, watch.seconds))
+            formats |= {path.suffix.lstrip(".") for path in Path(out).iterdir() if path.is_file()}
+            baseline.append(_weasyprint_alone(sorted(Path(out).glob("*.html"))))
     runs.sort(key=lambda run: run[0])
     wall, split = runs[len(runs) // 2]
-    print(f"\ndocuments: {len(briefs)} briefs x (pdf, md, html), median of {DOCUMENT_REPEATS} after a warm-up")
+    base = statistics.median(baseline[1:])
+    print(f"\ndocuments: {len(briefs)} briefs x ({', '.join(sorted(formats))}), median of {DOCUMENT_REPEATS} "
+          "after a warm-up")
     print(f"  {'stage':<28} {'seconds':>8}")
     print(f"  {'import (fresh process)':<28} {import_seconds:8.2f}")
-    for stage in ("load", "metrics", "markdown", "charts", "html", "pdf", "write"):
+    for stage in ("load", "metrics", "markdown", "charts", "html", "docx", "pdf", "write"):
         note = "   (waiting for the PDF workers, after the stages above)" if stage == "pdf" else ""
         print(f"  {stage:<28} {split.get(stage, 0.0):8.2f}{note}")
     print(f"  {'total (warm, in process)':<28} {wall:8.2f}   target {DOCUMENT_TARGET_SECONDS:.1f}   "
           f"ratio {wall / DOCUMENT_TARGET_SECONDS:.2f}")
-    print(f"  runs: {', '.join(f'{w:.2f}' for w, _ in runs)}")
+    print(f"  {'baseline: WeasyPrint alone':<28} {base:8.2f}   the same HTML files to PDF, one after another, "
+          "untagged, in this run")
+    print(f"  {'ratio to the baseline':<28} {wall / base:8.2f}")
+    print(f"  runs: {', '.join(f'{w:.2f}' for w, _ in runs)}; baseline {', '.join(f'{b:.2f}' for b in baseline[1:])}")
     return 0 if wall <= DOCUMENT_TARGET_SECONDS else 1
+
+
+def _weasyprint_alone(pages: list[Path]) -> float:
+    """Seconds WeasyPrint alone takes to write these HTML files as PDF (defaults: no tags, no variant)."""
+    import weasyprint
+
+    started = time.perf_counter()
+    for page in pages:
+        weasyprint.HTML(string=page.read_text(encoding="utf-8"), base_url=None).write_pdf()
+    return time.perf_counter() - started
 
 
 def case_charts() -> int:

@@ -846,6 +846,10 @@ def html_to_pdf(html: str, *, epoch: int, identifier: bytes,
     return _accessible(pdf), list(fetcher.refused)
 
 
+_MARKED = re.compile(rb"/([A-Za-z0-9]+)\s*<<\s*/MCID (\d+)\s*>>\s*BDC")
+_ARTIFACT = b"/Artifact\n<</Type /Pagination>>\nBDC"
+
+
 def _accessible(pdf: bytes) -> bytes:
     """What WeasyPrint's tagging leaves to do for PDF/UA-1, done with pikepdf (qpdf).
 
@@ -893,14 +897,11 @@ def _accessible(pdf: bytes) -> bytes:
                        if isinstance(element, pikepdf.Dictionary) and element.objgen not in reachable}
             if not orphans:
                 continue
-            instructions = pikepdf.parse_content_stream(page)
-            changed = []
-            for operands, operator in instructions:
-                if (str(operator) == "BDC" and len(operands) == 2 and isinstance(operands[1], pikepdf.Dictionary)
-                        and "/MCID" in operands[1] and int(operands[1].MCID) in orphans):
-                    operands = [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination)]
-                changed.append(pikepdf.ContentStreamInstruction(operands, operator))
-            page.obj.Contents = document.make_stream(pikepdf.unparse_content_stream(changed))
+            # WeasyPrint (pydyf) writes each tag as "/Tag <</MCID n>> BDC" (one token a line).
+            content = page.obj.Contents.read_bytes() if isinstance(page.obj.Contents, pikepdf.Stream) else \
+                b"\n".join(part.read_bytes() for part in page.obj.Contents)
+            changed = _MARKED.sub(lambda m: _ARTIFACT if int(m.group(2)) in orphans else m.group(0), content)
+            page.obj.Contents = document.make_stream(changed)
             for mcid in orphans:
                 entries[mcid] = pikepdf.Object.parse(b"null")
         associated = document.Root.get("/AF")

@@ -16,9 +16,9 @@ same confinement as the logo (:func:`read_reference`).
 
 from __future__ import annotations
 
-import base64
 import io
 import os
+import re
 import stat
 import subprocess
 import tempfile
@@ -91,23 +91,73 @@ def read_reference(path: Path, root: Path, key: str = "documents.reference_docx"
     return data
 
 
-def _inline_images(markdown: str, images: dict[str, bytes]) -> str:
-    """The body with each chart reference ``](<stem>_files/<kind>.png)`` made a ``data:`` URL.
+_PLACEHOLDER = "REPORTERCHART{}END"
 
-    Pandoc runs sandboxed (it reads no file but its input): images reach it only this way, so
-    a template that names any other file gets no image, never that file's bytes.
+
+def _placeholders(markdown: str, sources: Sources) -> tuple[str, list[str]]:
+    """The body with each chart image (``![alt](<stem>_files/<kind>.png)`` on a line of its own)
+    replaced by a placeholder paragraph; the charts' sources in order.
+
+    Pandoc runs sandboxed (it reads no file but its input) and gets no image: the charts are
+    placed afterwards (:func:`_place_charts`), so a template that names any other file gets no
+    image, never that file's bytes.
     """
-    for src, data in images.items():
-        markdown = markdown.replace(f"]({src})", f"](data:image/png;base64,{base64.b64encode(data).decode('ascii')})")
-    return markdown
+    order: list[str] = []
+    for src in sources.charts:
+        pattern = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\(" + re.escape(src) + r"\)")
+
+        def swap(match: re.Match[str], src: str = src) -> str:
+            order.append(src)
+            return _PLACEHOLDER.format(len(order) - 1)
+
+        markdown = pattern.sub(swap, markdown)
+    return markdown, order
 
 
-def _pandoc(markdown: str, images: dict[str, bytes], reference: bytes, epoch: int) -> bytes:
+def _place_charts(document: object, order: list[str], sources: Sources) -> None:
+    """Each placeholder paragraph becomes the chart's PNG, described by its alt text, and a caption."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Emu
+
+    section = document.sections[0]  # type: ignore[attr-defined]
+    width = Emu(int(section.page_width - (section.left_margin or 0) - (section.right_margin or 0)))
+    for paragraph in list(document.paragraphs):  # type: ignore[attr-defined]
+        match = re.fullmatch(r"REPORTERCHART(\d+)END", paragraph.text.strip())
+        if not match or int(match.group(1)) >= len(order):
+            continue
+        src = order[int(match.group(1))]
+        chart = sources.charts[src]
+        for run in list(paragraph.runs):
+            run._r.getparent().remove(run._r)
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        png = chart_png(sources, src)
+        picture = paragraph.add_run().add_picture(io.BytesIO(png))
+        # As wide as the chart is drawn in HTML (the PNG has 2 pixels per CSS pixel), at most
+        # the width of the text.
+        pixels = int.from_bytes(png[16:20], "big") if png[12:16] == b"IHDR" else 0
+        wanted = min(int(width), pixels // 2 * 9525) if pixels else int(width)
+        picture.height = int(picture.height * wanted / picture.width)
+        picture.width = Emu(wanted)
+        properties = picture._inline.find(qn("wp:docPr"))
+        properties.set("descr", chart.alt)
+        properties.set("title", chart.title)
+        properties.set("name", f"{chart.kind}.png")
+        after = document.add_paragraph(style=_caption_style(document))  # type: ignore[attr-defined]
+        after.add_run(f"{chart.title}.").bold = True
+        paragraph._p.addnext(after._p)
+
+
+def _caption_style(document: object) -> str | None:
+    names = {style.name for style in document.styles}  # type: ignore[attr-defined]
+    return next((name for name in ("Image Caption", "Caption") if name in names), None)
+
+
+def _pandoc(markdown: str, reference: bytes, epoch: int) -> bytes:
     from pypandoc import get_pandoc_path
 
     from reporter.errors import RenderError
 
-    markdown = _inline_images(markdown, images)
     with tempfile.TemporaryDirectory(prefix="reporter-docx-") as work:
         folder = Path(work)
         args = [get_pandoc_path(), "--from", PANDOC_FROM, "--to", "docx", "--output", "-", "--sandbox"]
@@ -175,16 +225,22 @@ def _notice(document: object, text: str, *, first: bool) -> None:
         body.insert(0, paragraph._p)
 
 
-def _finish(data: bytes, sources: Sources) -> bytes:
+def _finish(data: bytes, sources: Sources, charts: list[str]) -> bytes:
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Pt
+    from docx.shared import Inches, Mm, Pt
 
     from reporter.words import words_for
 
     document = docx.Document(io.BytesIO(data))
+    for section in document.sections:
+        if section.page_width is None or section.page_height is None:  # the reference document sets none
+            section.page_width, section.page_height = (Mm(210), Mm(297)) if sources.paper == "a4" else (Inches(8.5),
+                                                                                                         Inches(11))
+            section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Inches(1)
+    _place_charts(document, charts, sources)
     page_words = words_for(sources.language.replace("-", "_")).page
     draft = "DRAFT" if sources.draft else ""
     # The body states the marking and the DRAFT notice at its top and bottom, as the PDF does
@@ -263,9 +319,9 @@ def _fixed_zip(data: bytes, when: datetime) -> bytes:
 def make(sources: Sources) -> Product:
     from reporter.render import markdown_for_readers
 
-    images = {src: chart_png(sources, src) for src in sources.charts}
-    data = _pandoc(markdown_for_readers(sources.markdown), images, sources.reference_docx, sources.epoch)
-    return Product(_finish(data, sources))
+    markdown, charts = _placeholders(markdown_for_readers(sources.markdown), sources)
+    data = _pandoc(markdown, sources.reference_docx, sources.epoch)
+    return Product(_finish(data, sources, charts))
 
 
 # Not handed to a forked worker: the chart PNGs (vl-convert, whose runtime threads do not survive
