@@ -146,3 +146,48 @@ def test_an_ordinary_build_attaches_nothing(tmp_path: Path) -> None:
     with pikepdf.open(project / "out" / "public-disclosure.pdf") as pdf:
         assert len(pdf.attachments) == 0 and b"pdfaid" not in pdf.Root.Metadata.read_bytes()
     shutil.rmtree(project / "out")
+
+
+# -- the canary sweep of tests/test_safety.py, over archival PDFs and their attachments ---------------
+
+
+def _archival_out(root: Path, audience: str) -> Path:
+    from tests import test_safety
+
+    project = test_safety._project(root, audience)
+    result = run_in(project, ["build", *(f"briefs/{t}.yaml" for t in test_safety.TEMPLATES), "--out", "out",
+                              "--template-dir", "templates", "--format", "pdf", "--pdf-archive"])
+    assert result.exit_code == 0, result.output
+    return project / "out"
+
+
+def _attachment_views(out: Path):  # noqa: ANN202
+    from tests import test_safety
+
+    for path in sorted(out.glob("*.pdf")):
+        for view in test_safety._pdf_views(path.read_bytes(), path):
+            yield path, view
+        for name, data in _attachments(path).items():
+            yield path / name, data.decode("utf-8")
+
+
+def test_public_archival_pdfs_hold_no_canary(tmp_path: Path) -> None:
+    from tests import test_safety
+
+    out = _archival_out(tmp_path / "public", "public")
+    hits = [(path.name, canary) for path, view in _attachment_views(out)
+            for canary in test_safety.CANARY_TEXT + test_safety.CANARY_NUMBERS
+            if canary in view or canary in test_safety._flat(view)]
+    assert hits == []
+    assert all(len(_attachments(path)) == 3 for path in out.glob("*.pdf"))
+
+
+def test_regulator_archival_pdfs_hold_no_restricted_canary(tmp_path: Path) -> None:
+    from tests import test_safety
+
+    out = _archival_out(tmp_path / "regulator", "regulator")
+    hits = [(path.name, canary) for path, view in _attachment_views(out)
+            for canary in test_safety.RESTRICTED_CANARIES if canary in view or canary in test_safety._flat(view)]
+    assert hits == []
+    seen = " ".join(test_safety._flat(view) for _, view in _attachment_views(out))
+    assert "CANARY-ACTOR-CONF-5521" in seen  # the sweep is not vacuous

@@ -244,3 +244,25 @@ def test_every_format_states_the_marking_and_draft_at_top_and_bottom(every_audie
 
 def test_some_document_of_the_sweep_is_a_draft(every_audience: Path) -> None:
     assert any("**DRAFT**" in path.read_text(encoding="utf-8") for path in every_audience.glob("*.md"))
+
+
+def test_a_template_naming_a_local_file_as_an_image_gets_no_bytes_of_it(tmp_path: Path) -> None:
+    from tests.support import write_manifest
+
+    project = copy_project(tmp_path / "p")
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"\x89PNG\r\n\x1a\nSECRET-BYTES-5150")
+    user = project / "templates" / "leaky"
+    write_manifest(user, formats=["docx"])
+    (user / "body.md.j2").write_text(f"# {{{{ title }}}}\n\n![secret]({secret})\n\n![passwd](/etc/passwd)\n\n"
+                                     "![up](../../reporter.toml)\n\n[link](file:///etc/passwd)\n")
+    text = (project / "briefs" / "public-disclosure.yaml").read_text().replace("template: disclosure-summary",
+                                                                            "template: leaky")
+    (project / "briefs" / "leaky.yaml").write_text(text)
+    result = run_in(project, ["build", "briefs/leaky.yaml", "--out", "out", "--template-dir", "templates"])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(project / "out" / "leaky.docx") as archive:
+        assert not [name for name in archive.namelist() if name.startswith("word/media/")]
+        everything = b"".join(archive.read(name) for name in archive.namelist())
+    assert b"SECRET-BYTES-5150" not in everything and b"root:" not in everything
+    assert b"[paths]" not in everything
