@@ -1113,6 +1113,13 @@ _BOUND_ROUNDING = {
 
 def _format_quantity(q: Quantity, locale: str = "en_US", sig_figs: int = 4, with_unit: bool = True) -> str:
     """The work of :func:`format_quantity`, uncached."""
+    if q.unit == "days" and q.is_known and q.high is not None and q.high < 2 and not (
+            float(q.high).is_integer() and (q.low is None or float(q.low).is_integer())):
+        # People write short spans in hours: "about 41 hours", never "about 1.705 days" (a whole
+        # day, from dates, stays "1 day").
+        hours = (q * 24).with_unit("hours")
+        whole = max(1, len(str(int(hours.high or 0))))  # to the hour: "about 8 hours", not 7.834
+        q = hours.with_sig(whole if q.sig is None else min(q.sig, whole))
     if q.sig is not None and q.sig < sig_figs:
         sig_figs = q.sig  # never more precise than the figures it rests on
     numbers = _numbers(locale)

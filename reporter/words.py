@@ -57,9 +57,9 @@ ENGLISH = Words(
         "daily_rate": "Daily rate",
         "per_account": "Per-account total",
         "per_account_daily_rate": "Per-account daily rate",
-        "detection_lag_days": "Days from start to detection",
-        "detection_to_report_days": "Days from detection to report",
-        "awareness_to_report_days": "Days from awareness to report",
+        "detection_lag_days": "Time from start to detection",
+        "detection_to_report_days": "Time from detection to report",
+        "awareness_to_report_days": "Time from awareness to report",
     },
     events={
         "start": "Activity began",
@@ -90,6 +90,7 @@ ENGLISH = Words(
     not_computable="not computable",
     units={
         "days": ("day", "days"),
+        "hours": ("hour", "hours"),
         "per day": ("per day", "per day"),
         "per account": ("per account", "per account"),
         "per account per day": ("per account per day", "per account per day"),
@@ -159,9 +160,9 @@ ENGLISH = Words(
         "Daily rate = interactions ÷ window days",
         "Per-account total = interactions ÷ accounts",
         "Per-account daily rate = interactions ÷ accounts ÷ window days",
-        "Days from start to detection = detected − window start",
-        "Days from detection to report = reported − detected",
-        "Days from awareness to report = reported − aware",
+        "Time from start to detection = detected − window start",
+        "Time from detection to report = reported − detected",
+        "Time from awareness to report = reported − aware",
         "Totals add the figures of the included incidents; where some state none, the total is a lower bound",
     ),
 )
@@ -186,6 +187,7 @@ GERMAN = Words(
     not_computable="nicht berechenbar",
     units={
         "days": ("Tag", "Tage"),
+        "hours": ("Stunde", "Stunden"),
         "per day": ("pro Tag", "pro Tag"),
         "per account": ("pro Konto", "pro Konto"),
         "per account per day": ("pro Konto und Tag", "pro Konto und Tag"),

@@ -129,7 +129,7 @@ def test_unknown_placeholder_is_an_error(tmp_path: Path) -> None:
     path = _write(tmp_path, summary="The campaign drove {interaction} interactions.")
     result = _check(str(path))
     assert result.exit_code == 1
-    assert "placeholder {interaction} names no figure or metric (expected one of accounts, daily_rate," in result.output
+    assert "placeholder {interaction} names no figure or metric (expected one of accounts, awareness_to_report_days, daily_rate," in result.output
 
 
 def test_timeline_out_of_order(tmp_path: Path) -> None:

@@ -614,7 +614,9 @@ def test_about_bounds_equal_the_fraction_reference(v: float, tolerance: float) -
         (Quantity.unknown("no window"), "not computable", "not computable", "nicht berechenbar"),
         (Quantity.exact(44, "days"), "44 days", "44 days", "44 Tage"),
         (Quantity.exact(1, "days"), "1 day", "1 day", "1 Tag"),
-        (Quantity.exact(1.5, "days"), "1.5 days", "1.5 days", "1,5 Tage"),
+        (Quantity.exact(1.5, "days"), "36 hours", "36 hours", "36 Stunden"),  # under two days: hours
+        (Quantity.exact(0.3264, "days"), "about 8 hours", "about 8 hours", "etwa 8 Stunden"),
+        (Quantity.exact(2.5, "days"), "2.5 days", "2.5 days", "2,5 Tage"),
         (Quantity.between(31, 91, "days"), "31 to 91 days", "31 to 91 days", "31 bis 91 Tage"),
         (Quantity.about(25_000, "accounts"), "about 25,000 accounts", "about 25,000 accounts", "etwa 25.000 Konten"),
         (Quantity.exact(1, "accounts"), "1 account", "1 account", "1 Konto"),
