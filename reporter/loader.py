@@ -65,6 +65,8 @@ _FALSE = re.compile(r"^(?:false|False|FALSE)$")
 _INT = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9_]*)(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 _JSON_NONFINITE = frozenset({"NaN", "Infinity", "-Infinity"})
+_GROUPED = re.compile(r"^[1-9][0-9]{0,2}(?:\.[0-9]{3})+$")  # 25.000, 1.250.000: thousands or decimals?
+_GROUPED_BYTES = re.compile(rb"(?<![\w.])[1-9][0-9]{0,2}(?:\.[0-9]{3})+(?![\w.])")
 _NONFINITE = re.compile(r"^[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)$")
 # Beyond this a number is not a count anyone discloses, and floats lose integer precision.
 _MAX_ABS_NUMBER = 10**15
@@ -237,6 +239,16 @@ def _resolve_plain(text: str, display: str, mark: tuple[int, int], key_path: Key
         if abs(value) > _MAX_ABS_NUMBER:
             raise LoadError(_problem(display, mark, key_path, "number is too large (the limit is 10^15)"))
         return value
+    if _GROUPED.match(text) and "figures" in key_path:
+        # 25.000 is 25 to YAML, and 25,000 to a German reader: a figure may not leave it open.
+        whole = text.replace(".", "")
+        if text.count(".") > 1:  # 1.250.000: no decimal number at all
+            message = f"{text} is not a number; if '.' separates thousands here, write {whole}"
+        else:
+            decimal = f"{float(text):g}"
+            message = (f"{text} is ambiguous: it reads as {decimal} with a decimal point, or as {int(whole):,} "
+                       f"with '.' separating thousands; write {decimal} or {whole}")
+        raise LoadError(_problem(display, mark, key_path, message))
     if _FLOAT.match(text):
         number = float(text.replace("_", ""))
         if not math.isfinite(number) or abs(number) > _MAX_ABS_NUMBER:
@@ -265,8 +277,8 @@ def _build_plain(root: yaml.Node, max_depth: int, json_mode: bool) -> Any:
         if type(node) is ScalarNode:
             if node.style:
                 return node.value
-            if node.tag != plain_str or json_mode and node.value in _JSON_NONFINITE:
-                raise _Retry
+            if node.tag != plain_str or json_mode and node.value in _JSON_NONFINITE or _GROUPED.match(node.value):
+                raise _Retry  # (25.000 is refused or not by where it stands: the located walk knows)
             try:
                 return _resolve_plain(node.value, "", (0, 0), ())
             except LoadError:
@@ -503,6 +515,8 @@ def fast_yaml(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
     mapping or list whose every scalar is resolved by the same rules, with no anchors,
     aliases, tags, duplicate keys, NaN, huge numbers or nesting beyond ``max_depth``.
     """
+    if _GROUPED_BYTES.search(raw):
+        return None  # a number such as 25.000: the located path says why it is refused
     found = _fast_json(raw)
     if found is None:
         return None

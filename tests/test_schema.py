@@ -65,6 +65,8 @@ NOT_EXPRESSIBLE: dict[str, str] = {
     "same-id-b.yaml": "an id used by another file (one file at a time)",
     "list-duplicate-id.json": "an id used twice in one list (uniqueItems compares whole records)",
     "year-as-float.yaml": "a year written as a decimal number (2020.0): JSON Schema's integer includes it",
+    "ambiguous-number.yaml": "a figure written 25.000 (25, or 25,000 with German separators): the schema sees "
+                             "the number 25, not how it was written",
 }
 """Refused by ``validate`` and accepted by the schema, with the reason the schema cannot refuse them.
 

@@ -103,6 +103,8 @@ EXPECTED = {
     "reversed-mapping-range.yaml": ["{p}:5:13: figures.accounts: {reversed}"],
     "phrase-too-large.yaml": ["{p}:5:17: figures.interactions: figure too large: figures above 10^15 are not accepted"],
     "year-as-float.yaml": ["{p}:5:13: timeline.detected: {not_a_number_date}"],
+    "ambiguous-number.yaml": ["{p}:5:13: figures.accounts: 25.000 is ambiguous: it reads as 25 with a decimal point, "
+                              "or as 25,000 with '.' separating thousands; write 25 or 25000"],
     "json-infinity.json": ["{p}:1:98: figures.accounts: NaN and infinity are not allowed; write a finite number"],
     "list-duplicate-id.json": ["{p}:3:10: [1].id: duplicate id 'list-twice' (first used at {p}:2:10) (record list-twice)"],
     # Obligations and the disclosures made under them (tests/test_clocks.py).
