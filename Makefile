@@ -21,7 +21,7 @@ demo: $(STAMP)
 	$(BIN)/reporter clocks incidents/
 	$(BIN)/reporter metrics incidents/ --by category
 	$(BIN)/reporter build briefs/*.yaml --out out
-	@echo "Documents are in out/: PDF, Markdown (images in *_files/) and HTML."
+	@echo "Documents are in out/: PDF, Markdown (images in *_files/), HTML and Word."
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
