@@ -136,12 +136,25 @@ def _json_escaped(char: re.Match[str]) -> str:
     return f"\\u{ord(char.group(0)):04x}"  # the same character, written as JSON's escape
 
 
+_ASCII_SAFE = bytes([0x0A, *range(0x20, 0x7F)])
+
+
+def _needs_escaping(text: str, json_text: bool) -> bool:
+    """Whether ``text`` holds an unsafe character, found cheaply: a large metrics output is
+    tens of megabytes, where one pass of a regular expression costs more than the rest."""
+    if text.isascii():
+        if json_text:  # JSON writers escape every C0 control; DEL they leave
+            return "\x7f" in text
+        return bool(text.encode("ascii").translate(None, _ASCII_SAFE))
+    return _UNSAFE.search(text) is not None
+
+
 def _echo(text: str, *, err: bool = False, nl: bool = True, json_text: bool = False) -> None:
     """Print, with every unsafe character from the input shown escaped (``\\x1b``, ``\\u202e``).
 
     JSON output stays the same JSON: its strings get the ``\\u`` escape of the same character.
     """
-    if not text.isascii() or _UNSAFE.search(text):
+    if _needs_escaping(text, json_text):
         text = _UNSAFE.sub(_json_escaped if json_text else _escaped, text)
     typer.echo(text, err=err, nl=nl)
 
