@@ -35,6 +35,23 @@ def read_asset(path: Path, root: Path, key: str) -> tuple[str, bytes]:
     mime = MIME_TYPES.get(path.suffix.lower())
     if mime is None:
         raise ConfigError(f"{key}: expected an .svg or .png file, not {path.name}")
+    data = read_confined(path, root, key, MAX_ASSET_BYTES)
+    if mime == "image/png" and not data.startswith(_PNG_SIGNATURE):
+        raise ConfigError(f"{key}: {path} is not a PNG image")
+    if mime == "image/svg+xml":
+        problem = svg_problem(data)
+        if problem:
+            raise ConfigError(f"{key}: {path} is refused: {problem}")
+    return mime, data
+
+
+def read_confined(path: Path, root: Path, key: str, limit: int) -> bytes:
+    """The bytes of a file named at ``key`` in reporter.toml: only a regular file inside the
+    project (``root``; symlinks resolved), at most ``limit`` bytes, and never a FIFO to wait on.
+
+    Raises:
+        ConfigError: any of these is not so, or the file cannot be read.
+    """
     try:
         resolved = path.resolve(strict=True)
     except (OSError, RuntimeError) as exc:
@@ -46,25 +63,20 @@ def read_asset(path: Path, root: Path, key: str) -> tuple[str, bytes]:
         fd = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
         raise ConfigError(f"{key}: cannot read {path}: {exc.strerror}") from None
+    too_large = f"{key}: {path} is larger than {limit // (1024 * 1024)} MiB"
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise ConfigError(f"{key}: {path} is not a regular file")
-        if info.st_size > MAX_ASSET_BYTES:
-            raise ConfigError(f"{key}: {path} is larger than {MAX_ASSET_BYTES // (1024 * 1024)} MiB")
+        if info.st_size > limit:
+            raise ConfigError(too_large)
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(MAX_ASSET_BYTES + 1)
+            data = handle.read(limit + 1)
     finally:
         os.close(fd)
-    if len(data) > MAX_ASSET_BYTES:
-        raise ConfigError(f"{key}: {path} is larger than {MAX_ASSET_BYTES // (1024 * 1024)} MiB")
-    if mime == "image/png" and not data.startswith(_PNG_SIGNATURE):
-        raise ConfigError(f"{key}: {path} is not a PNG image")
-    if mime == "image/svg+xml":
-        problem = svg_problem(data)
-        if problem:
-            raise ConfigError(f"{key}: {path} is refused: {problem}")
-    return mime, data
+    if len(data) > limit:
+        raise ConfigError(too_large)
+    return data
 
 
 def svg_problem(data: bytes) -> str | None:

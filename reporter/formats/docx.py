@@ -52,28 +52,9 @@ def read_reference(path: Path, root: Path, key: str = "documents.reference_docx"
 
     if path.suffix.lower() != ".docx":
         raise ConfigError(f"{key}: expected a .docx file, not {path.name}")
-    try:
-        resolved = path.resolve(strict=True)
-    except (OSError, RuntimeError) as exc:
-        raise ConfigError(f"{key}: cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    if not resolved.is_relative_to(root.resolve()):
-        raise ConfigError(f"{key}: {path} leads outside the project ({root}); only files inside it are read")
-    try:
-        fd = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
-    except OSError as exc:
-        raise ConfigError(f"{key}: cannot read {path}: {exc.strerror}") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ConfigError(f"{key}: {path} is not a regular file")
-        if info.st_size > MAX_REFERENCE_BYTES:
-            raise ConfigError(f"{key}: {path} is larger than {MAX_REFERENCE_BYTES // (1024 * 1024)} MiB")
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(MAX_REFERENCE_BYTES + 1)
-    finally:
-        os.close(fd)
-    if len(data) > MAX_REFERENCE_BYTES:
-        raise ConfigError(f"{key}: {path} is larger than {MAX_REFERENCE_BYTES // (1024 * 1024)} MiB")
+    from reporter.assets import read_confined
+
+    data = read_confined(path, root, key, MAX_REFERENCE_BYTES)
     if not data.startswith(_ZIP_MAGIC):
         raise ConfigError(f"{key}: {path} is not a Word document")
     try:
