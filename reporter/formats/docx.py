@@ -19,7 +19,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import stat
 import subprocess
 import tempfile
 import zipfile
