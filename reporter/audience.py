@@ -326,7 +326,7 @@ def for_audience(loaded: Sequence[LoadedIncident], clearance: Sensitivity | None
                      if all(name in shown[incident_id].figures for name in LOG_REVEALS)}
     else:
         incidents = [incident for _, incident in pairs]
-    if clearance is not None and blurs_small_counts(clearance, small_counts):
+    if blurs_small_counts(clearance, small_counts):
         incidents = suppress_small_counts(incidents, small_counts)
     return AudienceView(incidents, withheld_records, withheld_items, withheld_figures, summaries, warnings)
 

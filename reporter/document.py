@@ -237,11 +237,13 @@ def _bottom_line(brief: Brief, incidents: list[IncidentView]) -> str:
 
 def build_context(brief: Brief, brief_path: Path, config: Config, collection: Collection,
                   settings: Settings, config_path: Path | None = None, stem: str = "document",
-                  manifest: Manifest | None = None) -> tuple[DocumentContext, list[Problem], dict[str, Chart]]:
+                  manifest: Manifest | None = None, templates: Templates | None = None,
+                  ) -> tuple[DocumentContext, list[Problem], dict[str, Chart]]:
     """Everything the template sees, computed from what the audience may see; warnings for the
     author (a withheld share that the document would let a reader work out); and its charts.
 
-    ``manifest``: the template's (its default audience, one incident or many).
+    ``manifest``: the template's (its default audience, one incident or many); ``templates``:
+    where to look for templates about several incidents, to name them when this one takes one.
     """
     if brief.audience is None:
         if manifest is None:
@@ -249,6 +251,13 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
         brief = brief.model_copy(update={"audience": manifest.audience})
     clearance = config.clearance(brief.audience)
     selected, compare = _select(brief, str(brief_path), collection)
+    if manifest is not None and manifest.one_incident and len(selected) > 1:
+        several = [name for name in templates.names() if not templates.manifest(name).one_incident] \
+            if templates is not None else []
+        raise InputError([Problem(str(brief_path), None, None, "incidents",
+                                  f"the {brief.template} template is about one incident, and this brief selects "
+                                  f"{len(selected)}: name one id (or use a template about several: "
+                                  f"{', '.join(several) or 'none is installed'})")])
     small_counts = config.documents.small_counts
     kept = for_audience(selected, clearance, small_counts, withhold_totals=brief.withhold_totals)
     if not kept.incidents:
@@ -527,15 +536,9 @@ def _render_located(brief: Brief, brief_path: Path, stem: str, config: Config, c
     if unmade:
         raise UsageError(f"{brief_path}: the {brief.template} template does not make {', '.join(unmade)} "
                          f"(it makes {', '.join(manifest.formats)})")
-    if manifest.one_incident and len(selected := _select(brief, str(brief_path), collection)[0]) > 1:
-        several = [name for name in templates.names() if not templates.manifest(name).one_incident]
-        raise InputError([Problem(str(brief_path), None, None, "incidents",
-                                  f"the {brief.template} template is about one incident, and this brief selects "
-                                  f"{len(selected)}: name one id (or use a template about several: "
-                                  f"{', '.join(several) or 'none is installed'})")])
     with watch.stage("metrics"):
         context, warnings, charts = build_context(brief, brief_path, config, collection, settings, config_path,
-                                                  stem, manifest)
+                                                  stem, manifest, templates)
     from reporter.archive import format_extras  # reference document; PDF/A attachments with archive
 
     rendered = render(brief, context, templates, formats, brief_epoch(brief), charts, watch, submit=submit,
