@@ -12,7 +12,12 @@ Figures are qualified quantities, drawn honestly:
 - about: a bar to the stated figure with an error bar over its bounds;
 - lower bound ("more than 13 million"): a bar to the bound and an open-ended arrow;
 - range, "fewer than", "up to": a pale floating bar over the bounds;
-- unknown: no bar; the alt text says "not computable".
+- unknown: no bar; a note under the chart, and in its alt text, names what is not shown.
+
+Charts do not mislead: names wrap onto lines and are never cut to "…"; values more than
+:data:`LOG_SPAN` times apart stand on a log scale whose axis says so; an incident without
+actors has a timeline lane of its own; a time axis has one date format and ticks far enough
+apart that their labels never meet.
 
 Export runs vl-convert in-process with no base URL allowed, so nothing is fetched, and
 rewrites the SVG's generated ids so that the same chart always gives the same bytes.
@@ -24,6 +29,7 @@ import copy
 import functools
 import hashlib
 import json
+import math
 import re
 import struct
 import zlib
@@ -90,6 +96,13 @@ TITLE_SIZE = 11
 _CHAR_PX = 6.4
 _LABEL_GAP_PX = 6
 _ARROW_PX = 12
+# Names beside bars and lanes wrap onto lines of at most this many characters (about 200 px),
+# and are never cut: no label limit anywhere, so no label can end in "…".
+_WRAP_CHARS = 32
+_LINE_PX = 12  # line height of wrapped names and notes
+_BAR_PX = 15  # thickness of a bar or lane, whatever room its name takes
+_NOTE_CHARS = 80  # characters per line of the note under a chart
+LOG_SPAN = 100  # plotted values whose largest is more than this many times the smallest: a log scale
 
 
 def _config(settings: Settings) -> dict[str, Any]:
@@ -110,7 +123,7 @@ def _config(settings: Settings) -> dict[str, Any]:
             "domainColor": MUTED,
             "tickColor": MUTED,
             "gridColor": "#e5e5e5",
-            "labelLimit": 220,
+            "labelLimit": 0,  # no limit: a label is never cut to "…" (long names wrap instead)
         },
         "legend": {"labelFontSize": LABEL_SIZE, "titleFontSize": TITLE_SIZE, "labelColor": INK, "titleColor": INK},
         "header": {"labelFontSize": LABEL_SIZE, "titleFontSize": TITLE_SIZE},
@@ -162,6 +175,131 @@ def _whole(n: int, settings: Settings) -> str:
 
 def _figure_words(figure: str, settings: Settings) -> str:
     return words_for(settings.locale).chart_figures.get(figure, figure.replace("_", " "))
+
+
+def _not_shown(template: str, names: Sequence[str], settings: Settings, **fields: str) -> str | None:
+    """The note that names what a chart leaves out ("Not shown, …: Beta Group; Reseller."), or None.
+
+    Beyond :data:`MAX_BARS` names, the rest are counted ("1,985 others").
+    """
+    if not names:
+        return None
+    if len(names) > MAX_BARS:
+        rest = _words(settings)["others"].format(count=_whole(len(names) - MAX_BARS + 1, settings))
+        names = [*names[:MAX_BARS - 1], rest]
+    return template.format(items="; ".join(names), **fields)
+
+
+# -- names, notes, scales -------------------------------------------------------------------------
+
+
+def _wrap(text: str, width: int = _WRAP_CHARS) -> list[str]:
+    """``text`` on lines of at most ``width`` characters, broken at spaces and hyphens, and inside a
+    word only where one word is longer than a line. Every character but the breaking spaces stays."""
+    import textwrap
+
+    return textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=True) or [text]
+
+
+def _names(alt: Any, rows: list[dict[str, Any]], y: Any) -> list[Any]:
+    """Text layers that draw each row's (wrapped) ``name`` to the left of the plot, centred on its row.
+
+    Vega draws the lines of a text downwards from its anchor: a name of n lines is raised by
+    half of its n - 1 extra lines, one layer per count of lines (no expressions).
+    """
+    counts = sorted({row["lines"] for row in rows})
+    layers = []
+    for n in counts:
+        layer = alt.Chart().mark_text(
+            align="right", baseline="middle", dx=-_LABEL_GAP_PX, dy=-(n - 1) * _LINE_PX / 2, lineBreak="\n",
+            lineHeight=_LINE_PX, limit=0,
+        ).encode(y=y, x=alt.value(0), text="name:N")
+        if len(counts) > 1:
+            layer = layer.transform_filter(alt.FieldEqualPredicate(field="lines", equal=n))
+        layers.append(layer)
+    if len(counts) == 1:
+        for row in rows:
+            del row["lines"]
+    return layers
+
+
+def _row_step(rows: list[dict[str, Any]]) -> int:
+    """Pixels per bar or lane: room for the longest name's lines and a gap."""
+    most = max((row.get("lines", 1) for row in rows), default=1)
+    return max(ROW_STEP, most * _LINE_PX + 10)
+
+
+def _named(name: str) -> tuple[str, int]:
+    """A name as drawn (its lines joined by line feeds) and its count of lines."""
+    lines = _wrap(name)
+    return "\n".join(lines), len(lines)
+
+
+def _with_note(chart: Any, note: str | None, width: float = WIDTH) -> Any:
+    """``chart`` above its note, drawn as text from a data row (record names are data, never markup)."""
+    if note is None:
+        return chart
+    alt = _altair()
+    lines = _wrap(note, _NOTE_CHARS)
+    text = alt.Chart(alt.InlineData(values=[{"note": "\n".join(lines)}])).mark_text(
+        align="left", baseline="top", lineBreak="\n", lineHeight=_LINE_PX, limit=0, color=MUTED,
+    ).encode(text="note:N", x=alt.value(0), y=alt.value(0)).properties(width=width, height=len(lines) * _LINE_PX)
+    return alt.vconcat(chart, text, spacing=12)
+
+
+def _log_span(values: Iterable[float]) -> tuple[float, float] | None:
+    """The smallest and largest positive value, when the largest is more than :data:`LOG_SPAN` times the
+    smallest (bars on one linear scale would flatten the small ones to nothing), else None."""
+    positive = [v for v in values if v is not None and v > 0]
+    if not positive or max(positive) <= LOG_SPAN * min(positive):
+        return None
+    return min(positive), max(positive)
+
+
+def _log_floor(smallest: float) -> float:
+    """The power of ten a log-scale bar starts from: a decade or more below the smallest value, so
+    that the shortest bar is still a bar."""
+    return float(10.0 ** (math.floor(math.log10(smallest) + 1e-9) - 1))
+
+
+def _log_ticks(low: float, high: float, room_px: float = WIDTH, label_px: float | None = None) -> list[float]:
+    """Powers of ten from ``low`` to ``high``, every one or every few, so that their labels never touch."""
+    first, last = math.ceil(math.log10(low) - 1e-9), math.floor(math.log10(high) + 1e-9)
+    powers = [10.0 ** e for e in range(first, last + 1)]
+    if len(powers) < 2:
+        return powers
+    widest = label_px or max(len(f"{p:,.0f}" if p >= 1 else f"{p:g}") for p in powers) * _CHAR_PX + 12
+    decade_px = room_px / max(math.log10(high / low), 1e-9)
+    step = max(1, math.ceil(widest / decade_px))
+    return powers[::step]
+
+
+def _log_title(title: str, settings: Settings) -> str:
+    return _words(settings).get("log_axis", "{title} (log scale)").format(title=title)
+
+
+def _time_axis(first: date, last: date, settings: Settings) -> dict[str, Any]:
+    """One date format and tick interval for a time axis from ``first`` to ``last``.
+
+    Vega's default mixes formats on one axis ("July", "2024", "April"); here every label has
+    the same form, and there are few enough ticks that labels never meet.
+    """
+    words = _words(settings)
+    days = max((last - first).days, 1)
+    # d3 counts days and months within their month and year ("every 2 days" is 29, 31, 1): months
+    # and years step by divisors of 12 and by round numbers; days are listed, evenly spaced.
+    if days > 6 * 366:
+        fmt = words.get("year_format", "%Y")
+        step = next((s for s in (1, 2, 5, 10, 20, 50, 100) if days / 365.25 / s <= 8), 1000)
+        return {"format": fmt, "tickCount": {"interval": "year", "step": step}, "labelOverlap": True}
+    if days > 120:
+        fmt = words.get("month_format", "%b %Y")
+        step = next((s for s in (1, 2, 3, 6) if days / 30.44 / s <= 7), 12)
+        return {"format": fmt, "tickCount": {"interval": "month", "step": step}, "labelOverlap": True}
+    step = next(s for s in (1, 2, 3, 7, 14, 21) if days / s <= 8)
+    ticks = [first + timedelta(days=n) for n in range(0, days + 1, step)]
+    values = [{"year": d.year, "month": d.month, "date": d.day, "utc": True} for d in ticks]
+    return {"format": words["day_format"], "values": values, "labelOverlap": True}
 
 
 # -- the chart --------------------------------------------------------------------------------------
@@ -250,6 +388,12 @@ def _label_room(value: float, label: str, extra_px: float) -> float:
     return value * WIDTH / max(WIDTH - label_px, WIDTH / 4)
 
 
+def _log_room(value: float, label: str, extra_px: float, floor: float) -> float:
+    """:func:`_label_room` on a log scale from ``floor``: the label takes its share of the decades."""
+    share = min((len(label) * _CHAR_PX + _LABEL_GAP_PX + extra_px) / WIDTH, 0.75)
+    return float(10 ** ((math.log10(value) - share * math.log10(floor)) / (1 - share)))
+
+
 def _round_up(x: float) -> float:
     """``x`` rounded up to two significant figures: a tidy domain in the golden specs."""
     if x <= 0:
@@ -259,11 +403,14 @@ def _round_up(x: float) -> float:
 
 
 def _quantity_bars(
-    items: Iterable[tuple[str, Quantity]], settings: Settings, name_title: str | None = None
-) -> tuple[alt.LayerChart | None, list[str]]:
-    """A labelled horizontal bar chart of named quantities, and the alt-text items in bar order.
+    items: Iterable[tuple[str, Quantity]], settings: Settings, axis_title: str
+) -> tuple[alt.LayerChart | None, list[str], list[str]]:
+    """A labelled horizontal bar chart of named quantities, its alt-text items in bar order, and
+    the names of the unknown quantities (no bar: the chart's note names them).
 
-    Unknown quantities get no bar; they come last in the alt text as "not computable".
+    Names wrap onto lines and are never cut. When the largest value is more than
+    :data:`LOG_SPAN` times the smallest, the bars stand on a log scale with an axis titled
+    ``axis_title`` and "log scale".
     """
     pairs = [(reveal(name), q) for name, q in items]  # names are drawn as they are, hidden characters marked
     known = [(name, q) for name, q in pairs if q.is_known]
@@ -279,25 +426,17 @@ def _quantity_bars(
         largest = max((_sort_value(q) for _, q in known[:MAX_BARS - 1]), default=0.0)
         rest_row = MAX_BARS - 1 if _sort_value(total) > 4 * largest else None
         known = known[:MAX_BARS - 1] + [(words["others"].format(count=_whole(len(rest), settings)), total)]
-    not_computable = format_quantity(Quantity.unknown("not stated"), settings.locale, settings.sig_figs)
     phrases = [format_quantity(q, settings.locale, settings.sig_figs) for _, q in known]
     alt_items = [f"{name} {phrase}" for (name, _), phrase in zip(known, phrases, strict=True)]
-    if len(unknown) > MAX_BARS:
-        alt_items += [f"{name} {not_computable}" for name in unknown[:MAX_BARS - 1]]
-        alt_items.append(words["others_not_computable"].format(count=_whole(len(unknown) - MAX_BARS + 1, settings),
-                                                               phrase=not_computable))
-    else:
-        alt_items += [f"{name} {not_computable}" for name in unknown]
     if not known:
-        return None, alt_items
+        return None, alt_items, unknown
 
     rows = []
-    domain_max = 0.0
     for rank, ((name, q), phrase) in enumerate(zip(known, phrases, strict=True)):
+        shown, lines = _named(name)
         if rank == rest_row:
-            rows.append({"name": name, "rank": rank, "form": _NOTE, "bar_start": 0.0, "bar_end": 0.0,
-                         "about_low": None, "about_high": None, "label_at": 0.0, "label": phrase})
-            domain_max = max(domain_max, _label_room(0.0, phrase, 0))
+            rows.append({"name": shown, "lines": lines, "rank": rank, "form": _NOTE, "bar_start": 0.0,
+                         "bar_end": 0.0, "about_low": None, "about_high": None, "label_at": 0.0, "label": phrase})
             continue
         form = _form(q)
         low = q.low or 0.0
@@ -310,7 +449,8 @@ def _quantity_bars(
         about_high = high if form == _ABOUT else None
         label_at = high if form == _ABOUT else end
         rows.append({
-            "name": name,
+            "name": shown,
+            "lines": lines,
             "rank": rank,
             "form": form,
             "bar_start": start,
@@ -320,23 +460,36 @@ def _quantity_bars(
             "label_at": label_at,
             "label": phrase,
         })
-        domain_max = max(domain_max, _label_room(label_at, phrase, _ARROW_PX if form == _LOWER else 0))
 
     alt = _altair()
-    x_scale = alt.Scale(domain=[0, _round_up(domain_max)], nice=False, zero=True)
-    y = alt.Y(
-        "name:N",
-        sort=alt.EncodingSortField(field="rank", op="min", order="ascending"),
-        title=name_title,
-        axis=alt.Axis(domain=False, ticks=False, labelPadding=6),
-    )
+    drawn = [row for row in rows if row["form"] != _NOTE]
+    span = _log_span(v for row in drawn for v in (row["bar_start"], row["bar_end"], row["about_low"]))
+    if span is None:
+        domain_max = max(_label_room(row["label_at"], row["label"], _ARROW_PX if row["form"] == _LOWER else 0)
+                         for row in rows)
+        x_scale = alt.Scale(domain=[0, _round_up(domain_max)], nice=False, zero=True)
+        x_axis = None
+    else:
+        # Bars from a power of ten below the smallest value; the axis says that the scale is logarithmic.
+        floor = _log_floor(span[0])
+        for row in rows:
+            row["bar_start"] = max(row["bar_start"], floor)
+            row["bar_end"] = max(row["bar_end"], floor)
+            row["label_at"] = max(row["label_at"], floor)
+        top = max(_log_room(row["label_at"], row["label"], _ARROW_PX if row["form"] == _LOWER else 0, floor)
+                  for row in rows)
+        top = _round_up(top)
+        x_scale = alt.Scale(type="log", domain=[floor, top], nice=False)
+        x_axis = alt.Axis(values=_log_ticks(floor, top), format=",", grid=True, title=_log_title(axis_title, settings),
+                          labelOverlap=True, domain=False, ticks=False, labelPadding=4)
+    y = alt.Y("rank:O", axis=None)
 
     def only(*forms: str) -> Any:
         return alt.FieldOneOfPredicate(field="form", oneOf=list(forms))
 
     base = alt.Chart().encode(y=y)
-    bars = base.mark_bar(color=PRIMARY, height={"band": 0.62}, strokeWidth=1).encode(
-        x=alt.X("bar_start:Q", scale=x_scale, axis=None),
+    bars = base.mark_bar(color=PRIMARY, height=_BAR_PX, strokeWidth=1).encode(
+        x=alt.X("bar_start:Q", scale=x_scale, axis=x_axis),
         x2="bar_end:Q",
         # A pale bar with an outline says "somewhere in here"; a solid one says "this much".
         opacity=alt.condition(only(_EXTENT), alt.value(0.35), alt.value(1.0)),
@@ -345,17 +498,17 @@ def _quantity_bars(
     if rest_row is not None:
         bars = bars.transform_filter(only(_EXACT, _ABOUT, _LOWER, _EXTENT))
     whiskers = base.mark_errorbar(ticks=True, color=INK, thickness=1.2).encode(
-        x=alt.X("about_low:Q", scale=x_scale, axis=None, title=None), x2="about_high:Q"
+        x=alt.X("about_low:Q", scale=x_scale, axis=x_axis), x2="about_high:Q"
     ).transform_filter(only(_ABOUT))
     arrows = base.mark_point(shape="triangle-right", filled=True, size=70, opacity=1, color=PRIMARY,
                              xOffset=_ARROW_PX / 2).encode(
-        x=alt.X("bar_end:Q", scale=x_scale, axis=None)
+        x=alt.X("bar_end:Q", scale=x_scale, axis=x_axis)
     ).transform_filter(only(_LOWER))
     labels = base.mark_text(align="left", baseline="middle", dx=_LABEL_GAP_PX).encode(
-        x=alt.X("label_at:Q", scale=x_scale, axis=None), text="label:N"
+        x=alt.X("label_at:Q", scale=x_scale, axis=x_axis), text="label:N"
     ).transform_filter(only(_EXACT, _ABOUT, _EXTENT, *([_NOTE] if rest_row is not None else [])))
     open_labels = base.mark_text(align="left", baseline="middle", dx=_LABEL_GAP_PX + _ARROW_PX).encode(
-        x=alt.X("label_at:Q", scale=x_scale, axis=None), text="label:N"
+        x=alt.X("label_at:Q", scale=x_scale, axis=x_axis), text="label:N"
     ).transform_filter(only(_LOWER))
     layers = [bars]
     if any(row["form"] == _ABOUT for row in rows):
@@ -368,10 +521,12 @@ def _quantity_bars(
         # Columns no layer reads stay out of the spec.
         for row in rows:
             del row["about_low"], row["about_high"]
+    step = _row_step(rows)
+    layers += _names(alt, rows, y)
     chart = alt.layer(*layers, data=alt.InlineData(values=rows)).properties(
-        width=WIDTH, height=alt.Step(ROW_STEP)
+        width=WIDTH, height=alt.Step(step)
     )
-    return chart, alt_items
+    return chart, alt_items, unknown
 
 
 # -- the kinds ----------------------------------------------------------------------------------------
@@ -392,16 +547,23 @@ def by_actor_chart(metrics: CollectionMetrics, figure: str = "interactions") -> 
     items = [(name, group.figures[figure]) for name, group in groups.items() if figure in group.figures]
     if not items:
         return None
-    built, alt_items = _quantity_bars(items, settings)
-    if built is None:
-        return None
     words = _words(settings)
     figure_words = _figure_words(figure, settings)
+    capitalised = figure_words[:1].upper() + figure_words[1:]
+    title = words["by_actor_title"].format(Figure=capitalised)
+    built, alt_items, unknown = _quantity_bars(items, settings, capitalised)
+    if built is None:
+        return None
+    # Actors that state no such figure, or state it as unknown, are named, not dropped.
+    absent = sorted({*unknown, *(reveal(name) for name, group in groups.items() if figure not in group.figures)})
+    note = _not_shown(words.get("by_actor_not_shown", "Not shown, with no {figure} stated: {items}."), absent,
+                      settings, figure=figure_words)
+    alt_text = words["by_actor_alt"].format(figure=figure_words, items="; ".join(alt_items))
     return Chart(
         kind="by-actor",
-        title=words["by_actor_title"].format(Figure=figure_words[:1].upper() + figure_words[1:]),
-        alt=words["by_actor_alt"].format(figure=figure_words, items="; ".join(alt_items)),
-        spec=_finish(built, settings),
+        title=title,
+        alt=alt_text if note is None else f"{alt_text} {note}",
+        spec=_finish(_with_note(built, note), settings),
     )
 
 
@@ -426,15 +588,18 @@ def rates_chart(metrics: CollectionMetrics, incidents: Sequence[Incident]) -> Ch
     settings = metrics.settings
     names = _incident_names([i for i in incidents if i.id in metrics.incidents])
     items = [(names[i], metrics.incidents[i].derived["daily_rate"]) for i in names]
-    built, alt_items = _quantity_bars(items, settings)
+    words = _words(settings)
+    built, alt_items, unknown = _quantity_bars(items, settings, words["interactions_axis"])
     if built is None:
         return None
-    words = _words(settings)
+    note = _not_shown(words.get("rates_not_shown", "Not shown, for want of a daily rate: {items}."), unknown,
+                      settings)
+    alt_text = words["rates_alt"].format(items="; ".join(alt_items))
     return Chart(
         kind="rates",
         title=words["rates_title"],
-        alt=words["rates_alt"].format(items="; ".join(alt_items)),
-        spec=_finish(built, settings),
+        alt=alt_text if note is None else f"{alt_text} {note}",
+        spec=_finish(_with_note(built, note), settings),
     )
 
 
@@ -470,17 +635,36 @@ def per_period_chart(metrics: CollectionMetrics, period: str = "year") -> Chart 
 
     alt = _altair()
     n = len(rows)
+    period_words = words[period]
+    # Columns wide enough for their labels: upright when they fit, else the periods turn on their side
+    # (and the chart grows wider rather than let labels collide).
+    period_px = max(len(row["period"]) for row in rows) * _CHAR_PX + 8
+    count_px = max(len(row["label"]) for row in rows) * _CHAR_PX + 6
+    upright = max(period_px, count_px)
+    if n * upright <= WIDTH:
+        step, angle = max(upright, min(56.0, WIDTH / n)), 0
+    else:
+        step, angle = max(count_px, _LINE_PX + 6.0), -90
+    span = _log_span(row["count"] for row in rows)
+    if span is None:
+        y = alt.Y("count:Q", axis=None, scale=alt.Scale(domain=[0, top * 1.2], nice=False))
+    else:
+        floor = _log_floor(span[0])
+        ceiling = 10.0 ** math.ceil(math.log10(top * 2))
+        y = alt.Y("count:Q", scale=alt.Scale(type="log", domain=[floor, ceiling], nice=False),
+                  axis=alt.Axis(format=",d", values=_log_ticks(floor, ceiling, 160, _LINE_PX + 4), grid=True,
+                                domain=False, ticks=False,
+                                title=_log_title(words["per_period_title"].format(period=period_words), settings)))
     base = alt.Chart().encode(
         x=alt.X("period:N", sort=alt.EncodingSortField(field="rank", op="min", order="ascending"), title=None,
-                axis=alt.Axis(labelAngle=0, domainColor=MUTED, ticks=False, labelPadding=6)),
-        y=alt.Y("count:Q", axis=None, scale=alt.Scale(domain=[0, top * 1.2], nice=False)),
+                axis=alt.Axis(labelAngle=angle, domainColor=MUTED, ticks=False, labelPadding=6)),
+        y=y,
     )
     chart = alt.layer(
         base.mark_bar(color=PRIMARY, width={"band": 0.6}),
         base.mark_text(baseline="bottom", dy=-4).encode(text="label:N"),
         data=alt.InlineData(values=rows),
-    ).properties(width=alt.Step(56) if n * 56 <= WIDTH else WIDTH, height=160)
-    period_words = words[period]
+    ).properties(width=alt.Step(round(step, 1)), height=160)
     return Chart(
         kind="per-period",
         title=words["per_period_title"].format(period=period_words),
@@ -527,6 +711,9 @@ def timeline_chart(incidents: Sequence[Incident], settings: Settings, by: str = 
     words = _words(settings)
     last = _last_day(incidents)
     assert last is not None  # there is a window
+    titles = _incident_names(incidents)
+    # A lane is an actor (or a category) across incidents; an incident without actors has a lane
+    # of its own, so that unrelated incidents never look like one unattributed campaign.
     lanes: list[tuple[date, str, str, str, bool, str]] = []
     for incident in with_window:
         window = incident.window
@@ -539,7 +726,9 @@ def timeline_chart(incidents: Sequence[Incident], settings: Settings, by: str = 
         if by == "category":
             groups = [incident.category]
         else:
-            groups = list(dict.fromkeys(reveal(actor.name) for actor in incident.actors)) or [words["unattributed"]]
+            groups = list(dict.fromkeys(reveal(actor.name) for actor in incident.actors)) or [
+                words.get("unattributed_incident", "{unattributed} ({incident})").format(
+                    unattributed=words["unattributed"], incident=reveal(titles[incident.id]))]
         for group in groups:
             lanes.append((start, group, start.isoformat(), until, window.end is None, phrase))
     lanes.sort(key=lambda lane: (lane[0], lane[1], lane[3]))
@@ -552,23 +741,26 @@ def timeline_chart(incidents: Sequence[Incident], settings: Settings, by: str = 
         lanes = list(dict.fromkeys(merged))
         order = [*order[:MAX_BARS - 1], others]
     rank = {group: n for n, group in enumerate(order)}
-    rows = [{"group": group, "rank": rank[group], "from": begin, "until": until, "ongoing": ongoing}
-            for _, group, begin, until, ongoing, _ in lanes]
+    rows = []
+    for _, group, begin, until, ongoing, _ in lanes:
+        shown, lines = _named(group)
+        rows.append({"name": shown, "lines": lines, "rank": rank[group], "from": begin, "until": until,
+                     "ongoing": ongoing})
     alt_items = [f"{group}: {phrase}" for _, group, _, _, _, phrase in lanes]
 
     alt = _altair()
     x_scale = alt.Scale(type="utc")
-    base = alt.Chart().encode(
-        y=alt.Y("group:N", sort=alt.EncodingSortField(field="rank", op="min", order="ascending"), title=None,
-                axis=alt.Axis(domain=False, ticks=False, labelPadding=6)),
-    )
-    bars = base.mark_bar(height={"band": 0.62}, opacity=0.85, stroke="white", strokeWidth=1).encode(
-        x=alt.X("from:T", scale=x_scale, title=None, axis=alt.Axis(grid=True, labelOverlap=True)),
+    first = min(date.fromisoformat(row["from"]) for row in rows)
+    axis = alt.Axis(grid=True, **_time_axis(first, last + timedelta(days=1), settings))
+    y = alt.Y("rank:O", axis=None)
+    base = alt.Chart().encode(y=y)
+    bars = base.mark_bar(height=_BAR_PX, opacity=0.85, stroke="white", strokeWidth=1).encode(
+        x=alt.X("from:T", scale=x_scale, title=None, axis=axis),
         x2="until:T",
-        color=alt.Color("group:N", legend=None, sort=alt.EncodingSortField(field="rank", op="min")),
+        color=alt.Color("rank:N", legend=None),
     )
     # A start tick keeps a one-day window, or one inside a longer one in the same lane, in sight.
-    starts = base.mark_tick(color=INK, thickness=1.5, size=ROW_STEP * 0.62).encode(x=alt.X("from:T", scale=x_scale))
+    starts = base.mark_tick(color=INK, thickness=1.5, size=_BAR_PX).encode(x=alt.X("from:T", scale=x_scale))
     layers = [bars, starts]
     if any(row["ongoing"] for row in rows):
         layers.append(
@@ -580,16 +772,20 @@ def timeline_chart(incidents: Sequence[Incident], settings: Settings, by: str = 
     else:
         for row in rows:
             del row["ongoing"]
+    step = _row_step(rows)
+    layers += _names(alt, rows, y)
     chart = alt.layer(*layers, data=alt.InlineData(values=rows)).properties(
-        width=WIDTH, height=alt.Step(ROW_STEP)
+        width=WIDTH, height=alt.Step(step)
     )
-    missing = len(incidents) - len(with_window)
     by_words = words[by]
     alt_text = words["timeline_alt"].format(by=by_words, items="; ".join(alt_items))
-    if missing:
-        alt_text += words["timeline_missing"].format(count=_count(missing, words["incident"], settings))
+    missing = [reveal(titles[i.id]) for i in incidents if i.window is None]
+    note = _not_shown(words.get("timeline_not_shown", "Not shown, for want of a window: {items}."), missing,
+                      settings)
+    if note is not None:
+        alt_text += f" {note}"
     return Chart(kind="timeline", title=words["timeline_title"].format(by=by_words), alt=alt_text,
-                 spec=_finish(chart, settings))
+                 spec=_finish(_with_note(chart, note), settings))
 
 
 def daily_volume_chart(summary: EvidenceSummary, settings: Settings) -> Chart | None:
@@ -622,17 +818,31 @@ def daily_volume_chart(summary: EvidenceSummary, settings: Settings) -> Chart | 
 
     alt = _altair()
     day = alt.TimeUnitParams(unit="yearmonthdate", utc=True)
-    axis = alt.Axis(labelOverlap=True, format=words["day_format"])
+    axis = alt.Axis(**_time_axis(daily[0].date, daily[-1].date + timedelta(days=1), settings))
+
+    def y_of(field: str, title: str) -> tuple[Any, str]:
+        """A count axis, logarithmic when the busiest day has more than LOG_SPAN times the quietest."""
+        span = _log_span(getattr(d, field) for d in daily)
+        if span is None:
+            return alt.Y(f"{field}:Q", title=None, axis=alt.Axis(format=",d", tickCount=4)), title
+        floor = _log_floor(span[0])
+        top = 10.0 ** math.ceil(math.log10(span[1]))
+        y_axis = alt.Axis(format=",d", values=_log_ticks(floor, top, 90, _LINE_PX + 4))
+        scale = alt.Scale(type="log", domain=[floor, top], nice=False)
+        return alt.Y(f"{field}:Q", title=None, scale=scale, axis=y_axis), _log_title(title, settings)
+
+    y_interactions, interactions_title = y_of("interactions", words["interactions_axis"])
     interactions = alt.Chart().mark_bar(color=PRIMARY).encode(
         x=alt.X("date:T", timeUnit=day, title=None, axis=axis),
-        y=alt.Y("interactions:Q", title=None, axis=alt.Axis(format=",d", tickCount=4)),
-    ).properties(width=WIDTH, height=130, title=words["interactions_axis"])
+        y=y_interactions,
+    ).properties(width=WIDTH, height=130, title=interactions_title)
     points: Any = {"filled": True, "size": 16, "color": SECONDARY} if len(rows) <= 62 else False
+    y_accounts, accounts_title = y_of("accounts", words["accounts_axis"])
     accounts = alt.Chart().mark_line(color=SECONDARY, strokeWidth=2, point=points).encode(
         # The middle of each day, where the bar above it stands.
         x=alt.X("date:T", timeUnit=day, title=None, axis=axis, bandPosition=0.5),
-        y=alt.Y("accounts:Q", title=None, axis=alt.Axis(format=",d", tickCount=4)),
-    ).properties(width=WIDTH, height=90, title=words["accounts_axis"])
+        y=y_accounts,
+    ).properties(width=WIDTH, height=90, title=accounts_title)
     chart = alt.vconcat(interactions, accounts, data=alt.InlineData(values=rows), spacing=14).resolve_scale(
         x="shared")
     return Chart(kind="daily-volume", title=words["volume_title"], alt=alt_text,

@@ -137,8 +137,8 @@ def data_rows(spec: Any) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     if isinstance(spec, dict):
         for key, value in spec.items():
-            if key == "values" and isinstance(value, list):
-                rows.extend(value)
+            if key == "data" and isinstance(value, dict) and isinstance(value.get("values"), list):
+                rows.extend(value["values"])
             elif key == "datasets":
                 for dataset in value.values():
                     rows.extend(dataset)
@@ -190,12 +190,27 @@ def test_by_actor_alt_text_states_the_figures() -> None:
     assert chart.title == "Interactions by actor"
 
 
+def named_rows(spec: Any) -> dict[str, dict[str, Any]]:
+    """The data rows of bars or lanes by their name as drawn, its lines joined by spaces."""
+    return {row["name"].replace("\n", " "): row for row in data_rows(spec) if "name" in row}
+
+
+def layers(spec: Any) -> list[dict[str, Any]]:
+    """Every single-mark view in a spec, through layers and concatenations."""
+    if isinstance(spec, dict):
+        if "mark" in spec:
+            return [spec]
+        return [view for key in ("layer", "vconcat", "hconcat") for part in spec.get(key, []) for view in layers(part)]
+    return []
+
+
 def test_bars_draw_each_qualifier_honestly(built: dict[str, Chart]) -> None:
-    rows = {row["name"]: row for row in data_rows(built["by-actor"].spec)}
+    rows = named_rows(built["by-actor"].spec)
+    # 28.8 million against 100,000: a log scale, whose bars start at its foot, 10,000.
     # Lower bounds stop at the bound and are drawn open-ended, labelled "more than".
     minimax = rows["MiniMax"]
     assert (minimax["form"], minimax["bar_start"], minimax["bar_end"], minimax["label"]) == (
-        "lower-bound", 0.0, 13_000_000.0, "more than 13 million")
+        "lower-bound", 10_000.0, 13_000_000.0, "more than 13 million")
     # "about": a bar to the figure, whiskers over its ±5 % bounds.
     alibaba = rows["Alibaba"]
     assert (alibaba["form"], alibaba["bar_end"], alibaba["label"]) == ("about", 28_800_000.0, "about 28.8 million")
@@ -203,12 +218,14 @@ def test_bars_draw_each_qualifier_honestly(built: dict[str, Chart]) -> None:
     # Ranges and upper bounds float over their bounds.
     assert (rows["Botnet"]["form"], rows["Botnet"]["bar_start"], rows["Botnet"]["bar_end"]) == (
         "extent", 3_000_000.0, 4_000_000.0)
+    # "fewer than": from the foot of the (log, 28.8 million against 100,000) scale to the bound.
     assert (rows["Broker"]["bar_start"], rows["Broker"]["bar_end"], rows["Broker"]["label"]) == (
-        0.0, 100_000.0, "fewer than 100,000")
-    # Unknown figures get no bar, and the alt text says so.
+        10_000.0, 100_000.0, "fewer than 100,000")
+    # Unknown figures get no bar, and the note says so.
     assert "Reseller" not in rows
-    assert built["by-actor"].alt.endswith("; Reseller not computable.")
-    marks = [layer["mark"] for layer in built["by-actor"].spec["layer"]]
+    assert built["by-actor"].alt.endswith("; Broker fewer than 100,000. Not shown, with no interactions stated: "
+                                          "Reseller.")
+    marks = [layer["mark"] for layer in layers(built["by-actor"].spec)]
     assert {"type": "point", "shape": "triangle-right"}.items() <= next(
         m for m in marks if m["type"] == "point").items()
 
@@ -224,24 +241,24 @@ def test_bars_sorted_by_value_then_name() -> None:
 
 def test_timeline_partial_and_ongoing_windows(built: dict[str, Chart]) -> None:
     chart = built["timeline"]
-    rows = {row["group"]: row for row in data_rows(chart.spec)}
+    rows = named_rows(chart.spec)
     # A partial window spans every day it can mean; bars end the day after the last day.
     assert (rows["Botnet"]["from"], rows["Botnet"]["until"]) == ("2023-05-01", "2023-08-01")
     # An ongoing window runs to the latest date in the data and ends in an arrow.
     assert (rows["Reseller"]["from"], rows["Reseller"]["until"], rows["Reseller"]["ongoing"]) == (
         "2025-03-01", "2026-06-06", True)
-    assert rows["Unattributed"]["until"] == "2025-11-04"
+    assert rows["Unattributed (Exposed transcripts)"]["until"] == "2025-11-04"
     assert chart.alt == (
         "Timeline of incident windows by actor: Botnet: May to July 2023; Broker: since March 1, 2025; "
-        "Reseller: since March 1, 2025; Unattributed: November 3, 2025; Alibaba: April 22 to June 5, 2026. "
-        "Not shown, for want of a window: 1 incident.")
+        "Reseller: since March 1, 2025; Unattributed (Exposed transcripts): November 3, 2025; "
+        "Alibaba: April 22 to June 5, 2026. Not shown, for want of a window: Three distillation campaigns.")
 
 
 def test_timeline_by_category() -> None:
     found = incidents()
     chart = charts.timeline_chart(found, SETTINGS, by="category")
     assert chart is not None
-    assert sorted({row["group"] for row in data_rows(chart.spec)}) == [
+    assert sorted(named_rows(chart.spec)) == [
         "abuse", "credential-stuffing", "data-exposure", "distillation"]
     with pytest.raises(ChartError, match="expected one of actor, category"):
         charts.timeline_chart(found, SETTINGS, by="title")
@@ -250,14 +267,170 @@ def test_timeline_by_category() -> None:
 def test_rates_per_period_and_daily_volume_alt(built: dict[str, Chart]) -> None:
     assert built["rates"].alt == (
         "Bar chart of interactions per day by incident: Coordinated distillation campaign about 655,000 per day; "
-        "Credential stuffing 30,000 to 200,000 per day; Exposed transcripts not computable; "
-        "Resold API keys not computable; Three distillation campaigns not computable.")
+        "Credential stuffing 30,000 to 200,000 per day. Not shown, for want of a daily rate: Exposed transcripts; "
+        "Resold API keys; Three distillation campaigns.")
     assert built["per-period"].alt == (
         "Bar chart of incidents per year: 2023 1 incident; 2025 2 incidents; 2026 2 incidents.")
     assert built["daily-volume"].alt == (
         "Bar chart of daily interactions with a line of distinct accounts per day, April 22 to May 1, 2026 "
         "(10 days with events): interactions per day from 500,000 to 560,000, highest on April 28, 2026; "
         "distinct accounts per day from 9,000 to 9,900.")
+
+
+# -- charts that do not mislead ------------------------------------------------------------------
+
+LONG_ACTOR = "Northern Hemisphere Coordinated Model Extraction Syndicate Ltd"  # 62 characters
+LONG_TITLE = "Bulk generation through resold API keys of a partner's reseller programme in three regions"
+
+
+def svg_texts(svg: str) -> list[str]:
+    """Every text element of an SVG, its lines (tspans) joined by spaces."""
+    root = ElementTree.fromstring(svg)
+    return [" ".join(t for t in element.itertext() if t) for element in root.iter(f"{SVG_NS}text")]
+
+
+def test_long_names_wrap_and_are_never_cut() -> None:
+    record = {"id": "long", "title": LONG_TITLE, "category": "abuse",
+              "window": {"start": "2026-01-05", "end": "2026-02-09"}, "figures": {"interactions": 350_000},
+              "actors": [{"name": LONG_ACTOR, "figures": {"interactions": 300_000}},
+                         {"name": "Beta", "figures": {"interactions": 50_000}}]}
+    for kind in ("by-actor", "rates", "timeline"):
+        chart = build(kind, [record])
+        assert chart is not None
+        svg = charts.to_svg(chart)
+        assert "…" not in svg and "&#8230;" not in svg, kind
+        texts = svg_texts(svg)
+        name = LONG_TITLE if kind == "rates" else LONG_ACTOR
+        # Drawn in full, on more than one line.
+        assert name in texts, (kind, texts)
+        drawn = ElementTree.fromstring(svg).iter(f"{SVG_NS}text")
+        assert any(len(list(e.iter(f"{SVG_NS}tspan"))) > 1 for e in drawn), kind
+        assert name in chart.alt
+    rows = named_rows(build("by-actor", [record]).spec)  # type: ignore[union-attr]
+    assert rows[LONG_ACTOR]["lines"] == 2 and max(map(len, rows[LONG_ACTOR]["name"].split("\n"))) <= 32
+
+
+def test_what_lacks_the_figure_is_named_in_a_note() -> None:
+    record = {"id": "mixed", "title": "Mixed attribution", "category": "abuse",
+              "figures": {"interactions": 9000},
+              "actors": [{"name": "Alpha Collective", "figures": {"interactions": 6000}},
+                         {"name": "Beta Group", "figures": {"accounts": 40}},
+                         {"name": "Gamma", "figures": {"interactions": {"qualifier": "unknown"}}}]}
+    chart = build("by-actor", [record])
+    assert chart is not None
+    note = "Not shown, with no interactions stated: Beta Group; Gamma."
+    assert chart.alt == f"Bar chart of interactions by actor: Alpha Collective 6,000. {note}"
+    assert note in svg_texts(charts.to_svg(chart))
+    # The same for incidents: without a window on the timeline, without a rate on the rates chart.
+    dated = {"id": "dated", "title": "Dated", "category": "abuse",
+             "window": {"start": "2026-01-01", "end": "2026-01-11"}, "figures": {"interactions": 500}}
+    timeline = build("timeline", [record, dated])
+    rates = build("rates", [record, dated])
+    assert timeline is not None and rates is not None
+    assert timeline.alt.endswith(" Not shown, for want of a window: Mixed attribution.")
+    assert rates.alt.endswith(" Not shown, for want of a daily rate: Mixed attribution.")
+    assert "Not shown, for want of a window: Mixed attribution." in svg_texts(charts.to_svg(timeline))
+    # Nothing left out: no note.
+    assert "Not shown" not in (build("timeline", [dated]) or chart).alt
+
+
+def x_scales(spec: Any) -> list[dict[str, Any]]:
+    return [view["encoding"]["x"].get("scale", {}) for view in layers(spec) if "x" in view.get("encoding", {})]
+
+
+def test_values_spanning_two_orders_of_magnitude_get_a_log_scale() -> None:
+    def actors(*values: int) -> dict[str, Any]:
+        return {**Q1, "actors": [{"name": f"Actor {n}", "figures": {"interactions": v}} for n, v in enumerate(values)]}
+
+    wide = build("by-actor", [actors(10, 50_000)])
+    assert wide is not None
+    scales = [scale for scale in x_scales(wide.spec) if "domain" in scale]
+    assert scales and all(scale["type"] == "log" for scale in scales)
+    assert scales[0]["domain"][0] == 1.0  # a decade below the smallest bar, so that it is still a bar
+    axis = next(view["encoding"]["x"]["axis"] for view in layers(wide.spec) if view["encoding"]["x"].get("axis"))
+    assert axis["title"] == "Interactions (log scale)"
+    assert "Interactions (log scale)" in svg_texts(charts.to_svg(wide))
+    assert all(v >= 1.0 for row in data_rows(wide.spec) for k, v in row.items() if k.startswith("bar_"))
+    # 100 times apart is still one linear scale, with no axis.
+    narrow = build("by-actor", [actors(10, 1_000)])
+    assert narrow is not None
+    assert all(scale.get("type") != "log" for scale in x_scales(narrow.spec))
+    assert wide.alt == "Bar chart of interactions by actor: Actor 1 50,000; Actor 0 10."
+    # Incident counts per period, and a daily series, follow the same rule.
+    many = [{"id": f"i{n}", "title": f"Incident {n}", "category": "abuse",
+             "window": {"start": "2025-03-01" if n else "2024-03-01", "end": "2025-03-02" if n else "2024-03-02"}}
+            for n in range(102)]
+    per_year = build("per-period", many)
+    assert per_year is not None
+    y = per_year.spec["layer"][0]["encoding"]["y"]
+    assert y["scale"]["type"] == "log" and y["axis"]["title"] == "Incidents per year (log scale)"
+    spiky = [DailyCount(date(2026, 4, 22) + timedelta(days=n), 50_000 if n == 3 else 10, 5) for n in range(6)]
+    volume = charts.daily_volume_chart(summary(spiky), SETTINGS)
+    assert volume is not None
+    top, bottom = volume.spec["vconcat"]
+    assert top["encoding"]["y"]["scale"]["type"] == "log" and top["title"] == "Interactions per day (log scale)"
+    assert "scale" not in bottom["encoding"]["y"] and bottom["title"] == "Distinct accounts per day"
+
+
+def test_unattributed_incidents_have_lanes_of_their_own() -> None:
+    first = {"id": "first", "title": "Phishing of the finance team", "category": "phishing",
+             "window": {"start": "2026-01-05", "end": "2026-01-20"}}
+    second = {"id": "second", "title": "Scraping of the public catalogue", "category": "scraping",
+              "window": {"start": "2026-01-10", "end": "2026-02-02"}}
+    named = {"id": "named", "title": "Named campaign", "category": "abuse",
+             "window": {"start": "2026-01-12", "end": "2026-01-30"}, "actors": [{"name": "Delta"}]}
+    chart = build("timeline", [first, second, named])
+    assert chart is not None
+    rows = named_rows(chart.spec)
+    assert sorted(rows) == ["Delta", "Unattributed (Phishing of the finance team)",
+                            "Unattributed (Scraping of the public catalogue)"]
+    assert len({row["rank"] for row in rows.values()}) == 3  # three lanes
+    assert "; Unattributed (Scraping of the public catalogue): January 10 to February 2, 2026;" in chart.alt
+
+
+def axis_labels(svg: str, role: str = "axis-label") -> list[tuple[float, str]]:
+    """The x position and text of each label of the SVG's horizontal axes."""
+    root = ElementTree.fromstring(svg)
+    found = []
+    for group in root.iter(f"{SVG_NS}g"):
+        if role in (group.get("class") or ""):
+            for text in group.iter(f"{SVG_NS}text"):
+                x = float((text.get("transform") or "translate(0,0)").split("(")[1].split(",")[0])
+                found.append((x, "".join(text.itertext())))
+    return found
+
+
+@pytest.mark.parametrize(("start", "end", "pattern"), [
+    ("2023-05-01", "2026-06-05", r"[A-Z][a-z]{2} \d{4}"),  # years and months: "Jul 2023"
+    ("2026-01-03", "2026-02-09", r"[A-Z][a-z]{2} \d{1,2}"),  # weeks: "Jan 3"
+    ("2012-02-01", "2026-06-05", r"\d{4}"),  # a decade and more: "2014"
+])
+def test_a_time_axis_has_one_date_format_and_labels_that_never_meet(start: str, end: str, pattern: str) -> None:
+    import re
+
+    record = {"id": "span", "title": "Span", "category": "abuse", "window": {"start": start, "end": end}}
+    chart = build("timeline", [record])
+    assert chart is not None
+    axis = next(view["encoding"]["x"]["axis"] for view in layers(chart.spec) if view["encoding"]["x"].get("axis"))
+    assert axis["format"] and axis["labelOverlap"] is True
+    labels = axis_labels(charts.to_svg(chart))
+    assert len(labels) >= 3
+    assert all(re.fullmatch(pattern, text) for _, text in labels), labels
+    positions = sorted(x for x, _ in labels)
+    widest = max(len(text) for _, text in labels) * 6.4
+    assert all(b - a > widest for a, b in zip(positions, positions[1:])), labels
+
+
+def test_crowded_periods_turn_their_labels_rather_than_collide() -> None:
+    months = [{"id": f"m{n}", "title": f"M {n}", "category": "abuse",
+               "window": {"start": f"{2023 + n // 12}-{n % 12 + 1:02d}-02",
+                          "end": f"{2023 + n // 12}-{n % 12 + 1:02d}-03"}}
+              for n in range(30)]
+    found = incidents(months)
+    chart = charts.per_period_chart(collection_metrics(found, SETTINGS), "month")
+    assert chart is not None
+    assert chart.spec["layer"][0]["encoding"]["x"]["axis"]["labelAngle"] == -90
+    assert chart.spec["width"]["step"] >= 16
 
 
 def test_per_period_puts_unknown_last() -> None:
