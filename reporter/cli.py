@@ -245,6 +245,10 @@ def metrics(
     max_file_size: MaxFileSize = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Read every file again: do not use or update the "
                                                                "cache of validated files.")] = False,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Measure ongoing windows (no end) to this date: their window_days and rates, active days "
+                        "and peak concurrency, marked as of it. Default: not measured.", metavar="DATE",
+        show_default=False)] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Compute figures and metrics per incident and across the collection."""
@@ -256,19 +260,35 @@ def metrics(
         resolved = _resolve(config, window_convention=window_convention, locale=locale, sig_figs=sig_figs,
                             max_file_size=max_file_size)
         _metrics(_record_paths(paths, resolved), format, resolved.settings(), [b.value for b in by or []],
-                 resolved.input.max_file_size, no_cache)
+                 resolved.input.max_file_size, no_cache, _as_of_date(as_of))
     finally:
         if collecting:
             gc.enable()
 
 
+def _as_of_date(text: str | None):  # noqa: ANN202 - a date or None
+    """``metrics --as-of``: a date; anything else is bad usage."""
+    from reporter.dates import Precision, parse_when
+    from reporter.errors import DateError
+
+    if text is None:
+        return None
+    try:
+        when = parse_when(text)
+    except DateError as exc:
+        raise UsageError(f"--as-of: {exc}") from None
+    if when.precision is not Precision.DAY:
+        raise UsageError(f"--as-of: expected a date such as 2026-06-12, not {text!r}")
+    return when.date
+
+
 def _metrics(paths: list[Path], format: TableFormat, settings, by: list[str], max_file_size: int,  # noqa: ANN001
-             no_cache: bool) -> None:
+             no_cache: bool, as_of=None) -> None:  # noqa: ANN001 - a date or None
     from reporter.audience import for_audience
-    from reporter.metrics import Tally, collection_metrics, metrics_json_text
+    from reporter.metrics import Tally, as_of_rule, collection_metrics, metrics_json_text, period_rule
     from reporter.loader import DEFAULT_MAX_DEPTH, find_files
     from reporter.records import load_collection, start_map
-    from reporter.tables import metrics_csv, metrics_table
+    from reporter.tables import incident_table, metrics_csv, metrics_table
 
     results = key = raws = None
     files = find_files(paths)
@@ -276,7 +296,7 @@ def _metrics(paths: list[Path], format: TableFormat, settings, by: list[str], ma
     # the cache key), and each process that reads records also computes and phrases their
     # incidents' metrics and tallies what it read; only the phrased incidents and the tallies
     # come back. None: too few files; the job's result is None for a problem or an evidence log.
-    job = start_map(paths, functools.partial(_incident_output, settings=settings, format=format),
+    job = start_map(paths, functools.partial(_incident_output, settings=settings, format=format, as_of=as_of),
                     reduce=functools.partial(_process_output, format=format), files=files,
                     max_file_size=max_file_size)
     try:
@@ -286,7 +306,7 @@ def _metrics(paths: list[Path], format: TableFormat, settings, by: list[str], ma
             # Each file is read once here: for the key, and (if the key misses) for the metrics.
             raws = _read_all(files, max_file_size)
             results = ResultCache()
-            options = ["metrics", repr(settings), format.value, ",".join(by), str(max_file_size)]
+            options = ["metrics", repr(settings), format.value, ",".join(by), str(max_file_size), str(as_of)]
             key = result_key(options, files, raws, DEFAULT_MAX_DEPTH)
             cached = results.get(key) if key else None
             if cached is not None:
@@ -301,21 +321,28 @@ def _metrics(paths: list[Path], format: TableFormat, settings, by: list[str], ma
                 part = Tally.from_plain(plain)
                 tally = part if tally is None else tally.merge(part)
                 runs += process_runs
-            computed = tally.finish(settings, {})  # type: ignore[union-attr] - a job has 500 or more files
+            computed = tally.finish(settings, {}, as_of=as_of)  # type: ignore[union-attr] - a job has 500 or more files
             outputs = [text for _, text in sorted(runs, key=lambda run: run[0])]
             logs = False
         else:
             outputs = None
             collection = load_collection(paths, max_file_size=max_file_size, cache=not no_cache)
             incidents = for_audience(collection.incidents, None).incidents
-            computed = collection_metrics(incidents, settings)
+            computed = collection_metrics(incidents, settings, as_of=as_of)
             logs = any(item.log for i in incidents for item in i.evidence)
         if format is TableFormat.JSON:
             text = metrics_json_text(computed, outputs)
         elif format is TableFormat.CSV:
             text = metrics_csv(computed, outputs)
         else:
+            if outputs is None and as_of is not None:
+                outputs = [_marked_as_of(incident_table(m, settings), m) for m in computed.incidents.values()]
             text = metrics_table(computed, by, outputs)
+            # Under the convention line: what the as-of date and the period breakdowns mean.
+            notes = [line for line in (as_of_rule(computed), period_rule(by)) if line]
+            if notes:
+                first, _, rest = text.partition("\n")
+                text = "\n".join([first, *notes, rest])
     finally:
         if job is not None:
             job.cancel()  # (a no-op once it has its result)
@@ -346,7 +373,7 @@ def _read_or_none(path: Path, max_file_size: int) -> bytes | None:
         return None
 
 
-def _incident_output(incident, *, settings, format: TableFormat) -> tuple:  # noqa: ANN001 - run in worker processes
+def _incident_output(incident, *, settings, format: TableFormat, as_of=None) -> tuple:  # noqa: ANN001 - run in worker processes
     """For ``map_incidents``: an incident's metrics, and its part of the output in ``format``."""
     from reporter.metrics import incident_json, incident_metrics
     from reporter.records import Declined
@@ -354,12 +381,24 @@ def _incident_output(incident, *, settings, format: TableFormat) -> tuple:  # no
 
     if any(item.log for item in incident.evidence):
         raise Declined  # its figures come from the log: the ordinary path applies it
-    computed = incident_metrics(incident, settings)
+    computed = incident_metrics(incident, settings, as_of=as_of)
     if format is TableFormat.JSON:
         return computed, (computed.id, incident_json(computed, settings))
     if format is TableFormat.CSV:
         return computed, incident_csv(computed, settings)
-    return computed, incident_table(computed, settings)
+    return computed, _marked_as_of(incident_table(computed, settings), computed)
+
+
+def _marked_as_of(part: str, computed) -> str:  # noqa: ANN001 - an IncidentMetrics
+    """An incident's table part, with "(as of DATE)" after each metric measured to the as-of date."""
+    if computed.as_of is None:
+        return part
+    lines = part.split("\n")
+    for index, line in enumerate(lines[1:], 1):
+        name = line.strip().split(" ", 1)[0]
+        if line.startswith("  ") and computed.as_of_for(name) is not None:
+            lines[index] = f"{line} (as of {computed.as_of.isoformat()})"
+    return "\n".join(lines)
 
 
 def _process_output(pairs: list[tuple], *, format: TableFormat) -> tuple:

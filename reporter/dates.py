@@ -28,6 +28,7 @@ __all__ = [
     "days_between",
     "format_date_range",
     "format_when",
+    "format_window",
     "parse_when",
     "window_days",
 ]
@@ -197,6 +198,12 @@ _CONNECTORS: dict[str, tuple[str, str]] = {
     "de": ("{0} bis {1}", "seit {0}"),
 }
 
+_MEASURED: dict[str, str] = {
+    "en": "since {start}: {days} to {as_of}",
+    "de": "seit {start}: {days} bis {as_of}",
+}
+"""An ongoing window measured to a date (:func:`format_window`)."""
+
 
 def _locale(locale: str) -> Locale:
     try:
@@ -246,3 +253,132 @@ def format_date_range(start: When, end: When | None, locale: str = "en_US") -> s
     calendar_ends = {start.precision, end.precision} <= {Precision.DAY, Precision.MONTH}
     collapse = calendar_ends and start.date.year == end.date.year
     return span.format(_phrase(start, loc, with_year=not collapse), _phrase(end, loc, with_year=True))
+
+
+def _wording(loc: Locale) -> tuple[str, str]:
+    if loc.language not in _CONNECTORS:
+        raise DateError(f"no wording for language {loc.language!r}: expected English (en) or German (de)")
+    return _CONNECTORS[loc.language]
+
+
+def _zone(name: str):  # noqa: ANN202 - a tzinfo
+    if name == "UTC":
+        return UTC
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise DateError(f"unknown time zone {name!r}: expected an IANA name such as UTC, Europe/Dublin or "
+                        "America/New_York") from None
+
+
+@dataclass(frozen=True)
+class _End:
+    """One end of a window as :func:`format_window` writes it: the date part, the time and zone
+    (datetimes only), and the local calendar day (to collapse a shared year or day)."""
+
+    when: When
+    local: datetime | None
+    day: _Date
+
+
+def _end(w: When, tz) -> _End:  # noqa: ANN001
+    if w.precision is Precision.DATETIME:
+        local = w.earliest.astimezone(tz)
+        return _End(w, local, local.date())
+    return _End(w, None, w.date)
+
+
+def _date_part(end: _End, loc: Locale, with_year: bool) -> str:
+    if end.local is None:
+        return _phrase(end.when, loc, with_year)
+    return format_skeleton("yMMMMd" if with_year else "MMMMd", end.local, locale=loc)
+
+
+def _time_part(end: _End, loc: Locale, seconds: bool) -> str:
+    pattern = loc.time_formats["medium" if seconds else "short"].pattern
+    return format_datetime(end.local, pattern, tzinfo=end.local.tzinfo, locale=loc)
+
+
+def _joined(loc: Locale, date_text: str, time_text: str) -> str:
+    # The locale's way of joining a long date and a time ("{1}, {0}": "June 5, 2026, 4:30 PM").
+    return str(loc.datetime_formats["long"]).replace("{1}", date_text).replace("{0}", time_text)
+
+
+def format_window(
+    start: When,
+    end: When | None,
+    locale: str = "en_US",
+    as_of: _Date | datetime | When | None = None,
+    days: Quantity | str | None = None,
+    *,
+    timezone: str = "UTC",
+    seconds: bool = False,
+    convention: WindowConvention | str = WindowConvention.ELAPSED,
+) -> str:
+    """Phrase a window as people write it.
+
+    - A closed window as :func:`format_date_range` does ("April 22 to June 5, 2026"), except
+      that datetimes are shown in one zone (``timezone``, the ``documents.timezone`` setting),
+      to the minute unless ``seconds``, and the zone is named once when both ends share it:
+      2026-04-22T09:00:00-07:00 to 2026-06-05T18:30:00+02:00 reads
+      "April 22, 2026, 4:00 PM to June 5, 2026, 4:30 PM UTC"; ends on one day share the date
+      ("March 13, 2026, 9:10 PM to 11:05 PM UTC").
+    - An ongoing window (``end`` None) measured to ``as_of`` (the document's date) says so:
+      "since May 14, 2026: 29 days to June 12, 2026". ``days`` is the length to print (a
+      quantity, phrased by :func:`~reporter.quantities.format_quantity`, or text already
+      phrased); by default it is :func:`window_days` from ``start`` to ``as_of`` under
+      ``convention``.
+    - An ongoing window without ``as_of``: "since May 14, 2026".
+
+    ``as_of`` is ignored for a closed window.
+
+    Raises:
+        DateError: unknown locale or time zone, a language without wording (English and German
+            have it), or ``as_of`` before the window can have started.
+    """
+    from reporter.quantities import format_quantity
+
+    loc = _locale(locale)
+    span, since = _wording(loc)
+    tz = _zone(timezone)
+    first = _end(start, tz)
+    if end is None:
+        if as_of is None:
+            return since.format(_phrase_end(first, loc, True, seconds, zone=True))
+        until = as_of if isinstance(as_of, When) else parse_when(as_of)
+        if days is None:
+            days = window_days(start, until, convention)  # DateError: as_of before the start
+        days_text = days if isinstance(days, str) else format_quantity(days, locale)
+        return _MEASURED[loc.language].format(
+            start=_phrase_end(first, loc, True, seconds, zone=True), days=days_text,
+            as_of=_phrase_end(_end(until, tz), loc, True, seconds, zone=True))
+    last = _end(end, tz)
+    both_timed = first.local is not None and last.local is not None
+    if end == start or (both_timed and first.local == last.local):
+        return _phrase_end(first, loc, True, seconds, zone=True)
+    if not both_timed:
+        # The year once for days and months of one year (as format_date_range); a datetime's
+        # date is always written in full beside its time.
+        collapse = {start.precision, end.precision} <= {Precision.DAY, Precision.MONTH} and \
+            start.date.year == end.date.year
+        return span.format(_phrase_end(first, loc, not collapse, seconds, zone=True),
+                           _phrase_end(last, loc, True, seconds, zone=True))
+    shared_zone = first.local.tzname() == last.local.tzname()  # type: ignore[union-attr]
+    if first.day == last.day:
+        # One day: "March 13, 2026, 9:10 PM to 11:05 PM UTC".
+        times = span.format(_time_part(first, loc, seconds) + ("" if shared_zone else f" {first.local.tzname()}"),  # type: ignore[union-attr]
+                            _time_part(last, loc, seconds) + f" {last.local.tzname()}")  # type: ignore[union-attr]
+        return _joined(loc, _date_part(first, loc, True), times)
+    return span.format(_phrase_end(first, loc, True, seconds, zone=not shared_zone),
+                       _phrase_end(last, loc, True, seconds, zone=True))
+
+
+def _phrase_end(end: _End, loc: Locale, with_year: bool, seconds: bool, *, zone: bool) -> str:
+    """One end: a date at its written precision, or a datetime's date and time in the zone (and
+    the zone's name when ``zone``)."""
+    if end.local is None:
+        return _phrase(end.when, loc, with_year)
+    text = _joined(loc, _date_part(end, loc, with_year), _time_part(end, loc, seconds))
+    return f"{text} {end.local.tzname()}" if zone else text

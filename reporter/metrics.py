@@ -14,8 +14,17 @@ Conventions (they are stated in every document's methodology appendix):
   detected; ``awareness_to_report_days`` = reported − aware (two metrics, each named for what
   it measures); formerly one ``reporting_lag_days`` = reported −
   (aware, else detected), both elapsed days.
-- An incident's period is its window start, else its earliest timeline date, else
-  "unknown"; a partial date belongs to no finer period than it states.
+- Breakdowns by year, quarter and month put each incident in one period: its window start's,
+  else its earliest timeline date's, else "unknown"; a partial date belongs to no finer
+  period than it states. Each incident counts once, so the groups add up to the collection
+  (:func:`period_rule` says so in ``reporter metrics``).
+- Selecting by period is another rule (:func:`active_in`): an incident is in a period when
+  it was active in it -- its window overlaps the period (for partial dates, when the span
+  they can mean does), an ongoing window counting up to the as-of date; without a window,
+  when a timeline event falls in the period.
+- An ongoing window (no end) is measured to the as-of date when one is given (the document's
+  date, ``reporter metrics --as-of``): ``window_days`` and the rates over it are computed to
+  that day, and :attr:`IncidentMetrics.as_of` names it; without one they are not computable.
 - A collection total sums the incidents that state the figure; when some do not, the
   total is a lower bound ("at least"), since each unstated figure is at least 0.
 """
@@ -27,12 +36,13 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import orjson
 
 from reporter.dates import Precision, When, WindowConvention, days_between, parse_when, window_days
+from reporter.errors import DateError
 from reporter.kinds import Breakdown
 from reporter.quantities import PartialSum, Qualifier, Quantity, format_quantity, positional
 from reporter.records import Incident
@@ -47,6 +57,8 @@ INCIDENT_METRICS = (
     "detection_to_report_days",
     "awareness_to_report_days",
 )
+AS_OF_METRICS = ("window_days", "daily_rate", "per_account_daily_rate")
+"""The metrics measured over the window: of an ongoing window, measured to the as-of date."""
 BREAKDOWNS = tuple(breakdown.value for breakdown in Breakdown)
 UNKNOWN_PERIOD = "unknown"
 
@@ -94,10 +106,18 @@ class IncidentMetrics:
     actors: list[tuple[str, dict[str, Quantity]]] = field(default_factory=list)
     span: Span | None = None
     timeline: list[TimelineRow] = field(default_factory=list)
+    as_of: date | None = None
+    """The day an ongoing window was measured to (its :data:`AS_OF_METRICS`); None when the
+    window has an end, there is none, or no as-of date was given."""
 
     def all(self) -> dict[str, Quantity]:
         """Figures and metrics in one mapping (metrics after figures)."""
         return {**self.figures, **self.derived}
+
+    def as_of_for(self, name: str) -> date | None:
+        """The as-of date figure or metric ``name`` was measured to, or None when it depends on none."""
+        return self.as_of if name in AS_OF_METRICS and name in self.derived and self.derived[name].is_known \
+            else None
 
 
 @dataclass
@@ -122,21 +142,38 @@ class CollectionMetrics:
     active_days: Quantity
     peak_concurrency: Quantity
     timeline: list[TimelineRow] = field(default_factory=list)
+    as_of: date | None = None
+    """The day ongoing windows were measured to, if one was given."""
+    ongoing: int = 0
+    """How many of the incidents' windows are ongoing (measured to ``as_of`` when given)."""
 
 
 def _not_computable(reason: str, unit: str | None) -> Quantity:
     return Quantity.unknown(reason, unit=unit)
 
 
-def incident_metrics(incident: Incident, settings: Settings = Settings()) -> IncidentMetrics:
-    """Figures and derived metrics of one incident (see the module docstring for formulas)."""
+def incident_metrics(incident: Incident, settings: Settings = Settings(), *,
+                     as_of: date | None = None) -> IncidentMetrics:
+    """Figures and derived metrics of one incident (see the module docstring for formulas).
+
+    ``as_of``: the day an ongoing window is measured to (the result's ``as_of`` then names it);
+    without it, an ongoing window's length and rates are not computable.
+    """
     figures = {name: figure.quantity for name, figure in incident.figures.items()}
     derived: dict[str, Quantity] = {}
     window = incident.window
+    measured_to = None
     if window is None:
         days = _not_computable("no window: needs a start and an end", "days")
     elif window.end is None:
-        days = _not_computable("the window is ongoing: it has no end date", "days")
+        if as_of is None:
+            days = _not_computable("the window is ongoing: it has no end date", "days")
+        elif parse_when(as_of).latest < window.start.earliest:
+            days = _not_computable(f"the window is ongoing and starts after the as-of date {as_of.isoformat()}",
+                                   "days")
+        else:
+            days = window_days(window.start, parse_when(as_of), settings.convention)
+            measured_to = as_of
     else:
         days = window_days(window.start, window.end, settings.convention)
     derived["window_days"] = days
@@ -194,6 +231,7 @@ def incident_metrics(incident: Incident, settings: Settings = Settings()) -> Inc
             None if window.end is None else _days_of(window.end, "early"),
             None if window.end is None else _days_of(window.end, "late")),
         timeline=[TimelineRow(incident.id, name, event.at, event.note) for name, event in incident.timeline.items()],
+        as_of=measured_to,
     )
 
 
@@ -240,6 +278,103 @@ def period_keys(incident: Incident) -> dict[str, str]:
     }
 
 
+_PERIOD_RE = re.compile(r"(\d{4})(?:-Q([1-4])|-(\d{2}))?")
+
+
+def period_bounds(period: str) -> tuple[datetime, datetime]:
+    """The first and last instant (UTC) of a year "2026", quarter "2026-Q2" or month "2026-05".
+
+    Days are UTC calendar days, as everywhere in :mod:`reporter.dates`.
+
+    Raises:
+        DateError: not one of those forms, or no such month.
+    """
+    m = _PERIOD_RE.fullmatch(period.strip()) if isinstance(period, str) else None
+    if m is None or (m[3] is not None and not 1 <= int(m[3]) <= 12):
+        raise DateError(f'not a period: {period!r}: expected a year "2026", a quarter "2026-Q2" or a month "2026-05"')
+    year = int(m[1])
+    if m[2] is not None:
+        first_month, last_month = 3 * int(m[2]) - 2, 3 * int(m[2])
+    elif m[3] is not None:
+        first_month = last_month = int(m[3])
+    else:
+        first_month, last_month = 1, 12
+    first = parse_when(f"{year:04d}-{first_month:02d}")
+    last = parse_when(f"{year:04d}-{last_month:02d}")
+    return first.earliest, last.latest
+
+
+def active_in(incident: Incident, period: str, *, as_of: date | datetime | None = None) -> bool:
+    """Whether ``incident`` was active in ``period`` (a year "2026", quarter "2026-Q2" or month
+    "2026-05"): the rule by which a brief's ``period`` selects incidents.
+
+    - With a window: the window overlaps the period. A partial date stands for every day it
+      can mean, so a window from 2026-03 overlaps 2026-Q1 and, when it ends in 2026-04 or
+      later, 2026-Q2. An ongoing window (no end) is active from its start up to the end of
+      ``as_of`` (a day, or an aware instant), or with no ``as_of`` in every period from its
+      start on; one that starts after ``as_of`` is active in none.
+    - Without a window: any timeline event falls in the period (a partial event date when
+      the span it can mean overlaps it).
+    - Neither: active in no period.
+
+    Raises:
+        DateError: ``period`` is not a year, quarter or month.
+    """
+    first, last = period_bounds(period)
+    window = incident.window
+    if window is None:
+        return any(event.at.earliest <= last and event.at.latest >= first for event in incident.timeline.values())
+    start = window.start.earliest
+    if window.end is not None:
+        end: datetime | None = window.end.latest
+    elif as_of is None:
+        end = None
+    else:
+        end = _as_of_instant(as_of)
+        if end < start:
+            return False
+    return start <= last and (end is None or end >= first)
+
+
+def _as_of_instant(as_of: date | datetime) -> datetime:
+    """The last instant an as-of date covers (an aware datetime is itself)."""
+    if isinstance(as_of, datetime):
+        if as_of.tzinfo is None or as_of.utcoffset() is None:
+            raise DateError("an as-of datetime needs an offset such as Z or +02:00")
+        return as_of.astimezone(UTC)
+    return datetime.combine(as_of, time.max, UTC)
+
+
+def period_rule(keys: Iterable[str]) -> str | None:
+    """The line ``reporter metrics`` prints over its breakdowns by year, quarter or month,
+    saying how incidents are put in periods (None when ``keys`` has no period)."""
+    periods = [key for key in _PERIODS if key in keys]
+    if not periods:
+        return None
+    named = periods[0] if len(periods) == 1 else ", ".join(periods[:-1]) + " and " + periods[-1]
+    unit = periods[0] if len(periods) == 1 else "period"
+    return (f"By {named}: each incident counts once, in the {unit} its window starts in (else that of its earliest "
+            f"dated event), so the groups add up to the collection; a brief's period selects every incident active "
+            f"in the {unit}, including those begun earlier.")
+
+
+def as_of_rule(metrics: CollectionMetrics) -> str | None:
+    """The line ``reporter metrics --as-of`` prints: which figures were measured to the date
+    (None without an as-of date)."""
+    if metrics.as_of is None:
+        return None
+    day = metrics.as_of.isoformat()
+    if metrics.ongoing == 0:
+        return f"As of {day}: no window is ongoing, so no figure depends on this date."
+    if metrics.ongoing == 1:
+        which, whose = "1 ongoing window is", "its"
+    else:
+        which, whose = f"{metrics.ongoing} ongoing windows are", "their"
+    return (f"As of {day}: {which} measured to this date; {whose} window_days and rates are marked "
+            f"\"as of {day}\", and active days and peak concurrency count {'it' if metrics.ongoing == 1 else 'them'} "
+            "to this date.")
+
+
 def _earliest_timeline(incident: Incident) -> When | None:
     dates = [event.at for event in incident.timeline.values()]
     return min(dates, key=lambda w: w.earliest) if dates else None
@@ -263,6 +398,8 @@ def _active_day_spans(spans: Iterable[Span | None], as_of: date | None) -> tuple
                 open_ended = True
                 end_early = end_late = start_late
             else:
+                if today < start_early:
+                    continue  # not begun by the as-of date
                 end_early = end_late = today
         possible.append((start_early, end_late))
         if start_late <= end_early:
@@ -317,10 +454,12 @@ def collection_metrics(
         incidents: the (already audience-filtered) incidents.
         settings: convention, locale and significant figures.
         actors: include the by-actor breakdown.
-        as_of: the day ongoing windows are counted to; without it they make active days and
-            peak concurrency lower bounds.
+        as_of: the day ongoing windows are measured to: their ``window_days`` and rates, active
+            days and peak concurrency; without it the first are not computable and the others
+            lower bounds.
     """
-    return combine_metrics([incident_metrics(i, settings) for i in incidents], settings, actors=actors, as_of=as_of)
+    return combine_metrics([incident_metrics(i, settings, as_of=as_of) for i in incidents], settings, actors=actors,
+                           as_of=as_of)
 
 
 def combine_metrics(
@@ -509,6 +648,8 @@ class Tally:
             active_days=_bounded(_union_days(certain), _union_days(possible), open_ended, "days"),
             peak_concurrency=_bounded(_peak(certain), _peak(possible), open_ended, None),
             timeline=sorted(self.timeline, key=_timeline_order),
+            as_of=as_of,
+            ongoing=sum(1 for span in self.spans if span[2] is None),
         )
 
     def to_plain(self) -> tuple:
@@ -553,8 +694,14 @@ def quantity_json(q: Quantity, settings: Settings) -> dict[str, Any]:
 
 
 def incident_json(metrics: IncidentMetrics, settings: Settings) -> dict[str, Any]:
-    """One incident's entry in the metrics JSON: its figures and metrics."""
-    return {name: quantity_json(q, settings) for name, q in metrics.all().items()}
+    """One incident's entry in the metrics JSON: its figures and metrics; those measured to the
+    as-of date (an ongoing window's) also carry ``"as_of": "YYYY-MM-DD"``."""
+    entry = {name: quantity_json(q, settings) for name, q in metrics.all().items()}
+    if metrics.as_of is not None:
+        for name in AS_OF_METRICS:
+            if metrics.as_of_for(name) is not None:
+                entry[name]["as_of"] = metrics.as_of.isoformat()
+    return entry
 
 
 def metrics_json(metrics: CollectionMetrics, incidents: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -584,6 +731,7 @@ def metrics_json(metrics: CollectionMetrics, incidents: dict[str, dict[str, Any]
     ]
     return {
         "convention": {"window": str(settings.convention)},
+        **({} if metrics.as_of is None else {"as_of": metrics.as_of.isoformat()}),
         "incidents": incidents if incidents is not None else {
             incident_id: incident_json(m, settings) for incident_id, m in metrics.incidents.items()
         },

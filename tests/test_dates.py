@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+import re
 
 import pytest
 
@@ -307,3 +308,82 @@ def test_format_rejections(call: object, message: str) -> None:
 
 def test_format_when_works_in_any_babel_locale() -> None:
     assert format_when(parse_when("2023-05"), "fr_FR") == "mai 2023"
+
+
+# -- format_window: one zone, no seconds, ongoing windows measured to a date ---------------------
+
+from reporter.dates import format_window  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "kwargs", "expected"),
+    [
+        # Mixed offsets shown in one zone (UTC by default), to the minute, the zone named once.
+        ("2026-04-22T09:00:00-07:00", "2026-06-05T18:30:00+02:00", {},
+         "April 22, 2026, 4:00\u202fPM to June 5, 2026, 4:30\u202fPM UTC"),
+        ("2026-04-22T09:00:00-07:00", "2026-06-05T18:30:00+02:00", {"timezone": "Europe/Berlin", "locale": "de_DE"},
+         "22. April 2026, 18:00 bis 5. Juni 2026, 18:30 CEST"),
+        ("2026-04-22T09:00:00-07:00", "2026-06-05T18:30:00+02:00", {"seconds": True, "locale": "en_GB"},
+         "22 April 2026, 16:00:00 to 5 June 2026, 16:30:00 UTC"),
+        ("2025-11-03T08:15:00-05:00", "2025-11-04T02:40:00Z", {},
+         "November 3, 2025, 1:15\u202fPM to November 4, 2025, 2:40\u202fAM UTC"),
+        # Ends on one day share the date.
+        ("2026-03-13T21:10:00Z", "2026-03-13T23:05:00Z", {}, "March 13, 2026, 9:10\u202fPM to 11:05\u202fPM UTC"),
+        # A zone whose name changes between the ends (daylight saving) is named at both.
+        ("2026-03-20T09:00:00Z", "2026-04-02T10:00:00Z", {"timezone": "Europe/Dublin"},
+         "March 20, 2026, 9:00\u202fAM GMT to April 2, 2026, 11:00\u202fAM IST"),
+        ("2026-04-22", "2026-06-05T10:00:00Z", {}, "April 22, 2026 to June 5, 2026, 10:00\u202fAM UTC"),
+        # Days, months and years read as format_date_range has them.
+        ("2026-04-22", "2026-06-05", {}, "April 22 to June 5, 2026"),
+        ("2023-05", "2023-07", {}, "May to July 2023"),
+        ("2026-04-22", "2026-06-05", {"locale": "de_DE"}, "22. April bis 5. Juni 2026"),
+        # An ongoing window measured to the document's date, and labelled so.
+        ("2026-05-14", None, {"as_of": date(2026, 6, 12)}, "since May 14, 2026: 29 days to June 12, 2026"),
+        ("2026-05-14", None, {"as_of": date(2026, 6, 12), "locale": "de_DE"},
+         "seit 14. Mai 2026: 29 Tage bis 12. Juni 2026"),
+        ("2026-05-14", None, {"as_of": date(2026, 6, 12), "convention": "inclusive"},
+         "since May 14, 2026: 30 days to June 12, 2026"),
+        ("2026-05-14", None, {"as_of": date(2026, 5, 15)}, "since May 14, 2026: 1 day to May 15, 2026"),
+        ("2026-05-14T09:00:00+02:00", None, {"as_of": date(2026, 6, 12)},
+         "since May 14, 2026, 7:00\u202fAM UTC: 29 days to June 12, 2026"),
+        ("2026-05", None, {"as_of": date(2026, 6, 12)}, "since May 2026: 12 to 42 days to June 12, 2026"),
+        ("2026-05-14", None, {"as_of": date(2026, 6, 12), "days": "about four weeks"},
+         "since May 14, 2026: about four weeks to June 12, 2026"),
+        ("2026-05-14", None, {"as_of": date(2026, 6, 12), "days": Quantity.exact(30, "days")},
+         "since May 14, 2026: 30 days to June 12, 2026"),
+        ("2026-05-14", None, {}, "since May 14, 2026"),
+        # as_of means nothing to a closed window.
+        ("2026-04-22", "2026-06-05", {"as_of": date(2026, 6, 12)}, "April 22 to June 5, 2026"),
+    ],
+)
+def test_format_window(start: str, end: str | None, kwargs: dict, expected: str) -> None:
+    assert format_window(parse_when(start), None if end is None else parse_when(end), **kwargs) == expected
+
+
+def test_format_window_rejections() -> None:
+    with pytest.raises(DateError, match="unknown time zone 'Mars/Olympus'"):
+        format_window(parse_when("2026-05-14"), None, timezone="Mars/Olympus")
+    with pytest.raises(DateError, match="end is before start"):
+        format_window(parse_when("2026-05-14"), None, as_of=date(2026, 5, 1))
+    with pytest.raises(DateError, match="no wording for language 'fr'"):
+        format_window(parse_when("2026-05-14"), None, "fr_FR")
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+_OFFSETS = st.integers(min_value=-14 * 4, max_value=14 * 4).map(lambda q: timezone(timedelta(minutes=15 * q)))
+_INSTANTS = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1))
+
+
+@given(_INSTANTS, _INSTANTS, _OFFSETS, _OFFSETS, st.sampled_from(["UTC", "Europe/Dublin", "America/New_York"]))
+def test_format_window_depends_on_instants_not_offsets(a: datetime, b: datetime, off_a: timezone, off_b: timezone,
+                                                       zone_name: str) -> None:
+    """The same two instants, written with any offsets, read the same in one zone, without seconds."""
+    first, last = sorted([a, b])
+    written = format_window(parse_when(first.replace(tzinfo=UTC).astimezone(off_a)),
+                            parse_when(last.replace(tzinfo=UTC).astimezone(off_b)), timezone=zone_name)
+    plain = format_window(parse_when(first.replace(tzinfo=UTC)), parse_when(last.replace(tzinfo=UTC)),
+                          timezone=zone_name)
+    assert written == plain
+    assert not re.search(r"\d:\d\d:\d\d", written)  # no seconds
+    assert not re.search(r"[+-]\d{4}\b", written)  # no raw offsets
