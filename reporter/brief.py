@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator
 
@@ -39,10 +39,16 @@ class _Model(BaseModel):
 
 
 class Recipient(_Model):
-    """Someone a letter is addressed to."""
+    """Someone a letter is addressed to: a person, a legislator, or an office (see reporter.letters)."""
 
-    honorific: str | None = Field(None, description='e.g. "The Honorable".')
-    name: OneLine = Field(description="Full name.")
+    kind: Literal["person", "legislator", "office"] | None = Field(
+        None, description='person, legislator (a member of a legislature: "The Honorable" in the address, '
+                          'title and surname in the salutation) or office (a unit or authority: "Dear Sir or '
+                          'Madam"); default: legislator when the address names a chamber (United States Senate, '
+                          'House of Representatives), office when the name reads as one (… Unit, … Office), '
+                          "else person.")
+    honorific: str | None = Field(None, description='e.g. "The Honorable" (default for a legislator).')
+    name: OneLine = Field(description="Full name, or the office's name.")
     title: str | None = Field(None, description='e.g. "Chairman", "Ranking Member".')
     organisation: str | None = Field(None, description='e.g. "Committee on Banking, Housing, and Urban Affairs".')
     address: list[str] = Field(default_factory=list, description="Address lines (chamber, building, city).")
@@ -55,6 +61,15 @@ class Sender(_Model):
     name: OneLine = Field(description="Full name.")
     title: str | None = Field(None, description="Title.")
     organisation: str | None = Field(None, description="Organisation, if not the configured one.")
+
+
+class Contact(_Model):
+    """Who answers questions about the document (a letter names them above the closing)."""
+
+    name: OneLine = Field(description="Name of a person or a desk.")
+    title: OneLine | None = Field(None, description="Title (may be omitted).")
+    email: OneLine | None = Field(None, description="Email address.")
+    phone: OneLine | None = Field(None, description="Telephone number.")
 
 
 class IncidentFilter(_Model):
@@ -113,6 +128,27 @@ class Brief(_Model):
     sender: Sender | None = Field(None, alias="from", description="Signatory, if not the configured one.")
     salutation: str | None = Field(None, description='e.g. "Dear Chairman Scott and Ranking Member Warren:".')
     bottom_line: str | None = Field(None, description="The bottom line, if not generated from the figures.")
+    body: str | None = Field(
+        None, description="The drafter's own paragraphs (Markdown), citing figures as {name}, {ID.name} or "
+                          "{name:form} (README, \"Writing the letter\"); they open the document after the "
+                          "salutation, in place of the generated bottom line.")
+    body_file: str | None = Field(
+        None, description="The same, from a Markdown file in the brief's folder (a path relative to the brief).")
+    conclusion: str | None = Field(
+        None, description="Closing paragraph(s) before the sign-off (Markdown, citing figures like body); "
+                          "default: a sentence offering a briefing.")
+    closing: OneLine | None = Field(
+        None, description='The complimentary close, e.g. "Respectfully,"; default by locale and salutation.')
+    our_reference: OneLine | None = Field(None, description="Our reference, printed under the date.")
+    your_reference: OneLine | None = Field(None, description="The recipient's reference, printed under the date.")
+    cc: list[Annotated[str, BeforeValidator(lambda v: _one_line(v) if isinstance(v, str) else v)]] = Field(
+        default_factory=list, description="Copies to, one name per item (printed after the signature).")
+    enclosures: list[Annotated[str, BeforeValidator(lambda v: _one_line(v) if isinstance(v, str) else v)]] = Field(
+        default_factory=list, description="Enclosures, one per item (printed after the signature).")
+    contact: Contact | None = Field(None, description="Contact point for follow-up questions.")
+    appendix: Literal["figures", "none"] | None = Field(
+        None, description="figures: end with an appendix giving the conventions and every figure's exact value "
+                          "or bounds; none: no appendix. Default: none for letters and notifications.")
     asks: list[str] = Field(default_factory=list, description="What the reader is asked to do.")
     actions: list[str] = Field(default_factory=list, description="Actions taken, beyond those in the records.")
     recommendations: list[str] = Field(default_factory=list, description="Recommendations (briefings).")
@@ -123,6 +159,14 @@ class Brief(_Model):
     withhold_totals: bool = Field(
         False, description="Show as withheld any total from which, less the actors' shares shown, a withheld "
                            "share could be worked out (build and check warn of each).")
+
+    @field_validator("body_file")
+    @classmethod
+    def _relative(cls, value: str | None) -> str | None:
+        if value is not None and (value.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", value)
+                                  or ".." in re.split(r"[/\\]", value)):
+            raise ValueError("expected a path inside the brief's folder, relative to the brief (e.g. letter.md)")
+        return value
 
     @field_validator("date")
     @classmethod
@@ -191,8 +235,14 @@ def load_brief(path: Path, *, templates: Templates | None = None,
     if templates is not None:
         manifest, found = _template_problems(doc, templates)
         problems += found
+    if brief is not None and brief.body is not None and brief.body_file is not None:
+        doc.ensure_marks()
+        problems.append(Problem(display, *doc.mark(("body_file",), key=True), "body_file",
+                                "give the letter's paragraphs once: body or body_file, not both"))
     if problems or brief is None:
         raise InputError(problems)
+    if brief.body_file is not None:
+        brief = brief.model_copy(update={"body": _read_body(path, doc, brief.body_file, max_file_size)})
     if manifest is not None:
         defaults: dict[str, Any] = {}
         if brief.audience is None:
@@ -201,6 +251,41 @@ def load_brief(path: Path, *, templates: Templates | None = None,
             defaults["formats"] = list(manifest.formats)
         brief = brief.model_copy(update=defaults)
     return brief
+
+
+MAX_BODY_BYTES = 256 * 1024
+"""A letter's paragraphs are a few pages of text; a larger body_file is refused."""
+
+
+def body_path(brief_path: Path, body_file: str) -> Path:
+    """Where a brief's ``body_file`` is: beside the brief."""
+    return brief_path.parent / body_file
+
+
+def _read_body(path: Path, doc: Document, body_file: str, max_file_size: int) -> str:
+    """The text of a brief's ``body_file``: a regular UTF-8 file inside the brief's folder."""
+    from reporter.assets import read_confined
+    from reporter.errors import ConfigError
+
+    doc.ensure_marks()
+    where = (str(path), *doc.mark(("body_file",)), "body_file")
+    target = body_path(path, body_file)
+    try:
+        data = read_confined(target, path.parent, "body_file", min(MAX_BODY_BYTES, max_file_size))
+    except ConfigError as exc:
+        message = str(exc).removeprefix("body_file: ").replace("the project", "the brief's folder")
+        raise InputError([Problem(*where, message)]) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(*where, f"{target} is not UTF-8 text (byte {exc.start})")]) from None
+    from reporter.text import control_message
+
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    problem = control_message(text.replace("\n", " ").replace("\t", " "))
+    if problem:
+        raise InputError([Problem(*where, f"{target} {problem}")])
+    return text
 
 
 def _template_problems(doc: Document, templates: Templates) -> tuple[Manifest | None, list[Problem]]:

@@ -275,7 +275,7 @@ def _log_ticks(low: float, high: float, room_px: float = WIDTH, label_px: float 
 
 
 def _log_title(title: str, settings: Settings) -> str:
-    return _words(settings).get("log_axis", "{title} (log scale)").format(title=title)
+    return _words(settings)["log_axis"].format(title=title)
 
 
 def _time_axis(first: date, last: date, settings: Settings) -> dict[str, Any]:
@@ -289,11 +289,11 @@ def _time_axis(first: date, last: date, settings: Settings) -> dict[str, Any]:
     # d3 counts days and months within their month and year ("every 2 days" is 29, 31, 1): months
     # and years step by divisors of 12 and by round numbers; days are listed, evenly spaced.
     if days > 6 * 366:
-        fmt = words.get("year_format", "%Y")
+        fmt = words["year_format"]
         step = next((s for s in (1, 2, 5, 10, 20, 50, 100) if days / 365.25 / s <= 8), 1000)
         return {"format": fmt, "tickCount": {"interval": "year", "step": step}, "labelOverlap": True}
     if days > 120:
-        fmt = words.get("month_format", "%b %Y")
+        fmt = words["month_format"]
         step = next((s for s in (1, 2, 3, 6) if days / 30.44 / s <= 7), 12)
         return {"format": fmt, "tickCount": {"interval": "month", "step": step}, "labelOverlap": True}
     step = next(s for s in (1, 2, 3, 7, 14, 21) if days / s <= 8)
@@ -556,7 +556,7 @@ def by_actor_chart(metrics: CollectionMetrics, figure: str = "interactions") -> 
         return None
     # Actors that state no such figure, or state it as unknown, are named, not dropped.
     absent = sorted({*unknown, *(reveal(name) for name, group in groups.items() if figure not in group.figures)})
-    note = _not_shown(words.get("by_actor_not_shown", "Not shown, with no {figure} stated: {items}."), absent,
+    note = _not_shown(words["by_actor_not_shown"], absent,
                       settings, figure=figure_words)
     alt_text = words["by_actor_alt"].format(figure=figure_words, items="; ".join(alt_items))
     return Chart(
@@ -592,7 +592,7 @@ def rates_chart(metrics: CollectionMetrics, incidents: Sequence[Incident]) -> Ch
     built, alt_items, unknown = _quantity_bars(items, settings, words["interactions_axis"])
     if built is None:
         return None
-    note = _not_shown(words.get("rates_not_shown", "Not shown, for want of a daily rate: {items}."), unknown,
+    note = _not_shown(words["rates_not_shown"], unknown,
                       settings)
     alt_text = words["rates_alt"].format(items="; ".join(alt_items))
     return Chart(
@@ -727,7 +727,7 @@ def timeline_chart(incidents: Sequence[Incident], settings: Settings, by: str = 
             groups = [incident.category]
         else:
             groups = list(dict.fromkeys(reveal(actor.name) for actor in incident.actors)) or [
-                words.get("unattributed_incident", "{unattributed} ({incident})").format(
+                words["unattributed_incident"].format(
                     unattributed=words["unattributed"], incident=reveal(titles[incident.id]))]
         for group in groups:
             lanes.append((start, group, start.isoformat(), until, window.end is None, phrase))
@@ -780,7 +780,7 @@ def timeline_chart(incidents: Sequence[Incident], settings: Settings, by: str = 
     by_words = words[by]
     alt_text = words["timeline_alt"].format(by=by_words, items="; ".join(alt_items))
     missing = [reveal(titles[i.id]) for i in incidents if i.window is None]
-    note = _not_shown(words.get("timeline_not_shown", "Not shown, for want of a window: {items}."), missing,
+    note = _not_shown(words["timeline_not_shown"], missing,
                       settings)
     if note is not None:
         alt_text += f" {note}"

@@ -22,6 +22,7 @@ and phrased figures of the record itself, never values of other records.
 from __future__ import annotations
 
 import re
+from typing import Any
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -29,7 +30,7 @@ from reporter.dates import When
 from reporter.clocks import REGIME_TITLES, format_span, incident_clocks, iso
 from reporter.errors import Problem
 from reporter.logs import check_against_logs, summarise
-from reporter.metrics import PLACEHOLDER, IncidentMetrics, Settings, incident_metrics, placeholder_problem
+from reporter.metrics import IncidentMetrics, Settings, incident_metrics
 from reporter.quantities import Qualifier, Quantity, format_quantity, parse_quantity, sum_quantities
 from reporter.models import Regime
 from reporter.records import Collection, LoadedIncident
@@ -72,15 +73,21 @@ _DATE_CONTEXT = re.compile(rf"(?:{_MONTHS})\s*$", re.IGNORECASE)
 
 
 def check_collection(collection: Collection, settings: Settings = Settings(), *, as_of: datetime | None = None,
-                     timezone: str = "UTC") -> list[Problem]:
+                     timezone: str = "UTC", logs_of: dict[str, Any] | None = None) -> list[Problem]:
     """Run every check over valid incidents; return problems sorted by file and line.
 
-    Incidents that cite an evidence log are also checked against the figures computed from it.
+    Incidents that cite an evidence log are also checked against the figures computed from it
+    (with ``logs_of``, only the logs those incidents cite).
     Regulatory clocks are checked at ``as_of`` (default: now), dates without a time starting in
     ``timezone`` (``documents.timezone``).
     """
     as_of = as_of or datetime.now(UTC)
-    summaries, problems = summarise([(loaded, loaded.incident) for loaded in collection.incidents])
+    # ``logs_of``: the incidents whose evidence logs to read, by id (a build passes the records as
+    # its audience may see them: a log above the audience's clearance is not read for it).
+    summaries, problems = summarise([(loaded, (logs_of or {}).get(loaded.incident.id, loaded.incident))
+                                     for loaded in collection.incidents
+                                     if logs_of is None or loaded.incident.id in logs_of])
+    # (``logs_of={}``: no log is read.)
     for loaded in collection.incidents:
         if loaded.incident.id in summaries:
             problems += check_against_logs(loaded, summaries[loaded.incident.id], settings.locale)
@@ -88,6 +95,7 @@ def check_collection(collection: Collection, settings: Settings = Settings(), *,
         problems += check_breakdowns(loaded)
         problems += check_disclosures(loaded, settings)
         problems += check_summary(loaded, metrics, settings)
+        problems += check_prose(loaded, settings)
         problems += check_timeline(loaded)
         if loaded.incident.obligations:
             problems += check_clocks(loaded, as_of, timezone)
@@ -197,34 +205,72 @@ def _claimed_days(number: float, unit: str, written: str) -> Quantity:
 
 
 def check_summary(loaded: LoadedIncident, metrics: IncidentMetrics, settings: Settings) -> list[Problem]:
-    """Placeholders must exist; typed numbers must agree with, or at least match, a figure."""
+    """Placeholders must exist; typed numbers must agree with, or at least match, a figure; the
+    filled summary must read right (no doubled qualifier or word)."""
     summary = loaded.incident.summary
     if not summary:
         return []
     problems = []
     known = metrics.all()
-    for match in PLACEHOLDER.finditer(summary):
-        problem = placeholder_problem(match.group(1).strip(), metrics, loaded.incident.window is not None)
+    placeholders_ok = True
+    from reporter.context import summary_problem
+    from reporter.prose import CITATION
+
+    for match in CITATION.finditer(summary):
+        problem = summary_problem(loaded.incident, metrics, settings, match.group("scope"), match.group("name"),
+                                  match.group("form"))
         if problem:
+            placeholders_ok = False
             problems.append(loaded.problem(("summary",), problem))
-    prose = PLACEHOLDER.sub(" ", summary)
+    candidates = [q for q in known.values() if q.is_known]
+    candidates += [a.figures[n].quantity for a in loaded.incident.actors for n in a.figures]
+    for message, severity in prose_number_problems(CITATION.sub(" ", summary), [known["window_days"]],
+                                                   candidates, settings, "summary"):
+        problems.append(loaded.problem(("summary",), message, severity=severity))
+    if placeholders_ok:
+        from reporter.context import fill_summary
+        from reporter.prose import reading_problems
+
+        filled = fill_summary(loaded.incident, metrics, settings, set())
+        problems += [loaded.problem(("summary",), f"in the summary, {message}") for message in
+                     reading_problems(filled, settings.locale)]
+    return problems
+
+
+def check_prose(loaded: LoadedIncident, settings: Settings) -> list[Problem]:
+    """The record's other prose -- title, actions, evidence, targets, attribution bases -- must
+    read right too: no doubled qualifier or word (the summary is read by :func:`check_summary`)."""
+    from reporter.prose import reading_problems
+
+    incident = loaded.incident
+    texts: list[tuple[tuple[str | int, ...], str]] = [(("title",), incident.title)]
+    texts += [(("actions", n, "text"), a.text) for n, a in enumerate(incident.actions)]
+    texts += [(("evidence", n, "text"), e.text) for n, e in enumerate(incident.evidence) if e.text]
+    texts += [(("targets", n), t.text) for n, t in enumerate(incident.targets)]
+    texts += [(("actors", n, "attribution", "basis", m), b.text) for n, a in enumerate(incident.actors)
+              if a.attribution for m, b in enumerate(a.attribution.basis)]
+    return [loaded.problem(key, message) for key, text in texts for message in reading_problems(text, settings.locale)]
+
+
+def prose_number_problems(prose: str, windows: list[Quantity], candidates: list[Quantity], settings: Settings,
+                          where: str) -> list[tuple[str, str]]:
+    """Numbers typed into prose (citations already taken out), as (message, severity): a stated
+    duration that no window of ``windows`` can be is an error; a number that matches no figure
+    of ``candidates`` a warning. ``where`` names the prose ("summary", "body")."""
+    problems: list[tuple[str, str]] = []
     claimed_spans = []
-    window = known["window_days"]
+    known_windows = [w for w in windows if w.is_known]
     for match in _DURATION.finditer(prose):
         claimed_spans.append(match.span())
         number_text = match.group("n").replace(",", "")
         claim = _claimed_days(float(number_text), match.group("unit"), number_text)
-        if not window.is_known:
+        if not known_windows:
             continue
-        if not _overlap(claim, window):
-            problems.append(loaded.problem(
-                ("summary",),
-                f"'{match.group(0).strip()}' contradicts the window of "
-                f"{format_quantity(window, settings.locale, settings.sig_figs)} "
-                f"({settings.convention} convention); cite it as {{window_days}}",
-            ))
-    candidates = [q for q in known.values() if q.is_known]
-    candidates += [a.figures[n].quantity for a in loaded.incident.actors for n in a.figures]
+        if not any(_overlap(claim, window) for window in known_windows):
+            shown = " or ".join(format_quantity(w, settings.locale, settings.sig_figs) for w in known_windows)
+            problems.append((
+                f"'{match.group(0).strip()}' contradicts the window of {shown} ({settings.convention} convention); "
+                "cite it as {window_days}", "error"))
     for match in _FIGURE_IN_PROSE.finditer(prose):
         if any(start <= match.start() < end for start, end in claimed_spans):
             continue
@@ -236,12 +282,9 @@ def check_summary(loaded: LoadedIncident, metrics: IncidentMetrics, settings: Se
         except ValueError:
             continue
         if not any(_overlap(_as_rounded(typed), candidate) for candidate in candidates):
-            problems.append(loaded.problem(
-                ("summary",),
-                f"the number '{match.group(0).strip()}' typed into the summary matches no figure or metric; "
-                "cite a figure as {name} so it is computed",
-                severity="warning",
-            ))
+            problems.append((
+                f"the number '{match.group(0).strip()}' typed into the {where} matches no figure or metric; "
+                "cite a figure as {name} so it is computed", "warning"))
     return problems
 
 

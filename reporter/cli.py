@@ -560,8 +560,13 @@ def build(
     pdf_archive: Annotated[bool, typer.Option("--pdf-archive", help="Make each PDF archival: PDF/A-3 with the "
                                               "records as its audience may see them, the metrics JSON and a "
                                               "provenance manifest attached (reporter verify reads them back).")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too: nothing is written.")] = False,
 ) -> None:
-    """Build documents from briefs: DIR/<brief>.pdf, .md (images in <brief>_files/), .html and .docx."""
+    """Check, then build documents from briefs: DIR/<brief>.pdf, .md (images in <brief>_files/), .html and
+    .docx, and the build report DIR/<brief>.build.json.
+
+    The records the briefs use and the briefs' own prose are checked first, as `reporter check`
+    checks records; on any error (any warning, with --strict) nothing is written."""
     from reporter.brief import load_brief
     from reporter.document import build_briefs, templates_for
 
@@ -575,19 +580,35 @@ def build(
               for path in briefs]
     progress = typer.progressbar(length=len(parsed), label="Building", file=sys.stderr) \
         if _show_progress() and len(parsed) > 1 else None
-    with progress if progress is not None else contextlib.nullcontext() as bar:
-        built = build_briefs(parsed, loaded_config, collection, out_dir, formats, extra_template_dirs=template_dir,
-                             config_path=config_path, on_done=(lambda _: bar.update(1)) if bar else None,
-                             archive=pdf_archive)
+    from reporter.checks import errors_and_warnings
+    from reporter.document import report_lines
+    from reporter.errors import ChecksFailed
+
+    try:
+        with progress if progress is not None else contextlib.nullcontext() as bar:
+            built = build_briefs(parsed, loaded_config, collection, out_dir, formats,
+                                 extra_template_dirs=template_dir, config_path=config_path,
+                                 on_done=(lambda _: bar.update(1)) if bar else None, archive=pdf_archive,
+                                 strict=strict)
+    except ChecksFailed as exc:
+        _print_problems(exc.problems, ProblemFormat.TEXT)
+        errors, warnings = errors_and_warnings(exc.problems)
+        _fail(f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
+              f"{' (--strict: warnings fail)' if exc.strict and warnings else ''}: nothing was written", EXIT_INVALID)
     cwd = Path.cwd()
+
+    def shown(p: Path) -> str:
+        return str(p.relative_to(cwd)) if p.is_relative_to(cwd) else str(p)
+
     for (path, _), result in zip(parsed, built):
         for warning in result.warnings:
             _echo(str(warning), err=True)
         for url in result.refused_urls:
             _echo(f"{path}: warning: refused to fetch {url}", err=True)
-        shown = [str(p.relative_to(cwd)) if p.is_relative_to(cwd) else str(p)
-                 for p in result.paths if p.parent == out_dir.resolve()]
-        _echo(f"{path}: wrote {', '.join(shown)}")
+        for line in report_lines(result.report):
+            _echo(f"{path}: note: {line}", err=True)
+        _echo(f"{path}: wrote {', '.join(shown(p) for p in result.paths if p.parent == out_dir.resolve())}"
+              + (f" (build report: {shown(result.report_path)})" if result.report_path else ""))
 
 
 @command()

@@ -35,6 +35,8 @@ class FigureView:
     name: str = doc("Machine name, e.g. interactions, daily_rate.")
     label: str = doc("Human label, e.g. 'Interactions per day'.")
     phrase: str = doc("As written in prose: 'about 654,500 per day', 'more than 16.55 million'.")
+    phrase_with_label: str = doc("The phrase with what it counts: 'more than 16 million interactions'; a rate "
+                                 "or span after its label: 'Daily rate: about 655,000 per day'.", "")
     exact: str = doc("Exact value or bounds for the appendix, e.g. '654,545.4545' or '23,750 to 26,250'.")
     qualifier: str = doc("exact, about, over, at-least, under, at-most, range or unknown.")
     known: bool = doc("False when not computable (see reason).")
@@ -99,6 +101,17 @@ class ChangeView:
 
 
 @dataclass(frozen=True)
+class DisclosureView:
+    """An earlier disclosure of the incident: to whom, when, under which reference."""
+
+    to: str = doc("To whom it was made.")
+    date: str = doc("Phrased date.")
+    iso: str = doc("Date as written (ISO).")
+    reference: str = doc("Its reference, e.g. the authority's case number (may be empty).")
+    regime: str = doc("The regime it was made under, in words, e.g. 'GDPR Art. 33' (may be empty).")
+
+
+@dataclass(frozen=True)
 class IncidentView:
     """One incident as the audience may see it."""
 
@@ -122,6 +135,11 @@ class IncidentView:
     changes: list[ChangeView] = doc("Figures compared with the latest earlier disclosure.", factory=list)
     sources: list[SourceView] = doc("This incident's sources (numbered across the document).", factory=list)
     evidence: list[str] = doc("Statements of evidence the audience may see.", factory=list)
+    disclosures: list[DisclosureView] = doc("Earlier disclosures, in date order.", factory=list)
+    ongoing: bool = doc("True when the window has no end: the activity was continuing at the document's date.",
+                        False)
+    status_note: str = doc("A sentence on where the investigation stands, by status: continuing for draft, "
+                           "confirmed and disclosed incidents, complete for closed ones.", "")
     named: dict[str, FigureView] = doc("Figures and metrics by name, e.g. named['daily_rate'].", factory=dict)
 
 
@@ -135,6 +153,9 @@ class PartyView:
     organisation: str = doc("Organisation (may be empty).")
     address: list[str] = doc("Address lines.", factory=list)
     salutation_name: str = doc("How a salutation names them (may be empty).")
+    kind: str = doc("person, legislator or office (reporter.letters).", "person")
+    lines: list[str] = doc("The address block, line by line: honorific and name (an office's name alone), "
+                           "title, organisation, address.", factory=list)
 
 
 @dataclass(frozen=True)
@@ -218,7 +239,24 @@ class DocumentContext:
     marking: str = doc("Classification banner text; empty for public documents.")
     draft: bool = doc("True when any included record is a draft (DRAFT watermark).")
     withheld: bool = doc("True when material was withheld for this audience.")
-    withheld_notice: str = doc("Sentence telling the reader that material was withheld (empty if none).")
+    withheld_notice: str = doc("Sentence telling the reader that material was withheld: only in documents for "
+                               "readers inside the organisation (manifest reader = internal); empty otherwise, "
+                               "when the build report tells the drafter instead.")
+    external: bool = doc("True for a document read outside the organisation (manifest reader = external): "
+                         "nothing internal is printed in it.", True)
+    subject_line: str = doc("The letter's subject line by locale, e.g. 'Re: Coordinated distillation campaign'.", "")
+    references: list[str] = doc("Reference lines, e.g. 'Our reference: GA-2026-118', 'Your reference: BN-7'.",
+                                factory=list)
+    body: str = doc("The drafter's own paragraphs (Markdown), citations filled in; empty when the brief gives "
+                    "none.", "")
+    conclusion: str = doc("The paragraph(s) before the sign-off: the brief's, or a default by locale.", "")
+    closing: str = doc("The complimentary close, e.g. 'Sincerely,' or 'Yours faithfully,'.", "")
+    contact: str = doc("A sentence naming the contact point for follow-up (empty when the brief names none).", "")
+    cc: list[str] = doc("Copies to: the label line ('cc:'), then one line per name; empty when none.", factory=list)
+    enclosures: list[str] = doc("Enclosures: the label line ('Enclosures:'), then one line per enclosure; empty "
+                                "when none.", factory=list)
+    appendix: bool = doc("Whether the document ends with the figures appendix (brief key appendix).", False)
+    status_note: str = doc("Where the investigation stands, by the incidents' status (one sentence).", "")
     organisation: PartyView = doc("The sending organisation (name, address).")
     logo: str = doc("Logo as a data: URI (empty if none).")
     signatory: PartyView = doc("Who signs.")
@@ -292,10 +330,19 @@ def _exact_text(q: Quantity, locale: str) -> str:
 
 def figure_view(name: str, q: Quantity, settings: Settings) -> FigureView:
     """Phrase one quantity for templates."""
+    phrase = format_quantity(q, settings.locale, settings.sig_figs)
+    shown_label = label(name, settings.locale)
+    if q.unit is None and q.is_known:  # a count: the noun follows the number, agreeing with it
+        nouns = words_for(settings.locale).units
+        with_label = format_quantity(q.with_unit(name), settings.locale, settings.sig_figs) if name in nouns \
+            else f"{phrase} {shown_label.lower() if settings.locale.startswith('en') else shown_label}"
+    else:
+        with_label = f"{shown_label}: {phrase}"
     return FigureView(
         name=name,
-        label=label(name, settings.locale),
-        phrase=format_quantity(q, settings.locale, settings.sig_figs),
+        label=shown_label,
+        phrase=phrase,
+        phrase_with_label=with_label,
         exact=_exact_text(q, settings.locale),
         qualifier=str(q.qualifier),
         known=q.is_known,
@@ -307,28 +354,63 @@ def figure_view(name: str, q: Quantity, settings: Settings) -> FigureView:
 
 
 
+WITHHELD_MARK = "[withheld]"
+"""What a summary shows in place of a figure the audience may not see (internal documents only)."""
+
+
+def summary_problem(incident: Incident, metrics: IncidentMetrics, settings: Settings, scope: str | None, name: str,
+                    form: str | None) -> str | None:
+    """Why a citation in a record's summary cannot be filled, or None when it can. A summary
+    cites its own figures, by name and form as briefs do (reporter.prose): ``{accounts}``,
+    ``{accounts:bare}``, ``{window:start}``."""
+    if scope is not None and scope != incident.id:
+        return f"{{{scope}.{name}}}: a record's summary cites its own figures only (write {{{name}}})"
+    if form is None:
+        return placeholder_problem(name, metrics, incident.window is not None)
+    try:
+        _summary_citations(incident, metrics, settings).phrase(None, name, form)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _summary_citations(incident: Incident, metrics: IncidentMetrics, settings: Settings) -> Any:
+    from reporter.prose import Citations, Scope
+
+    window = incident.window
+    phrases = None
+    if window is not None:
+        phrases = (format_date_range(window.start, window.end, settings.locale),
+                   format_when(window.start, settings.locale),
+                   format_when(window.end, settings.locale) if window.end is not None else "")
+    return Citations(incidents={incident.id: Scope(figures=metrics.all(), window=phrases)}, selected=(incident.id,),
+                     locale=settings.locale, sig_figs=settings.sig_figs)
+
+
 def fill_summary(incident: Incident, metrics: IncidentMetrics, settings: Settings, withheld: set[str]) -> str:
-    """The summary with each {name} replaced by its phrase; withheld figures say so, not what.
+    """The summary with each citation replaced by its phrase; withheld figures say so, not what
+    (:data:`WITHHELD_MARK`).
 
     Raises:
-        ValueError: a placeholder names nothing, or a figure that cannot be computed (prose
+        ValueError: a citation names nothing, or a figure that cannot be computed (prose
             must not read "ran at not computable"); ``reporter check`` reports the same.
     """
     if not incident.summary:
         return ""
-    known = metrics.all()
+    from reporter.prose import CITATION
+
+    citations = _summary_citations(incident, metrics, settings)
 
     def replace(match: re.Match[str]) -> str:
-        name = match.group(1).strip()
+        scope, name, form = match.group("scope"), match.group("name"), match.group("form")
         if name in withheld:
-            return "[withheld]"
-        problem = placeholder_problem(name, metrics, incident.window is not None)
+            return WITHHELD_MARK
+        problem = summary_problem(incident, metrics, settings, scope, name, form)
         if problem:
             raise ValueError(problem)
-        return window_text(incident, settings) if name == "window" else format_quantity(
-            known[name], settings.locale, settings.sig_figs)
+        return citations.phrase(None, name, form)
 
-    return " ".join(PLACEHOLDER.sub(replace, incident.summary).split())
+    return " ".join(CITATION.sub(replace, incident.summary).split())
 
 
 def window_text(incident: Incident, settings: Settings) -> str:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import hashlib
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from reporter.context import (
     ActorView,
     ChangeView,
     ChartView,
+    DisclosureView,
     DocumentContext,
     EventView,
     IncidentView,
@@ -48,7 +51,7 @@ from reporter.context import (
     reading_text,
     worked_example,
 )
-from reporter.dates import format_when
+from reporter.dates import format_date_range, format_when
 from reporter.errors import ConfigError, InputError, Problem, RenderError, UsageError
 from reporter.metrics import INCIDENT_METRICS, CollectionMetrics, Settings, collection_metrics, period_keys
 from reporter.quantities import ABOUT_TOLERANCE, Quantity, format_quantity
@@ -86,6 +89,8 @@ class Rendered:
     products: dict[str, Product] = field(default_factory=dict)
     pending: dict[str, Any] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+    report: dict[str, Any] = field(default_factory=dict)
+    markdown: str = ""
 
     @property
     def refused_urls(self) -> list[str]:
@@ -117,7 +122,9 @@ def _party(name: str = "", title: str | None = None, organisation: str | None = 
 
 
 def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Settings, withheld: set[str],
-                   sources: list[SourceView]) -> IncidentView:
+                   sources: list[SourceView], as_of: date | None = None) -> IncidentView:
+    """One incident for templates. With ``as_of`` (the document's date), sources published and
+    disclosures made after it are not the document's to cite: they are left out (the build warns)."""
     own = metrics.incidents[incident.id]
     events = [("start", incident.window.start, "")] if incident.window else []
     if incident.window and incident.window.end:
@@ -126,6 +133,8 @@ def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Set
     events.sort(key=lambda e: e[1].earliest)
     own_sources = []
     for source in incident.sources:
+        if as_of is not None and source.date is not None and source.date.earliest.date() > as_of:
+            continue
         view = SourceView(number=len(sources) + 1, title=source.title, publisher=source.publisher or "",
                           url=source.url or "", date=when_text(source.date, settings))
         sources.append(view)
@@ -180,7 +189,26 @@ def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Set
         changes=changes,
         sources=own_sources,
         evidence=[e.text for e in incident.evidence if e.text],
+        disclosures=_disclosures(incident, settings, as_of),
+        ongoing=incident.window is not None and incident.window.end is None,
+        status_note=_status_note(incident, words),
     )
+
+
+def _disclosures(incident: Incident, settings: Settings, as_of: date | None) -> list[DisclosureView]:
+    """The disclosures made before ``as_of``: the earlier ones (one made that day is the document itself)."""
+    from reporter.clocks import REGIME_TITLES
+
+    ordered = sorted((d for d in incident.disclosures if as_of is None or d.date.latest.date() < as_of),
+                     key=lambda d: d.date.earliest)
+    return [DisclosureView(to=d.to, date=format_when(d.date, settings.locale), iso=d.date.text,
+                           reference=d.reference or "", regime=REGIME_TITLES[d.regime] if d.regime else "")
+            for d in ordered]
+
+
+def _status_note(incident: Incident, words: Any) -> str:
+    """Where the investigation stands: only a closed incident's is complete."""
+    return words.sentences["status_complete" if str(incident.status) == "closed" else "status_continuing"]
 
 
 MAX_LISTED_ACTORS = 25
@@ -238,9 +266,14 @@ def _bottom_line(brief: Brief, incidents: list[IncidentView]) -> str:
 def build_context(brief: Brief, brief_path: Path, config: Config, collection: Collection,
                   settings: Settings, config_path: Path | None = None, stem: str = "document",
                   manifest: Manifest | None = None, templates: Templates | None = None,
-                  ) -> tuple[DocumentContext, list[Problem], dict[str, Chart]]:
+                  ) -> Prepared:
     """Everything the template sees, computed from what the audience may see; warnings for the
-    author (a withheld share that the document would let a reader work out); and its charts.
+    author (a withheld share that the document would let a reader work out, a typed number that
+    matches no figure, a source dated after the document); its charts; and the build report.
+
+    Raises:
+        InputError: the brief's prose cites what cannot be cited, doubles a qualifier or a word,
+            or types a duration the window contradicts (every such problem, located).
 
     ``manifest``: the template's (its default audience, one incident or many); ``templates``:
     where to look for templates about several incidents, to name them when this one takes one.
@@ -274,14 +307,30 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
               if (chart := build_chart(kind, kept.incidents, metrics, settings, visible_summary)) is not None}
     sources: list[SourceView] = []
     try:
-        incident_views = [_incident_view(i, metrics, settings, withheld_names.get(i.id, set()), sources)
+        incident_views = [_incident_view(i, metrics, settings, withheld_names.get(i.id, set()), sources,
+                                         brief.date.date)
                           for i in kept.incidents]
-        compare_views = [_incident_view(i, compare_metrics, settings, withheld_names.get(i.id, set()), [])
+        compare_views = [_incident_view(i, compare_metrics, settings, withheld_names.get(i.id, set()), [],
+                                        brief.date.date)
                          for i in kept_compare.incidents]
     except _SummaryError as exc:
         raise InputError([loaded_by_id[exc.incident].problem(("summary",), exc.message)]) from None
+    external = manifest is None or manifest.reader == "external"
+    summaries_dropped = []
+    if external:
+        # A document for outside readers never says what it withholds: a summary that cites a
+        # withheld figure is left out whole (the build report says so), never shown "[withheld]".
+        from dataclasses import replace
+
+        from reporter.context import WITHHELD_MARK
+
+        for index, view in enumerate(incident_views):
+            if WITHHELD_MARK in view.summary:
+                summaries_dropped.append(view.id)
+                incident_views[index] = replace(view, summary="")
     organisation = config.organisation
-    recipients = [_party(r.name, r.title, r.organisation, r.address, r.honorific, r.salutation_name) for r in brief.to]
+    locale = settings.locale
+    recipients = _recipients(brief, locale)
     if brief.sender is not None:
         signatory = _party(brief.sender.name, brief.sender.title, brief.sender.organisation or organisation.name)
     elif organisation.signatory is not None:
@@ -293,54 +342,336 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
     visible_loaded = [loaded for loaded in selected + compare if loaded.incident.id in visible]
     inputs = _inputs(visible_loaded, brief_path, config, config_path, [Path(s.source) for s in summaries.values()])
     withheld = kept.withheld or kept_compare.withheld
-    words = words_for(settings.locale)
+    words = words_for(locale)
+    citations = _citations(kept.incidents, kept_compare.incidents, metrics, compare_metrics, settings,
+                           withheld_names, brief.audience)
+    prose, prose_problems = _brief_prose(brief, brief_path, citations, metrics, compare_metrics, settings)
+    prose_problems += _source_problems(brief, brief_path, kept.incidents)
+    errors = [p for p in prose_problems if p.severity == "error"]
+    if errors:
+        raise InputError(prose_problems)
+    greeting = prose.get("salutation") or _salutation(recipients, locale)
+    from reporter import letters
+
     context = DocumentContext(
         title=brief.title,
-        date=format_when(brief.date, settings.locale),
+        date=format_when(brief.date, locale),
         date_iso=brief.date.text,
         template=brief.template,
         audience=brief.audience,
         clearance=clearance.value,
-        marking=marking(clearance, brief.audience, brief.marking, recipients, settings.locale),
+        marking=marking(clearance, brief.audience, brief.marking, recipients, locale),
         draft=any(i.status.value == "draft" for i in (*kept.incidents, *kept_compare.incidents)),
-        withheld=withheld,
-        withheld_notice=words.sentences["withheld_notice"] if withheld else "",
+        withheld=withheld and not external,
+        withheld_notice=words.sentences["withheld_notice"] if withheld and not external else "",
+        external=external,
+        subject_line=letters.subject_line(brief.title, locale),
+        references=[words.sentences[key].format(reference=value) for key, value in
+                    (("our_reference", brief.our_reference), ("your_reference", brief.your_reference)) if value],
+        body=prose.get("body", ""),
+        conclusion=prose.get("conclusion", words.sentences["conclusion"]),
+        closing=brief.closing or letters.closing(greeting, locale),
+        contact=_contact(brief, words),
+        cc=[words.sentences["cc"], *brief.cc] if brief.cc else [],
+        enclosures=[words.sentences["enclosure" if len(brief.enclosures) == 1 else "enclosures"], *brief.enclosures]
+        if brief.enclosures else [],
+        appendix=(brief.appendix or ("none" if external else "figures")) == "figures",
+        status_note=_document_status(incident_views, brief, words, locale),
         organisation=_party(organisation.name, address=organisation.address),
         logo=_logo(config),
         signatory=signatory,
         recipients=recipients,
-        salutation=brief.salutation or _salutation(recipients, settings.locale),
-        bottom_line=_bottom_line(brief, incident_views),
-        asks=list(brief.asks),
-        actions=[ActionView(text=a, date="") for a in brief.actions]
-        + [action for view in incident_views for action in view.actions],
-        recommendations=list(brief.recommendations),
+        salutation=greeting,
+        # With the drafter's own paragraphs, the bottom line is only the brief's own, if any.
+        bottom_line=prose.get("bottom_line") or ("" if prose.get("body") else _bottom_line(brief, incident_views)),
+        asks=[prose[f"asks[{n}]"] for n in range(len(brief.asks))],
+        actions=_actions([ActionView(text=prose[f"actions[{n}]"], date="") for n in range(len(brief.actions))],
+                         incident_views, kept.incidents),
+        recommendations=[prose[f"recommendations[{n}]"] for n in range(len(brief.recommendations))],
         incidents=incident_views,
         compare=compare_views,
         totals=collection_totals(metrics),
-        judgments=_judgments(incident_views, settings.locale),
+        judgments=_judgments(incident_views, locale),
         timeline=sorted((event for view in incident_views for event in view.timeline),
                         key=lambda e: (_when_key(e.iso), e.incident)),
         sources=sources,
         methodology=MethodologyView(
             convention=settings.convention.value,
-            convention_text=convention_text(settings.convention, settings.locale),
+            convention_text=convention_text(settings.convention, locale),
             worked_example=worked_example(kept.incidents, settings),
             formulas=list(words.formulas),
             sig_figs=settings.sig_figs,
             about_tolerance=(tolerance := f"±{ABOUT_TOLERANCE:.0%}".replace("%", " %")),
-            reading=reading_text(settings.sig_figs, tolerance, settings.locale),
-            inputs=inputs,
-            tool=f"reporter {tool_version()}",
-            locale=settings.locale,
+            reading=reading_text(settings.sig_figs, tolerance, locale),
+            inputs=[] if external else inputs,
+            tool="" if external else f"reporter {tool_version()}",
+            locale=locale,
         ),
         charts={kind: ChartView(kind=kind, title=chart.title, alt=chart.alt, src=f"{stem}_files/{kind}.png")
                 for kind, chart in charts.items()},
         page_label=words.page,
         paper=config.documents.paper,
-        clocks=_clocks(kept.incidents, brief, config, clearance, settings.locale),
+        clocks=_clocks(kept.incidents, brief, config, clearance, locale),
     )
-    return context, [*kept.warnings, *kept_compare.warnings], charts
+    report = _report(brief, brief_path, manifest, kept, kept_compare, incident_views + compare_views, inputs,
+                     clearance, external, context)
+    report["left_out"] += [{"incident": i, "part": "summary", "reason": "it cites a figure withheld from the "
+                            f"{brief.audience} audience"} for i in summaries_dropped]
+    return Prepared(context, [*kept.warnings, *kept_compare.warnings, *prose_problems], charts, report)
+
+
+@dataclass
+class Prepared:
+    """What :func:`build_context` makes of a brief: the template's context, warnings for the
+    drafter, the charts, and the build report (:func:`_report`)."""
+
+    context: DocumentContext
+    warnings: list[Problem]
+    charts: dict[str, Chart]
+    report: dict[str, Any]
+
+    def __iter__(self) -> Iterator[Any]:  # context, warnings, charts = build_context(...)
+        return iter((self.context, self.warnings, self.charts))
+
+
+def _recipients(brief: Brief, locale: str) -> list[PartyView]:
+    """The addressees with their address blocks and salutation names, by convention (reporter.letters)."""
+    from reporter import letters
+
+    parties = []
+    for r in brief.to:
+        kind = letters.kind_of(r.name, r.address, r.organisation or "", r.kind)
+        honorific = letters.honorific(kind, r.honorific, locale)
+        name_line = " ".join(f"{honorific} {r.name}".split())
+        lines = [name_line, r.title or "", r.organisation or "", *r.address]
+        parties.append(PartyView(
+            honorific=honorific, name=r.name, title=r.title or "", organisation=r.organisation or "",
+            address=list(r.address), kind=kind, lines=[line for line in lines if line.strip()],
+            salutation_name=letters.salutation_name(r.name, r.title or "", kind, r.address, r.organisation or "",
+                                                    r.salutation_name)))
+    return parties
+
+
+def _citations(incidents: list[Incident], compared: list[Incident], metrics: CollectionMetrics,
+               compare_metrics: CollectionMetrics, settings: Settings, withheld: dict[str, set[str]],
+               audience: str) -> Any:
+    from reporter.prose import Citations, Scope
+
+    scopes = {}
+    for incident, owner in [*((i, metrics) for i in incidents), *((i, compare_metrics) for i in compared)]:
+        window = incident.window
+        phrases = None
+        if window is not None:
+            phrases = (format_date_range(window.start, window.end, settings.locale),
+                       format_when(window.start, settings.locale),
+                       format_when(window.end, settings.locale) if window.end is not None else "")
+        scopes[incident.id] = Scope(figures=owner.incidents[incident.id].all(), window=phrases,
+                                    withheld=frozenset(withheld.get(incident.id, set())))
+    return Citations(incidents=scopes, selected=tuple(i.id for i in incidents),
+                     totals=Scope(figures=dict(metrics.totals)), audience=audience, locale=settings.locale,
+                     sig_figs=settings.sig_figs)
+
+
+def _brief_prose(brief: Brief, brief_path: Path, citations: Any, metrics: CollectionMetrics,
+                 compare_metrics: CollectionMetrics, settings: Settings) -> tuple[dict[str, str], list[Problem]]:
+    """The brief's prose with its citations filled, and every problem with it: a citation that
+    cannot be filled, a doubled qualifier or word, a typed duration that contradicts the window
+    (errors); a typed number that matches no figure (warning). Located at their keys, or at the
+    line of ``body_file``."""
+    from reporter.brief import body_path
+    from reporter.checks import prose_number_problems
+    from reporter.letters import salutation_problem
+    from reporter.prose import CITATION, reading_problems
+
+    texts: dict[str, str] = {}
+    for key in ("body", "conclusion", "bottom_line", "salutation"):
+        value = getattr(brief, key)
+        if value:
+            texts[key] = value
+    for key in ("asks", "actions", "recommendations"):
+        texts.update({f"{key}[{n}]": text for n, text in enumerate(getattr(brief, key))})
+    owners = [*metrics.incidents.values(), *compare_metrics.incidents.values()]
+    windows = [m.derived["window_days"] for m in owners]
+    candidates = [q for m in owners for q in m.all().values() if q.is_known]
+    candidates += [q for q in metrics.totals.values() if q.is_known]
+    filled: dict[str, str] = {}
+    problems: list[Problem] = []
+    in_file = brief.body_file is not None
+
+    def where(key: str, text: str, offset: int | None) -> tuple[str, int | None, int | None, str]:
+        if key == "body" and in_file and offset is not None:
+            line = text.count("\n", 0, offset) + 1
+            column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+            return str(body_path(brief_path, brief.body_file or "")), line, column, ""
+        return str(brief_path), None, None, key
+
+    for key, text in texts.items():
+        broken = False
+        for match in CITATION.finditer(text):
+            found = citations.problems(match.group(0))
+            for message in found:
+                problems.append(Problem(*where(key, text, match.start()), message))
+            broken = broken or bool(found)
+        for message, severity in prose_number_problems(CITATION.sub(" ", text), windows, candidates, settings,
+                                                       "brief's " + key.split("[")[0]):
+            problems.append(Problem(*where(key, text, 0), message, severity))
+        result = citations.fill_lenient(text)
+        for message in reading_problems(result, settings.locale):
+            problems.append(Problem(*where(key, text, 0), f"with its figures filled in, {message}"
+                                    if CITATION.search(text) else message))
+        if key == "salutation":
+            bad = salutation_problem(result)
+            if bad:
+                problems.append(Problem(*where(key, text, 0), bad))
+        if not broken:
+            filled[key] = " ".join(result.split()) if key not in ("body", "conclusion") else result.strip()
+    return filled, problems
+
+
+def _source_problems(brief: Brief, brief_path: Path, incidents: list[Incident]) -> list[Problem]:
+    """A source dated after the document: a warning (the letter would cite what did not yet exist)."""
+    problems = []
+    for incident in incidents:
+        for n, source in enumerate(incident.sources):
+            if source.date is not None and source.date.earliest.date() > brief.date.date:
+                problems.append(Problem(str(brief_path), None, None, "date",
+                                        f"incident '{incident.id}' cites a source dated {source.date.text} "
+                                        f"(sources[{n}]: {source.title}), after the document's date "
+                                        f"{brief.date.text}: the document leaves it out", "warning"))
+    return problems
+
+
+def _contact(brief: Brief, words: Any) -> str:
+    contact = brief.contact
+    if contact is None:
+        return ""
+    reach = ", ".join(part for part in (contact.email, contact.phone) if part)
+    who = ", ".join(part for part in (contact.name, contact.title) if part)
+    return words.sentences["contact"].format(contact=f"{who} ({reach})" if reach else who)
+
+
+def _document_status(views: list[IncidentView], brief: Brief, words: Any, locale: str) -> str:
+    """Where things stand, from the incidents' status: continuing unless every one is closed;
+    an activity still running at the document's date says so."""
+    if not views:
+        return ""
+    notes = [words.sentences["status_ongoing"].format(date=format_when(brief.date, locale))] \
+        if any(v.ongoing for v in views) else []
+    closed = all(v.status == "closed" for v in views)
+    notes.append(words.sentences["status_complete" if closed else "status_continuing"])
+    return " ".join(notes)
+
+
+def _actions(brief_actions: list[ActionView], views: list[IncidentView], incidents: list[Incident]) -> list[ActionView]:
+    """The records' actions in date order (undated ones after), then the brief's own."""
+    dated = []
+    for view, incident in zip(views, incidents, strict=True):
+        for n, (shown, action) in enumerate(zip(view.actions, incident.actions, strict=True)):
+            key = (0, action.date.earliest) if action.date is not None else (1, datetime.max.replace(tzinfo=timezone.utc))
+            dated.append((key, n, shown))
+    dated.sort(key=lambda item: (item[0][0], item[0][1], item[1]))
+    return [shown for _, _, shown in dated] + brief_actions
+
+
+def _report(brief: Brief, brief_path: Path, manifest: Manifest | None, kept: Any, kept_compare: Any,
+            views: list[IncidentView], inputs: list[InputView], clearance: Sensitivity, external: bool,
+            context: DocumentContext) -> dict[str, Any]:
+    """The build report for the drafter: what the document withheld and left out, and why; its
+    inputs and their hashes; the tool. Never part of the document (stderr and ``STEM.build.json``)."""
+    withheld_figures = {**kept.withheld_figures, **kept_compare.withheld_figures}
+    withheld = {
+        "records": kept.withheld_records + kept_compare.withheld_records,
+        "items": kept.withheld_items + kept_compare.withheld_items,
+        "figures": {incident: sorted(names) for incident, names in sorted(withheld_figures.items()) if names},
+        "reason": f"above the {brief.audience} audience's clearance ({clearance.value})",
+    }
+    left_out: list[dict[str, str]] = []
+    shown = {i.id for i in kept.incidents}
+    for view in views:
+        if external and view.id in shown:  # compared incidents show their stated figures only
+            for figure in view.metrics:
+                if not figure.known:
+                    left_out.append({"incident": view.id, "figure": figure.name,
+                                     "reason": f"not computable: {figure.reason}"})
+    return {
+        "brief": str(brief_path), "template": brief.template, "audience": brief.audience,
+        "reader": "external" if external else "internal", "withheld": withheld, "left_out": left_out,
+        "inputs": [{"path": i.path, "sha256": i.sha256} for i in inputs],
+        "tool": f"reporter {tool_version()}", "locale": context.methodology.locale,
+        "convention": context.methodology.convention,
+    }
+
+
+def record_parts(view: IncidentView) -> dict[str, list[str]]:
+    """The texts of each part of a record that a document shows (manifest ``omits`` names the parts)."""
+    return {
+        "summary": [view.summary] if view.summary else [],
+        "actors": [a.name for a in view.actors],
+        "evidence": list(view.evidence),
+        "targets": list(view.targets),
+        "techniques": list(view.techniques),
+        "timeline": [e.date for e in view.timeline if e.name not in ("start", "end")],
+        "actions": [a.text for a in view.actions],
+        "disclosures": [d.reference or d.to for d in view.disclosures],
+        "sources": [s.title for s in view.sources],
+    }
+
+
+_MD_ESCAPE = re.compile(r"\\([\\`*_\[\]<>!|~&#{}$@.:+=()-])")
+
+
+def dropped_parts(markdown: str, views: list[IncidentView], omits: list[str], template: str,
+                  body: bool = False) -> list[dict[str, str]]:
+    """What of each record the rendered document does not show, and why: the template's
+    manifest omits the part, the brief's own paragraphs (``body``) take the summary's place,
+    or (a template that says nothing of it) it was dropped."""
+    shown = " ".join(_MD_ESCAPE.sub(r"\1", markdown).replace("\\\n", " ").split())
+    left_out = []
+    for view in views:
+        for part, texts in record_parts(view).items():
+            missing = [t for t in texts if " ".join(t.split()) not in shown]
+            if not missing:
+                continue
+            if part in omits:
+                reason = f"the {template} template does not print it (its manifest omits it)"
+            elif part == "summary" and body:
+                reason = "the brief's own paragraphs (body) take its place"
+            else:
+                reason = f"the {template} template printed {len(texts) - len(missing)} of {len(texts)}"
+            left_out.append({"incident": view.id, "part": part, "reason": reason})
+    return left_out
+
+
+def report_lines(report: dict[str, Any]) -> list[str]:
+    """The build report as lines for the drafter's terminal (``reporter build`` prints them to stderr)."""
+    lines = []
+    withheld = report["withheld"]
+    if withheld["records"] or withheld["items"]:
+        parts = []
+        if withheld["records"]:
+            parts.append(f"{withheld['records']} record{'s' if withheld['records'] != 1 else ''}")
+        if withheld["items"]:
+            parts.append(f"{withheld['items']} item{'s' if withheld['items'] != 1 else ''} of the records shown")
+        figures = "; ".join(f"{incident}: {', '.join(names)}" for incident, names in withheld["figures"].items())
+        lines.append(f"withheld {' and '.join(parts)}, {withheld['reason']}" + (f" (figures {figures})" if figures
+                                                                                  else ""))
+    groups: dict[str, dict[str, list[str]]] = {}
+    for item in report["left_out"]:
+        if "figure" in item:
+            heading = "left out as not computable"
+        elif "manifest omits" in item["reason"]:
+            heading = f"left out, as the {report['template']} template does not print them"
+        elif "withheld from" in item["reason"]:
+            heading = "left out, as it cites a withheld figure"
+        elif "(body)" in item["reason"]:
+            heading = "left out, as the brief's own paragraphs take its place"
+        else:
+            heading = f"dropped by the {report['template']} template (it printed only part)"
+        groups.setdefault(heading, {}).setdefault(item["incident"], []).append(item.get("figure") or item["part"])
+    for heading, by_incident in groups.items():
+        lines.append(f"{heading}: " + "; ".join(f"{incident}: {', '.join(names)}"
+                                              for incident, names in by_incident.items()))
+    return lines
 
 
 def _clocks(incidents: list[Incident], brief: Brief, config: Config, clearance: Sensitivity,
@@ -368,13 +699,9 @@ def _display(path: Path, root: Path) -> str:
 
 
 def _salutation(recipients: list[PartyView], locale: str) -> str:
-    names = [r.salutation_name or r.name for r in recipients]
-    if not names:
-        return ""
-    sentences = words_for(locale).sentences
-    joined = names[0] if len(names) == 1 else sentences["list_separator"].join(names[:-1]) + \
-        sentences["list_last"] + names[-1]
-    return sentences["salutation"].format(names=joined)
+    from reporter.letters import salutation
+
+    return salutation([r.salutation_name for r in recipients], locale)
 
 
 def _logo(config: Config) -> str:
@@ -446,7 +773,7 @@ def render(brief: Brief, context: DocumentContext, templates: Templates, formats
                       author=context.organisation.name, subject=subject or brief.title,
                       language=context.methodology.locale.replace("_", "-"), marking=context.marking,
                       draft=context.draft, paper=context.paper, **(extras or {}))
-    rendered = Rendered()
+    rendered = Rendered(markdown=markdown)
     if submit is not None:
         rendered.pending = {fmt.name: submit(fmt, sources) for fmt in chosen if fmt.slow}
     for fmt in REGISTRY.values():  # in registry order, whatever order the brief lists them in
@@ -473,6 +800,8 @@ class Built:
     paths: list[Path]
     refused_urls: list[str]
     warnings: list[Problem] = field(default_factory=list)
+    report: dict[str, Any] = field(default_factory=dict)
+    report_path: Path | None = None
 
 
 def planned_paths(out_dir: Path, stem: str, formats: list[Format]) -> list[Path]:
@@ -506,13 +835,20 @@ def write_outputs(rendered: Rendered, out_dir: Path, stem: str) -> Built:
         target = output_path(output_path(out_dir, folder, ""), stem_part, dot + suffix)
         write_atomic(target, data)
         written.append(target)
-    return Built(written, rendered.refused_urls, rendered.warnings)
+    report_path = None
+    if rendered.report:
+        import json
+
+        # The build report is for the drafter, beside the documents: never inside one.
+        report_path = output_path(out_dir, stem, ".build.json")
+        write_atomic(report_path, (json.dumps(rendered.report, indent=2, ensure_ascii=False) + "\n").encode())
+    return Built(written, rendered.refused_urls, rendered.warnings, rendered.report, report_path)
 
 
 def _render_brief(brief: Brief, brief_path: Path, stem: str, config: Config, collection: Collection,
                   templates: Templates, settings: Settings, formats: list[Format], config_path: Path | None,
                   watch: Stopwatch, submit: Callable[[OutputFormat, Sources], Any] | None = None,
-                  archive: bool = False) -> Rendered:
+                  archive: bool = False, prepared: Prepared | None = None) -> Rendered:
     """One brief from template check to rendered formats (the part single and parallel builds share).
 
     Raises:
@@ -522,7 +858,7 @@ def _render_brief(brief: Brief, brief_path: Path, stem: str, config: Config, col
     """
     try:
         return _render_located(brief, brief_path, stem, config, collection, templates, settings, formats,
-                               config_path, watch, submit, archive)
+                               config_path, watch, submit, archive, prepared)
     except InputError as exc:
         raise InputError(locate(exc.problems, max_file_size=config.input.max_file_size)) from None
 
@@ -530,15 +866,17 @@ def _render_brief(brief: Brief, brief_path: Path, stem: str, config: Config, col
 def _render_located(brief: Brief, brief_path: Path, stem: str, config: Config, collection: Collection,
                     templates: Templates, settings: Settings, formats: list[Format], config_path: Path | None,
                     watch: Stopwatch, submit: Callable[[OutputFormat, Sources], Any] | None,
-                    archive: bool = False) -> Rendered:
+                    archive: bool = False, prepared: Prepared | None = None) -> Rendered:
     manifest = templates.manifest(brief.template)
     unmade = [str(name) for name in formats if output_format(name).name not in manifest.formats]
     if unmade:
         raise UsageError(f"{brief_path}: the {brief.template} template does not make {', '.join(unmade)} "
                          f"(it makes {', '.join(manifest.formats)})")
     with watch.stage("metrics"):
-        context, warnings, charts = build_context(brief, brief_path, config, collection, settings, config_path,
-                                                  stem, manifest, templates)
+        if prepared is None or stem != brief_path.stem:
+            prepared = build_context(brief, brief_path, config, collection, settings, config_path, stem, manifest,
+                                     templates)
+        context, warnings, charts = prepared
     from reporter.archive import format_extras  # reference document; PDF/A attachments with archive
 
     rendered = render(brief, context, templates, formats, brief_epoch(brief), charts, watch, submit=submit,
@@ -546,21 +884,28 @@ def _render_located(brief: Brief, brief_path: Path, stem: str, config: Config, c
                       extras=format_extras(brief, brief_path, config, collection, settings, formats, config_path,
                                            archive=archive))
     rendered.warnings = warnings
+    report = dict(prepared.report)
+    report["left_out"] = dropped_parts(rendered.markdown, context.incidents, manifest.omits, brief.template,
+                                       bool(context.body)) \
+        + report["left_out"]
+    report["warnings"] = [str(w) for w in warnings]
+    rendered.report = report
     return rendered
 
 
 def build_brief(brief: Brief, brief_path: Path, config: Config, collection: Collection, out_dir: Path,
                 formats: list[Format] | None = None, *, extra_template_dirs: list[Path] | None = None,
                 config_path: Path | None = None, settings: Settings | None = None, stem: str | None = None,
-                stopwatch: Stopwatch | None = None, archive: bool = False) -> Built:
-    """Build one brief into ``out_dir`` in its formats (or ``formats``)."""
+                stopwatch: Stopwatch | None = None, archive: bool = False, prepared: Prepared | None = None) -> Built:
+    """Build one brief into ``out_dir`` in its formats (or ``formats``), without the checks of
+    :func:`build_briefs` (``prepared``: its context from :func:`preflight`)."""
     watch = stopwatch or Stopwatch()
     chosen = list(formats or brief.formats)
     settings = settings or config.settings()
     stem = stem or brief_path.stem
     rendered = _render_brief(brief, brief_path, stem, config, collection,
                              templates_for(config, extra_template_dirs, settings), settings, chosen, config_path,
-                             watch, archive=archive)
+                             watch, archive=archive, prepared=prepared)
     with watch.stage("write"):
         return write_outputs(rendered, out_dir, stem)
 
@@ -591,26 +936,38 @@ def _make(fmt_name: str, sources: Sources) -> Product:
 def build_briefs(briefs: list[tuple[Path, Brief]], config: Config, collection: Collection, out_dir: Path,
                  formats: list[Format] | None = None, *, extra_template_dirs: list[Path] | None = None,
                  config_path: Path | None = None, workers: int | None = None, stopwatch: Stopwatch | None = None,
-                 on_done: Any = None, archive: bool = False) -> list[Built]:
-    """Build several briefs; their slow formats (PDF layout) run on all cores.
+                 on_done: Any = None, archive: bool = False, strict: bool = False) -> list[Built]:
+    """Check, then build several briefs; their slow formats (PDF layout) run on all cores.
 
-    Contexts, Markdown, HTML and charts are made here, one brief after another; each slow
-    format is made in a forked worker as soon as its sources are ready. The files are the
-    same as one :func:`build_brief` after another would write.
+    First every check of :func:`preflight` runs; on any error -- or any warning, with
+    ``strict`` -- nothing is written. Contexts, Markdown, HTML and charts are made here, one
+    brief after another; each slow format is made in a forked worker as soon as its sources
+    are ready. The files are the same as one :func:`build_brief` after another would write.
 
     Raises:
         UsageError: two briefs would write the same file (nothing is written then).
+        ChecksFailed: the checks found errors, or warnings with ``strict`` (nothing is written).
     """
+    from reporter.checks import errors_and_warnings
+    from reporter.errors import ChecksFailed
+
     _refuse_collisions(briefs, out_dir, formats)
+    problems, prepared = preflight(briefs, config, collection, extra_template_dirs=extra_template_dirs,
+                                   config_path=config_path)
+    errors, warnings = errors_and_warnings(problems)
+    if errors or (strict and warnings):
+        raise ChecksFailed(problems, strict)
+    record_warnings = [p for p in problems if all(p.path != str(path) for path, _ in briefs)]
     workers = min(len(briefs), workers or os.cpu_count() or 1)
     if workers <= 1 or len(briefs) <= 1:
         built = []
         for path, brief in briefs:
             built.append(build_brief(brief, path, config, collection, out_dir, formats, config_path=config_path,
-                                     extra_template_dirs=extra_template_dirs, stopwatch=stopwatch, archive=archive))
+                                     extra_template_dirs=extra_template_dirs, stopwatch=stopwatch, archive=archive,
+                                     prepared=prepared.get(path)))
             if on_done:
                 on_done(path)
-        return built
+        return _with_record_warnings(built, record_warnings)
     import concurrent.futures
     import multiprocessing
 
@@ -623,7 +980,7 @@ def build_briefs(briefs: list[tuple[Path, Brief]], config: Config, collection: C
             chosen = list(formats or brief.formats)
             rendered = _render_brief(brief, path, path.stem, config, collection, templates, settings, chosen,
                                      config_path, watch, submit=lambda fmt, sources: pool.submit(_make, fmt.name, sources),
-                                     archive=archive)
+                                     archive=archive, prepared=prepared.get(path))
             pending.append((path, rendered))
         built = []
         with watch.stage("pdf"):
@@ -635,7 +992,54 @@ def build_briefs(briefs: list[tuple[Path, Brief]], config: Config, collection: C
                     built.append(write_outputs(rendered, out_dir, path.stem))
                 if on_done:
                     on_done(path)
+    return _with_record_warnings(built, record_warnings)
+
+
+def _with_record_warnings(built: list[Built], warnings: list[Problem]) -> list[Built]:
+    """The records' warnings, reported once, with the first brief's."""
+    if built and warnings:
+        built[0].warnings = sorted({str(p): p for p in [*warnings, *built[0].warnings]}.values())
     return built
+
+
+def preflight(briefs: list[tuple[Path, Brief]], config: Config, collection: Collection, *,
+              extra_template_dirs: list[Path] | None = None, config_path: Path | None = None,
+              ) -> tuple[list[Problem], dict[Path, Prepared]]:
+    """Every check a build runs before it writes anything, over each brief and the records it uses.
+
+    The records a brief selects or compares are checked as ``reporter check`` checks them (its
+    clocks as of the brief's date), but for the recount of their evidence logs; the brief's prose is checked by :func:`build_context`
+    (citations, doubled qualifiers and words, typed numbers, sources dated after it). Returns
+    every problem, errors and warnings, once each and sorted; and the briefs' prepared
+    contexts (those without errors) for :func:`build_briefs` to render without computing again.
+    """
+    from reporter.checks import check_collection
+    from reporter.clocks import document_as_of
+
+    settings = config.settings()
+    templates = templates_for(config, extra_template_dirs, settings)
+    found: dict[str, Problem] = {}
+    prepared: dict[Path, Prepared] = {}
+    for path, brief in briefs:
+        try:
+            selected, compare = _select(brief, str(path), collection)
+            used_loaded = list({id(item): item for item in selected + compare}.values())
+            used = Collection(incidents=used_loaded)
+            timezone = config.documents.timezone
+            # Evidence logs are not recounted here (``reporter check`` does it; a log may hold
+            # millions of rows): a build checks everything else check checks.
+            for problem in check_collection(used, settings, as_of=document_as_of(brief.date.date, timezone),
+                                            timezone=timezone, logs_of={}):
+                found.setdefault(str(problem), problem)
+            manifest = templates.manifest(brief.template)
+            prepared[path] = build_context(brief, path, config, collection, settings, config_path, path.stem,
+                                           manifest, templates)
+            for problem in prepared[path].warnings:
+                found.setdefault(str(problem), problem)
+        except InputError as exc:
+            for problem in locate(exc.problems, max_file_size=config.input.max_file_size):
+                found.setdefault(str(problem), problem)
+    return sorted(found.values()), prepared
 
 
 def _refuse_collisions(briefs: list[tuple[Path, Brief]], out_dir: Path, formats: list[Format] | None) -> None:

@@ -74,6 +74,17 @@ class InputError(ReporterError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class ChecksFailed(InputError):
+    """A build's checks found errors (or, with ``strict``, warnings): nothing was written.
+
+    ``problems`` holds every problem found, warnings too, as ``reporter check`` prints them.
+    """
+
+    def __init__(self, problems: list[Problem], strict: bool = False):
+        super().__init__(problems)
+        self.strict = strict
+
+
 class QuantityError(ReporterError, ValueError):
     """A quantity could not be read ("about 25,000", "over 13 million", 28_800_000, ...)."""
 

@@ -33,6 +33,10 @@ from reporter.formats import Format
 from reporter.records import SLUG
 
 MANIFEST = "template.toml"
+RECORD_PARTS_LIST = ("summary", "actors", "evidence", "targets", "techniques", "timeline", "actions", "disclosures",
+                     "sources")
+"""The parts of a record a template prints or, in its manifest's ``omits``, says it leaves out."""
+RECORD_PARTS = Literal[RECORD_PARTS_LIST]  # type: ignore[valid-type]
 MAX_MANIFEST_BYTES = 64 * 1024  # a manifest is a dozen lines; anything far larger is not one
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -58,6 +62,16 @@ class Manifest(BaseModel):
     subject: str = Field(
         description='Document metadata subject (PDF Subject, HTML description); "{title}" stands for the '
                     "brief's title.")
+    reader: Literal["external", "internal"] = Field(
+        "external",
+        description='"external": read outside the organisation (a regulator, a legislator, the public): the '
+                    "document never says that material was withheld and prints no file path, hash or tool "
+                    'version (the build report tells the drafter); "internal": read inside it (an executive '
+                    "briefing), which may say so and list its inputs.")
+    omits: list[RECORD_PARTS] = Field(  # type: ignore[valid-type]
+        default_factory=list,
+        description="Parts of a record the template does not print (" + ", ".join(RECORD_PARTS_LIST) + "); the "
+                    "build report names each one a record has and the document leaves out.")
 
     @field_validator("description", "subject")
     @classmethod

@@ -128,6 +128,25 @@ def md_lines(items: Any) -> Markup:
     return Markup("\\\n".join(md_escape(str(item)) for item in items if item and str(item).strip()))
 
 
+_PROSE_BLOCK = re.compile(r"^(\s*)(:{3,}|\[\^[^\]]*\]:)", re.MULTILINE)
+
+
+def md_prose(text: str) -> Markup:
+    """The drafter's own Markdown (a brief's ``body``, ``conclusion``): emphasis, lists, links and
+    headings stay; what belongs to templates -- ``:::`` blocks, footnote definitions -- is shown
+    as text, and hidden characters are shown marked. Links and images are still held to
+    http(s) when the Markdown becomes HTML."""
+    shown = reveal(str(text)).replace("\r\n", "\n")
+    return Markup(_PROSE_BLOCK.sub(lambda m: m.group(1) + "\\" + m.group(2), shown).strip())
+
+
+def sentence(text: str) -> str:
+    """A list item ended as a sentence: a final full stop where it ends in a word or a number, so
+    that every item of a list is punctuated one way."""
+    shown = str(text).rstrip()
+    return shown + "." if shown and (shown[-1].isalnum() or shown[-1] in ")’'\"”") else shown
+
+
 def md_url_link(url: str) -> Markup:
     """An http(s) URL as a Markdown autolink; anything else is shown as escaped text."""
     text = str(url)
@@ -200,7 +219,7 @@ def md_figure(chart: Any) -> Markup:
     return Markup(f"::: chart\n![{md_escape(chart['alt'])}]({src})\n:::")
 
 
-MARKDOWN_FILTERS: dict[str, Callable[..., Any]] = {"lines": md_lines, "url_link": md_url_link,
+MARKDOWN_FILTERS: dict[str, Callable[..., Any]] = {"lines": md_lines, "url_link": md_url_link, "prose": md_prose, "sentence": sentence,
                                                   "lower_first": lower_first, "and_list": and_list,
                                                   "figure": md_figure}
 
@@ -712,7 +731,7 @@ def _markdown() -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
     md.use(anchors_plugin, min_level=2, max_level=3, permalink=False)
-    for name in ("tiles", "box", "note", "pagebreak", "chart", "titleblock"):
+    for name in ("tiles", "box", "note", "pagebreak", "chart", "titleblock", "sender", "signoff"):
         md.use(container_plugin, name=name)
 
     # Links may only be http(s), in-document anchors or footnote references; images only

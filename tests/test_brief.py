@@ -39,6 +39,16 @@ SAMPLES: dict[str, tuple[Any, str]] = {
     "from": ({"name": "Xanthe Proudfoot", "title": "Keeper of Zeta"}, "Xanthe Proudfoot"),
     "salutation": ("Greetings to the Zeta committee", "Greetings to the Zeta committee"),
     "bottom_line": ("Zeta is the bottom line.", "Zeta is the bottom line."),
+    "body": ("Zeta is the drafter's own paragraph.", "Zeta is the drafter's own paragraph."),
+    "body_file": ("zeta-letter.md", "Zeta is a paragraph from a file beside the brief."),
+    "conclusion": ("Zeta is the concluding paragraph.", "Zeta is the concluding paragraph."),
+    "closing": ("Zeta regards,", "Zeta regards,"),
+    "our_reference": ("ZETA-OURS-1", "Our reference: ZETA-OURS-1"),
+    "your_reference": ("ZETA-YOURS-2", "Your reference: ZETA-YOURS-2"),
+    "cc": (["Zeta Copyholder"], "Zeta Copyholder"),
+    "enclosures": (["Zeta annex"], "Zeta annex"),
+    "contact": ({"name": "Zeta Desk", "email": "zeta@example.org"}, "Zeta Desk"),
+    "appendix": ("figures", "## Appendix: methodology"),
     "asks": (["Consider the Zeta request."], "Consider the Zeta request."),
     "actions": (["We took the Zeta action."], "We took the Zeta action."),
     "recommendations": (["Adopt the Zeta recommendation."], "Adopt the Zeta recommendation."),
@@ -49,6 +59,8 @@ HTML_ONLY = {"marking"}
 
 
 def write_brief(path: Path, template: str, **keys: Any) -> Path:
+    if "body_file" in keys:  # the file it names, beside the brief
+        (path.parent / keys["body_file"]).write_text(SAMPLES["body_file"][1] + "\n", encoding="utf-8")
     data = {"template": template, "title": "Zeta test", "date": "2026-06-10", **BASE_BRIEFS.get(template, {}), **keys}
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
@@ -73,8 +85,9 @@ def build(project: tuple[Any, Any], brief_path: Path, out: Path, formats: list[s
 
 def test_sample_for_every_template_key() -> None:
     assert set(SAMPLES) == set(TEMPLATE_KEYS)
-    assert TEMPLATE_KEYS == ("compare", "to", "from", "salutation", "bottom_line", "asks", "actions",
-                             "recommendations", "marking")
+    assert TEMPLATE_KEYS == ("compare", "to", "from", "salutation", "bottom_line", "body", "body_file", "conclusion",
+                             "closing", "our_reference", "your_reference", "cc", "enclosures", "contact", "appendix",
+                             "asks", "actions", "recommendations", "marking")
 
 
 @pytest.mark.parametrize(("template", "key"), [(t, k) for t in BUNDLED for k in Templates().manifest(t).keys])
@@ -103,14 +116,14 @@ def test_keys_a_template_does_not_use_are_refused(tmp_path: Path, template: str,
 def test_unused_key_message_in_full(tmp_path: Path) -> None:
     path = tmp_path / "letter.yaml"
     path.write_text("template: regulator-letter\ntitle: T\ndate: 2026-06-10\nincidents: [distillation-2026-q2]\n"
-                    "recommendations: [Fund it.]\ncompare: [distillation-2026-q1]\n")
+                    "recommendations: [Fund it.]\n")
     with pytest.raises(InputError) as info:
         load_brief(path, templates=Templates())
-    uses = ("template, audience, title, date, incidents, formats, withhold_totals, to, from, salutation, bottom_line, asks, actions, "
-            "marking")
+    uses = ("template, audience, title, date, incidents, formats, withhold_totals, to, from, salutation, bottom_line, body, "
+            "body_file, compare, conclusion, closing, our_reference, your_reference, cc, enclosures, contact, appendix, "
+            "asks, actions, marking")
     assert str(info.value).splitlines() == [
         f"{path}:5:1: recommendations: the regulator-letter template does not use this key (it uses {uses})",
-        f"{path}:6:1: compare: the regulator-letter template does not use this key (it uses {uses})",
     ]
     # Without the templates nothing is checked (the lead's callers pass them).
     assert load_brief(path).recommendations == ["Fund it."]
@@ -223,12 +236,14 @@ def test_new_brief_takes_the_manifest(tmp_path: Path, template: str) -> None:
     for key in TEMPLATE_KEYS:
         assert (f"\n# {key}:" in text) == (key in manifest.keys), key
     # Every key it offers, uncommented, still makes a valid brief for the template.
-    uncommented = "\n".join(line[2:] if line.startswith("# ") and not line.startswith("# Also")
+    # (body_file gives the paragraphs body would: a brief has one or the other, so it stays commented.)
+    uncommented = "\n".join(line[2:] if line.startswith("# ") and not line.startswith(("# Also", "# body_file:"))
                             and (line[2:].split(":")[0] in TEMPLATE_KEYS or line.startswith(("#   ", "# - ")))
                             else line for line in text.splitlines())
     path.write_text(uncommented)
     full = load_brief(path, templates=Templates())
-    assert {key for key in manifest.keys if getattr(full, "sender" if key == "from" else key)} == set(manifest.keys)
+    assert {key for key in manifest.keys if getattr(full, "sender" if key == "from" else key)} == \
+        set(manifest.keys) - {"body_file"}
 
 
 def test_new_brief_for_unknown_template(tmp_path: Path) -> None:

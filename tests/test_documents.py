@@ -75,10 +75,19 @@ def test_letter_pdf_reads_right(built: Path) -> None:
     text = "\n".join(pages)
     flat = " ".join(text.split())
     for phrase in ("28.8 million", "about 25,000", "44 days", "April 22 to June 5, 2026",
-                   "Elapsed days", "The Honorable Tim Scott", "The Honorable Elizabeth Warren",
+                   "Window lengths count elapsed days", "The Honorable Tim Scott", "The Honorable Elizabeth Warren",
+                   "Re: Coordinated distillation campaign against our models",
                    "Dear Chairman Scott and Ranking Member Warren:", "Jordan Avery", "Head of Threat Intelligence",
-                   "AI Security Wire", "Appendix: methodology", "SHA-256"):
+                   "Sincerely,"):
         assert phrase in flat, phrase
+    # A letter to a senator carries no provenance and no notice of what it withholds (the build
+    # report has both); its source, published after the letter's date, is left out.
+    for phrase in ("SHA-256", "withheld", "incidents/", ".yaml", "reporter 0.", "not computable",
+                   "Appendix: methodology", "AI Security Wire", "Dear The Honorable"):
+        assert phrase not in flat, phrase
+    # The sign-off -- last paragraph, closing, signature -- is on one page, never a signature alone.
+    last = " ".join(pages[-1].split())
+    assert "Sincerely," in last and "Jordan Avery" in last and "We would welcome" in last
     for number, page in enumerate(pages, start=1):
         flat_page = " ".join(page.split())
         assert f"Page {number} of {len(pages)}" in flat_page
@@ -179,7 +188,7 @@ def test_format_option_limits_outputs(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "p")
     out = tmp_path / "only-md"
     build(project, out, "public-disclosure", extra=("--format", "md"))
-    assert sorted(p.name for p in out.iterdir()) == ["public-disclosure.md"]
+    assert sorted(p.name for p in out.iterdir()) == ["public-disclosure.build.json", "public-disclosure.md"]
 
 
 def test_render_without_brief(tmp_path: Path) -> None:
@@ -280,13 +289,13 @@ def test_briefing_charts_everywhere(built: Path) -> None:
         assert f"](executive-briefing_files/{kind}.png)" in markdown
         png = (built / "executive-briefing_files" / f"{kind}.png").read_bytes()
         assert png.startswith(b"\x89PNG\r\n\x1a\n")
-    assert "![Bar chart of interactions by actor: Alibaba 28.8 million; Unknown operator about 4,800.]" in markdown
+    assert "![Bar chart of interactions by actor: Alibaba 28.8 million; Unknown operator about 4,800. Not shown, with no interactions stated: Unattributed botnet.]" in markdown
     html = (built / "executive-briefing.html").read_text()
     assert html.count("<svg") >= 2
     pdf = (built / "executive-briefing.pdf").read_bytes()
     assert b"/Subtype /Image" not in pdf and b"/Subtype/Image" not in pdf  # charts are vectors
     text = " ".join(" ".join(pdf_text(built / "executive-briefing.pdf")).split())
-    assert "Bar chart of interactions by actor: Alibaba 28.8 million; Unknown operator about 4,800." in text
+    assert "Bar chart of interactions by actor: Alibaba 28.8 million; Unknown operator about 4,800. Not shown, with no interactions stated: Unattributed botnet." in text
 
 
 def test_chart_command_writes_svg_and_png(tmp_path: Path) -> None:
@@ -395,8 +404,10 @@ def test_single_incident_templates_refuse_several(tmp_path: Path) -> None:
         "template: disclosure-summary\naudience: public\ntitle: T\ndate: 2026-06-10\nincidents: []\n")
     result = run_in(project, ["build", "briefs/all.yaml"])
     assert result.exit_code == 1
-    assert result.output == ("briefs/all.yaml:5:12: incidents: the disclosure-summary template is about one incident, and "
-                             "this brief selects 9: name one id (or use a template about several: executive-briefing)\n")
+    assert result.output.startswith(
+        "briefs/all.yaml:5:12: incidents: the disclosure-summary template is about one incident, and "
+        "this brief selects 9: name one id (or use a template about several: executive-briefing)\n")
+    assert result.output.endswith("Error: 1 error, 1 warning: nothing was written\n")
 
 
 def test_prose_never_reads_not_computable(tmp_path: Path) -> None:

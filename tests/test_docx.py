@@ -58,7 +58,7 @@ def test_word_files_read_back_with_text_marking_fields_and_alt_text(project: Pat
     plain = [block for block in markdown.split("\n\n") if "\n" not in block.strip() and not re.search(r"[*\[\]|#\\<>_`]", block)]
     assert plain and max(plain, key=len).strip() in body
     if brief == "senate-banking-letter":
-        assert "a single operator drove 28.8 million interactions" in body and "Appendix: methodology" in body
+        assert "a single operator drove 28.8 million interactions" in body and "Sincerely," in body
     # Tables keep their header rows (repeated on each page).
     table_count = markdown.count("\n|---") + markdown.count("\n| ---")
     assert len(document.tables) == table_count
@@ -117,7 +117,7 @@ def test_two_builds_give_identical_word_bytes(project: Path) -> None:
 def test_make_demo_writes_word_beside_the_other_formats(project: Path) -> None:
     result = run_in(project, ["build", "briefs/public-disclosure.yaml", "--out", "demo"])
     assert result.exit_code == 0, result.output
-    assert {p.suffix for p in (project / "demo").iterdir() if p.is_file()} == {".pdf", ".md", ".html", ".docx"}
+    assert {p.suffix for p in (project / "demo").iterdir() if p.is_file()} == {".pdf", ".md", ".html", ".docx", ".json"}
 
 
 # -- the organisation's reference document --------------------------------------------------------

@@ -34,14 +34,18 @@ def test_bundled_manifests() -> None:
     facts = {name: (m.keys, m.incidents, m.audience, m.subject_for("T"))
              for name in templates.names() for m in [templates.manifest(name)]}
     assert facts == {
-        "regulator-letter": (["to", "from", "salutation", "bottom_line", "asks", "actions", "marking"], "one",
-                             "regulator", "Letter: T"),
+        "regulator-letter": (["to", "from", "salutation", "bottom_line", "body", "body_file", "compare", "conclusion",
+                              "closing", "our_reference", "your_reference", "cc", "enclosures", "contact", "appendix",
+                              "asks", "actions", "marking"], "one", "regulator", "Letter: T"),
         "executive-briefing": (["compare", "bottom_line", "recommendations", "marking"], "many", "executive",
                                "Executive briefing: T"),
         "disclosure-summary": (["actions", "marking"], "one", "public", "T"),
-        "gdpr-notification": (["to", "from", "actions", "marking"], "one", "regulator", "GDPR Art. 33 notification: T"),
+        "gdpr-notification": (["to", "from", "salutation", "closing", "our_reference", "your_reference", "cc",
+                               "enclosures", "contact", "actions", "marking"], "one", "regulator",
+                              "GDPR Art. 33 notification: T"),
         "sec-8k": (["from", "marking"], "one", "public", "Form 8-K Item 1.05: T"),
-        "ai-act-serious-incident": (["to", "from", "actions", "marking"], "one", "regulator",
+        "ai-act-serious-incident": (["to", "from", "salutation", "closing", "our_reference", "your_reference", "cc",
+                                     "enclosures", "contact", "actions", "marking"], "one", "regulator",
                                     "Serious incident report: T"),
     }
     for name in templates.names():
@@ -68,7 +72,7 @@ def test_manifest_loads(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("text", "message"), [
     (VALID + 'colour = "red"\n',
-     "colour: unknown key (expected one of description, keys, incidents, audience, formats, subject)"),
+     "colour: unknown key (expected one of description, keys, incidents, audience, formats, subject, reader, omits)"),
     (VALID.replace('keys = ["asks"]', 'keys = ["asks", "wishes"]'),
      "keys: 'wishes' is not a brief key (expected some of compare, to, from, salutation, bottom_line, asks, "
      "actions, recommendations, marking)"),
@@ -173,7 +177,7 @@ def test_scaffolded_template_builds_as_its_base(tmp_path: Path) -> None:
     mine = _build(tmp_path, BRIEF.format(template="press-note"), [tmp_path / "tpl"], ["md", "html"], "mine")
     bundled = _build(tmp_path, BRIEF.format(template="disclosure-summary"), [], ["md", "html"], "bundled")
     assert mine["md"] == bundled["md"]
-    assert mine["html"] == bundled["html"].replace('class="disclosure-summary"', 'class="press-note"')
+    assert mine["html"] == bundled["html"].replace('class="disclosure-summary ', 'class="press-note ')
 
 
 def test_scaffolded_letter_keeps_its_page_and_style(tmp_path: Path) -> None:
@@ -218,9 +222,12 @@ def test_shared_parts_are_written_once() -> None:
         assert "[^{{ s.number }}]:" not in body, f"{name} copies the source notes"
         assert "Inputs, read by" not in body, f"{name} copies the methodology appendix"
         assert '{% include "base/sources.md.j2" %}' in body
-    assert '{% include "base/signature.md.j2" %}' in bodies["regulator-letter"]
-    for name in ("regulator-letter", "executive-briefing"):
-        assert "{% call appendix(methodology" in bodies[name]
+    for name in ("regulator-letter", "gdpr-notification", "ai-act-serious-incident"):
+        assert '{% include "base/letter_head.md.j2" %}' in bodies[name]
+        assert '{% include "base/letter_close.md.j2" %}' in bodies[name]
+        assert "Sincerely," not in bodies[name], f"{name} writes its own closing"
+    assert "{% call figures_appendix(methodology" in bodies["regulator-letter"]
+    assert "{% call appendix(methodology" in bodies["executive-briefing"]
     for name in ("regulator-letter", "disclosure-summary"):
         assert "key_figures(incident" in bodies[name]
 

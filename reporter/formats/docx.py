@@ -205,7 +205,7 @@ def _notice(document: object, text: str, *, first: bool) -> None:
         body.insert(0, paragraph._p)
 
 
-def _finish(data: bytes, sources: Sources, charts: list[str]) -> bytes:
+def _finish(data: bytes, sources: Sources, charts: list[str], signoff: list[str] | None = None) -> bytes:
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
@@ -221,6 +221,8 @@ def _finish(data: bytes, sources: Sources, charts: list[str]) -> bytes:
                                                                                                          Inches(11))
             section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Inches(1)
     _place_charts(document, charts, sources)
+    if signoff:
+        _keep_together(document, signoff)
     page_words = words_for(sources.language.replace("-", "_")).page
     draft = "DRAFT" if sources.draft else ""
     # The body states the marking and the DRAFT notice at its top and bottom, as the PDF does
@@ -296,12 +298,46 @@ def _fixed_zip(data: bytes, when: datetime) -> bytes:
     return out.getvalue()
 
 
+_SIGNOFF = re.compile(r"^::: signoff[ \t]*\n(.*?)^:::[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
+def _signoff(markdown: str) -> list[str]:
+    """The paragraphs of a letter's sign-off block (last paragraph, closing, signature), as the
+    start of their text: Word keeps them on one page, as the PDF does."""
+    match = _SIGNOFF.search(markdown)
+    if not match:
+        return []
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", match.group(1)) if p.strip()]
+    return [re.sub(r"[\\*_`]", "", p.splitlines()[0])[:30] for p in paragraphs]
+
+
+def _keep_together(document: object, starts: list[str]) -> None:
+    """Mark the sign-off's paragraphs keep-with-next (and each kept whole), from the last place
+    where they start, so that a signature never stands alone on a page."""
+    paragraphs = list(document.paragraphs)  # type: ignore[attr-defined]
+    for first in range(len(paragraphs) - 1, -1, -1):
+        if paragraphs[first].text.startswith(starts[0]):
+            break
+    else:
+        return
+    block = paragraphs[first:]
+    count = 0
+    for paragraph in block:
+        if count == len(starts):
+            break
+        if paragraph.text.strip():
+            count += 1
+        paragraph.paragraph_format.keep_together = True
+        if count < len(starts):
+            paragraph.paragraph_format.keep_with_next = True
+
+
 def make(sources: Sources) -> Product:
     from reporter.render import markdown_for_readers
 
     markdown, charts = _placeholders(markdown_for_readers(sources.markdown), sources)
     data = _pandoc(markdown, sources.reference_docx, sources.epoch)
-    return Product(_finish(data, sources, charts))
+    return Product(_finish(data, sources, charts, _signoff(sources.markdown)))
 
 
 # Not handed to a forked worker: the chart PNGs (vl-convert, whose runtime threads do not survive
