@@ -1,0 +1,202 @@
+"""Letters a signer sends as is: the drafter's prose with cited figures, read back; forms of address;
+the build's checks first; nothing internal in an external document (#14)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reporter import letters
+from reporter.prose import Citations, CitationError, Scope, reading_problems
+from reporter.quantities import Quantity, parse_quantity
+from tests.support import run_in
+from tests.test_documents import copy_project
+
+
+def _citations() -> Citations:
+    seed = Scope(figures={"accounts": parse_quantity("about 25,000"), "interactions": parse_quantity("28.8 million"),
+                          "window_days": Quantity.exact(44, unit="days"),
+                          "daily_rate": parse_quantity("28.8 million") / Quantity.exact(44)},
+                 window=("April 22 to June 5, 2026", "April 22, 2026", "June 5, 2026"), withheld=frozenset({"records"}))
+    earlier = Scope(figures={"interactions": parse_quantity("over 16 million")})
+    return Citations(incidents={"seed": seed, "feb": earlier}, selected=("seed",), audience="regulator")
+
+
+@pytest.mark.parametrize(("text", "filled"), [
+    ("{accounts}", "about 25,000"),
+    ("approximately {accounts:bare} accounts", "approximately 25,000 accounts"),
+    ("roughly {daily_rate:bare} a day", "roughly 655,000 a day"),
+    ("a {window_days:adjective} window", "a 44-day window"),
+    ("from {window:start} to {window:end}", "from April 22, 2026 to June 5, 2026"),
+    ("{window}", "April 22 to June 5, 2026"),
+    ("in February, {feb.interactions} interactions", "in February, more than 16 million interactions"),
+    ("{incidents:count} incident", "one incident"),
+])
+def test_citations_fill(text: str, filled: str) -> None:
+    assert _citations().fill(text) == filled
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("{nope.accounts}", "{nope.accounts}: no selected or compared incident 'nope' (expected one of feb, seed)"),
+    ("{accounts:adjective}", "{accounts:adjective}: no form 'adjective' of accounts (expected phrase, bare)"),
+    ("{records}", "{records}: the incident's records is withheld from the regulator audience; a document for it "
+                  "cannot cite the figure"),
+    ("{feb.window}", "{feb.window}: incident 'feb' has no window"),
+])
+def test_citations_that_cannot_be_filled_say_why(text: str, message: str) -> None:
+    assert _citations().problems(text) == [message]
+    with pytest.raises(CitationError):
+        _citations().fill(text)
+
+
+@pytest.mark.parametrize(("text", "quoted"), [
+    ("about about 25,000 accounts", "'about about 25,000' doubles a qualifier"),
+    ("approximately about 25,000", "'approximately about 25,000' doubles a qualifier"),
+    ("more than more than 16 million", "'more than more than 16' doubles a qualifier"),
+    ("up to up to 48,000", "'up to up to 48,000' doubles a qualifier"),
+    ("since since May", "'since since May' doubles a qualifier"),
+    ("We saw the the accounts.", "'the the' repeats a word"),
+    ("Between April 22 to June 5 the operator", "'Between April 22 to June 5' mixes 'between … and' with 'from … to'"),
+])
+def test_reading_problems_are_found(text: str, quoted: str) -> None:
+    problems = reading_problems(text)
+    assert len(problems) == 1 and problems[0].startswith(quoted), problems
+
+
+@pytest.mark.parametrize("text", ["over about six weeks", "between April 22 and June 5", "it had had no effect",
+                                  "about 25,000 accounts and about 28.8 million interactions"])
+def test_sound_prose_reads_clean(text: str) -> None:
+    assert reading_problems(text) == []
+
+
+@given(st.sampled_from(["accounts", "interactions", "daily_rate"]), st.sampled_from(["about", "approximately", "some"]))
+def test_a_bare_citation_after_ones_own_qualifier_never_doubles(name: str, qualifier: str) -> None:
+    text = _citations().fill(f"{qualifier} {{{name}:bare}}")
+    assert reading_problems(text) == [] and not any(ch.isalpha() for ch in text.split(" ", 1)[1].split()[0])
+
+
+# -- forms of address ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "title", "address", "organisation", "kind", "greets"), [
+    ("Tim Scott", "Chairman", ["United States Senate"], "Committee on Banking", "legislator", "Chairman Scott"),
+    ("Elizabeth Warren", "Ranking Member", ["United States Senate"], "", "legislator", "Ranking Member Warren"),
+    ("Todd Young", "", ["United States Senate"], "", "legislator", "Senator Young"),
+    ("Nancy Mace", "", ["U.S. House of Representatives"], "", "legislator", "Representative Mace"),
+    ("Jane Whitfield", "Director of Enforcement", [], "Agency", "person", "Director Whitfield"),
+    ("Lina Ortiz", "Director, Bureau of Consumer Protection", [], "FTC", "person", "Director Ortiz"),
+    ("Sam Lee", "Head of Policy", [], "", "person", "Sam Lee"),
+    ("Breach Notification Unit", "", [], "Data Protection Commission", "office", ""),
+])
+def test_recipients_are_greeted_by_convention(name: str, title: str, address: list[str], organisation: str,
+                                              kind: str, greets: str) -> None:
+    found = letters.kind_of(name, address, organisation)
+    assert found == kind
+    assert letters.salutation_name(name, title, found, address, organisation) == greets
+    assert letters.honorific(found, None, "en_US") == ("The Honorable" if kind == "legislator" else "")
+
+
+def test_salutations_and_closings_by_locale() -> None:
+    assert letters.salutation(["Chairman Scott", "Ranking Member Warren"], "en_US") == \
+        "Dear Chairman Scott and Ranking Member Warren:"
+    assert letters.salutation([""], "en_US") == "Dear Sir or Madam:"
+    assert letters.closing("Dear Sir or Madam:", "en_US") == "Sincerely,"
+    assert letters.salutation([""], "en_GB") == "Dear Sir or Madam,"
+    assert letters.closing("Dear Sir or Madam,", "en_GB") == "Yours faithfully,"
+    assert letters.closing("Dear Director Whitfield,", "en_GB") == "Yours sincerely,"
+    assert letters.salutation([""], "de_DE") == "Sehr geehrte Damen und Herren,"
+    assert letters.closing("Sehr geehrte Damen und Herren,", "de_DE") == "Mit freundlichen Grüßen"
+    assert letters.salutation_problem("Dear The Honorable Tim Scott:") is not None
+    assert letters.salutation_problem("Dear Senator Scott:") is None
+
+
+# -- through the command line ---------------------------------------------------------------------------
+
+LETTER = """template: regulator-letter
+title: Distillation campaign against our models
+date: 2026-06-12
+incidents: [distillation-2026-q2]
+compare: [distillation-2026-q1]
+to:
+  - name: Maria Cantwell
+    title: Chair
+    organisation: Committee on Commerce, Science, and Transportation
+    address: [United States Senate, "Washington, DC 20510"]
+  - name: Ted Cruz
+    title: Ranking Member
+    organisation: Committee on Commerce, Science, and Transportation
+    address: [United States Senate, "Washington, DC 20510"]
+cc: [Senator Todd Young]
+enclosures: [Technical annex]
+contact: {name: Sam Okafor, email: sam@example.org}
+body_file: letter.md
+formats: [md, pdf]
+"""
+BODY = """Between {window:start} and {window:end}, a single operator drove {interactions} interactions through
+{accounts} fraudulent accounts over a {window_days:adjective} window.
+
+In February we disclosed campaigns of {distillation-2026-q1.interactions} interactions.
+"""
+
+
+def test_a_drafted_senate_letter_reads_right(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    project = copy_project(tmp_path / "p")
+    (project / "briefs" / "commerce.yaml").write_text(LETTER)
+    (project / "briefs" / "letter.md").write_text(BODY)
+    result = run_in(project, ["build", "briefs/commerce.yaml", "--out", "out"])
+    assert result.exit_code == 0, result.output
+    flat = " ".join(" ".join(p.extract_text() for p in PdfReader(project / "out" / "commerce.pdf").pages).split())
+    for phrase in ("The Honorable Maria Cantwell", "The Honorable Ted Cruz", "Dear Chair Cantwell and Ranking Member "
+                   "Cruz:", "through about 25,000 fraudulent accounts over a 44-day window",
+                   "In February we disclosed campaigns of more than 16 million interactions", "Sincerely,",
+                   "cc: Senator Todd Young", "Enclosure: Technical annex", "Sam Okafor (sam@example.org)",
+                   "Re: Distillation campaign against our models"):
+        assert phrase in flat, phrase
+    for phrase in ("withheld", "SHA-256", "incidents/", "reporter 0.", "not computable", "Dear The Honorable"):
+        assert phrase not in flat, phrase
+    assert reading_problems((project / "out" / "commerce.md").read_text()) == []
+    report = json.loads((project / "out" / "commerce.build.json").read_text())
+    assert report["withheld"]["items"] == 1 and report["inputs"] and report["tool"].startswith("reporter ")
+    assert {"incident": "distillation-2026-q2", "part": "summary",
+            "reason": "the brief's own paragraphs (body) take its place"} in report["left_out"]
+
+
+def test_contradicting_or_doubled_prose_stops_the_build(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "p")
+    brief = LETTER.replace("body_file: letter.md\n", "body: Over a 2.5-month window, about {accounts} accounts.\n")
+    (project / "briefs" / "commerce.yaml").write_text(brief)
+    result = run_in(project, ["build", "briefs/commerce.yaml", "--out", "out"])
+    assert result.exit_code == 1
+    assert ("briefs/commerce.yaml:18:7: body: '2.5-month' contradicts the window of 44 days (elapsed convention); "
+            "cite it as {window_days}") in result.output
+    assert ("briefs/commerce.yaml:18:7: body: with its figures filled in, 'about about 25,000' doubles a qualifier: "
+            "write it once") in result.output
+    assert result.output.endswith("Error: 2 errors, 0 warnings: nothing was written\n")
+    assert not (project / "out").exists()
+
+
+def test_strict_fails_on_warnings_and_writes_nothing(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "p")
+    plain = run_in(project, ["build", "briefs/senate-banking-letter.yaml", "--out", "out"])
+    assert plain.exit_code == 0 and "after the document's date 2026-06-10: the document leaves it out" in plain.output
+    strict = run_in(project, ["build", "briefs/senate-banking-letter.yaml", "--out", "strict", "--strict"])
+    assert strict.exit_code == 1
+    assert strict.output.endswith("Error: 0 errors, 1 warning (--strict: warnings fail): nothing was written\n")
+    assert not (project / "strict").exists()
+
+
+def test_an_office_in_britain_is_greeted_sir_or_madam(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "p")
+    toml = project / "reporter.toml"
+    toml.write_text(toml.read_text().replace('locale = "en_US"', 'locale = "en_GB"').replace('paper = "letter"',
+                                                                                            'paper = "a4"'))
+    result = run_in(project, ["build", "briefs/gdpr-notification.yaml", "--out", "out", "--format", "md"])
+    assert result.exit_code == 0, result.output
+    text = (project / "out" / "gdpr-notification.md").read_text()
+    assert "Dear Sir or Madam," in text and "Yours faithfully," in text
+    assert "Dear Breach Notification Unit" not in text and "Sincerely," not in text
