@@ -38,7 +38,7 @@ from reporter.dates import When, parse_when
 from reporter.errors import OutputError
 from reporter.fast import fast_paths_enabled
 from reporter.output import write_atomic
-from reporter.quantities import Quantity
+from reporter.quantities import Quantity, reading_key
 
 CACHE_FORMAT = 1
 CACHE_FILE = "records-v%d.marshal" % CACHE_FORMAT
@@ -106,12 +106,15 @@ def version_tag() -> str:
     return _VERSION
 
 
-def file_key(raw: bytes, suffix: str, max_depth: int) -> bytes:
-    """The key of a file's entry: its content, how it is parsed and the depth limit.
+def file_key(raw: bytes, suffix: str, max_depth: int, locale: str | None = None) -> bytes:
+    """The key of a file's entry: its content, how it is parsed, the depth limit and the locale
+    its figures are read in (``"rund 25.000"`` is a figure in de_DE, an error in English; every
+    English locale reads alike, and keeps the key it always had).
 
     The size limit is not part of the key: a file over it is refused before it is read.
     """
-    digest = hashlib.sha256(f"{suffix.lower()}|{max_depth}|".encode())
+    reading = reading_key(locale) if locale else ""
+    digest = hashlib.sha256(f"{suffix.lower()}|{max_depth}|{reading + '|' if reading else ''}".encode())
     digest.update(raw)
     return digest.digest()
 
@@ -280,12 +283,14 @@ RESULTS_DIR = "results-v1"
 MAX_RESULTS = 64
 
 
-def result_key(parts: list[str], files: list[tuple[Path, str]], raws: list[bytes | None], max_depth: int) -> str | None:
+def result_key(parts: list[str], files: list[tuple[Path, str]], raws: list[bytes | None], max_depth: int,
+               locale: str | None = None) -> str | None:
     """The key of a command's whole output: the code (every module of the package, so every one
     that shapes the output), the libraries' versions, the options and every input file.
 
     ``raws`` are the files' bytes, None for one that could not be read: then there is no key
     (the command runs, and reports it). There is none either with the fast paths off.
+    ``locale``: the locale the records are read in (see :func:`file_key`).
     """
     if not fast_paths_enabled():
         return None
@@ -295,7 +300,7 @@ def result_key(parts: list[str], files: list[tuple[Path, str]], raws: list[bytes
         if raw is None:
             return None
         digest.update(display.encode() + b"\0")
-        digest.update(file_key(raw, resolved.suffix, max_depth))
+        digest.update(file_key(raw, resolved.suffix, max_depth, locale))
     return digest.hexdigest()
 
 

@@ -21,12 +21,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
     PlainSerializer,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -35,7 +37,16 @@ from pydantic_core import PydanticCustomError, core_schema
 
 from reporter.dates import MAX_YEAR, MIN_YEAR, When, parse_when
 from reporter.errors import DateError, QuantityError
-from reporter.quantities import _MULTIPLIERS, _NUM, _SYNONYMS, MAX_FIGURE, Qualifier, Quantity, parse_quantity
+from reporter.quantities import (
+    _MULTIPLIERS,
+    _NUM,
+    _SYNONYMS,
+    MAX_FIGURE,
+    Qualifier,
+    Quantity,
+    parse_quantity,
+    reading_key,
+)
 from reporter.text import CONTROL_JSON_PATTERN
 
 _END = r"$(?!\n)"
@@ -217,8 +228,11 @@ def _phrase_patterns() -> tuple[str, str]:
     """The phrase grammar of :func:`reporter.quantities.parse_quantity`, built from its own parts,
     as patterns on the text as written (any case, any whitespace): any phrase, and a bare number
     (what the mapping form's value, low and high take)."""
-    multiplier = r"(?:\s*(?:" + "|".join(_case_free(m) for m in sorted(_MULTIPLIERS, key=len, reverse=True)) + r")\b)?"
-    number = f"{_NUM}{multiplier}"
+    scale = r"(?:\s*(?:" + "|".join(_case_free(m) for m in sorted(_MULTIPLIERS, key=len, reverse=True)) + r")\b)"
+    multiplier = scale + "?"
+    # Not "25.000" without a scale word after it: ambiguous (25, or 25,000 as German writes it).
+    ambiguous = rf"[1-9][0-9]{{0,2}}\.[0-9]{{3}}(?![0-9])(?!{scale})"
+    number = f"(?!{ambiguous}){_NUM}{multiplier}"
     qualifier = "|".join(_case_free(word) + (r"\s+" if word[-1].isalnum() else r"\s*")
                          for word in sorted(_SYNONYMS, key=len, reverse=True))
     exact = "|".join(_case_free(word) + r"\s+" for word, q in _SYNONYMS.items() if q is Qualifier.EXACT)
@@ -267,7 +281,7 @@ class Figure(_Model):
         """The parsed, qualified quantity."""
         private = self.__pydantic_private__
         if private is None or "_quantity" not in private:  # built without validation (model_construct)
-            self._parse()
+            self._read(ENGLISH)
             private = self.__pydantic_private__
         return private["_quantity"]
 
@@ -295,20 +309,34 @@ class Figure(_Model):
         return value
 
     @model_validator(mode="after")
-    def _parse(self) -> Figure:
+    def _parse(self, info: ValidationInfo) -> Figure:
+        # The locale records are read in comes as validation context (see records_context).
+        context = info.context
+        if context is None and type(self.value) is not bool and self.qualifier is None and self.low is None \
+                and self.high is None and self.value is not None and not self.unit:
+            # The common case, English and a scalar figure, without the general path's calls.
+            try:
+                quantity = parse_quantity(self.value)
+            except QuantityError as exc:
+                raise PydanticCustomError("quantity", str(exc)) from None
+            object.__setattr__(self, "__pydantic_private__", {"_quantity": quantity})
+            return self
+        return self._read(context.get("locale", ENGLISH) if context else ENGLISH)
+
+    def _read(self, locale: str) -> Figure:
         try:
             if self.qualifier is None and self.low is None and self.high is None:
                 if self.value is None:
                     raise QuantityError("expected a value, or low and high for a range")
-                quantity = parse_quantity(self.value)
+                quantity = parse_quantity(self.value, locale)
                 if self.unit:
                     quantity = quantity.with_unit(self.unit)
             else:
-                parts = [_number(p) for p in (self.value, self.low, self.high)]
+                parts = [_number(p, locale) for p in (self.value, self.low, self.high)]
                 quantity = Quantity.of(self.qualifier or Qualifier.RANGE, value=parts[0], low=parts[1],
                                        high=parts[2], unit=self.unit)
                 # As precise as the figures written: {value: 25000, qualifier: about} is "about 25,000".
-                stated = [parse_quantity(p).sig for p in (self.value, self.low, self.high) if p is not None]
+                stated = [parse_quantity(p, locale).sig for p in (self.value, self.low, self.high) if p is not None]
                 quantity = quantity.with_sig(min((n for n in stated if n is not None), default=None))
         except QuantityError as exc:
             raise PydanticCustomError("quantity", str(exc)) from None
@@ -346,13 +374,47 @@ class Figure(_Model):
         return {"anyOf": [_NUMBER_JSON_SCHEMA, {**_PHRASE_JSON_SCHEMA, "description": _QUANTITY_HELP}, json_schema]}
 
 
-def _number(value: float | int | str | None) -> float | None:
+def _number(value: float | int | str | None, locale: str = "en_US") -> float | None:
     if value is None:
         return None
-    quantity = parse_quantity(value)
+    quantity = parse_quantity(value, locale)
     if quantity.qualifier is not Qualifier.EXACT:
         raise QuantityError("in the mapping form, value, low and high are plain numbers; put the qualifier in 'qualifier'")
     return quantity.value
+
+
+ENGLISH = "en_US"
+"""The locale records are read in unless the project's says otherwise."""
+
+
+def records_context(locale: str | None) -> dict[str, str] | None:
+    """The validation context (``Incident.model_validate(data, context=...)``) that reads figures
+    in ``locale`` as well as in English; None for an English locale (or None), which reads them in
+    English only. Raises QuantityError for an unknown locale."""
+    return None if locale is None or not reading_key(locale) else {"locale": locale}
+
+
+COUNTS = frozenset({"accounts", "interactions", "records", "users", "login_attempts"})
+"""Figures that count whole things: a fraction of one ("interactions: 12.5") is an error."""
+
+_FRACTION = "{figure} is a count: expected a whole number, not a fraction"
+
+
+def _whole_counts(figures: dict[str, Figure]) -> dict[str, Figure]:
+    """Refuse a count stated as a fraction (its value, or either end of its range)."""
+    if COUNTS.isdisjoint(figures):
+        return figures
+    for name, figure in figures.items():
+        if name in COUNTS:
+            q = figure.quantity
+            for x in (q.low, q.high) if q.qualifier is Qualifier.RANGE else (q.value,):
+                if x is not None and not float(x).is_integer():
+                    # Located at the figure (reporter.problems adds the name to the error's place).
+                    raise PydanticCustomError("fractional_count", _FRACTION, {"figure": name})
+    return figures
+
+
+_WHOLE_NUMBER = {"if": {"type": "number"}, "then": {"multipleOf": 1}}
 
 
 def _figures_json_schema(schema: dict[str, Any]) -> None:
@@ -360,9 +422,13 @@ def _figures_json_schema(schema: dict[str, Any]) -> None:
     (figure,) = schema.pop("patternProperties").values()
     schema["additionalProperties"] = figure
     schema["propertyNames"] = {"pattern": _schema_pattern(FIGURE_NAME)}
+    # A count written as a number is a whole one (a fraction inside a phrase is beyond a schema).
+    whole = {**_WHOLE_NUMBER, "properties": {"value": _WHOLE_NUMBER, "low": _WHOLE_NUMBER, "high": _WHOLE_NUMBER}}
+    schema["properties"] = {name: {"allOf": [figure, whole]} for name in sorted(COUNTS)}
 
 
 FigureName = Annotated[str, Field(pattern=FIGURE_NAME)]
+Figures = Annotated[dict[FigureName, Figure], AfterValidator(_whole_counts)]
 
 
 def _figures(description: str) -> Any:
@@ -432,7 +498,7 @@ class Actor(_Model):
     name: OneLine = Field(description="Name as it may appear in documents.")
     kind: str | None = Field(None, description="e.g. company, group, individual, unknown.")
     attribution: Attribution | None = Field(None, description="Confidence and basis of the attribution.")
-    figures: dict[FigureName, Figure] = _figures("This actor's share of the figures.")
+    figures: Figures = _figures("This actor's share of the figures.")
     sensitivity: Sensitivity | None = Field(None, description="Overrides the record's sensitivity.")
 
 
@@ -520,7 +586,7 @@ class Disclosure(_Model):
                           "gdpr-33 notification; nis2 early-warning, notification, progress-report, final-report; "
                           "sec-8k-1.05 form-8k; ai-act-73 serious-incident-report; gpai-cop-9.3 initial-report, "
                           "intermediate-report, final-report; circia covered-cyber-incident, ransom-payment.")
-    figures: dict[FigureName, Figure] = _figures("Figures as stated then.")
+    figures: Figures = _figures("Figures as stated then.")
     sensitivity: Sensitivity | None = Field(None, description="Overrides the record's sensitivity.")
 
     @model_validator(mode="after")
@@ -652,7 +718,7 @@ class Incident(_Model):
     window: Window | None = Field(None, description="Start and end of activity.")
     timeline: dict[str, TimelineEvent] = Field(default_factory=dict,
                                                description="Event name → date or {at, note, sensitivity}.")
-    figures: dict[FigureName, Figure] = _figures("Name → quantity (accounts, interactions, …).")
+    figures: Figures = _figures("Name → quantity (accounts, interactions, …).")
     actors: list[Actor] = Field(default_factory=list, description="Parties behind the incident.")
     targets: list[Item] = Field(default_factory=list, description="Capabilities or systems targeted.")
     techniques: list[Technique] = Field(default_factory=list, description="MITRE ATLAS / ATT&CK ids, e.g. AML.T0024.002.")

@@ -111,6 +111,8 @@ def _problems_from(error: ValidationError, doc: Document, prefix: KeyPath, recor
             loc = _existing(doc.data, prefix, loc)
         if item["type"] == "window_order":
             loc = (*loc, "end")
+        elif item["type"] == "fractional_count":  # raised for the whole mapping of figures: at the one
+            loc = (*loc, item["ctx"]["figure"])
         message, at_key = _message({**item, "loc": loc}, model)
         full = (*prefix, *loc)
         line, column = doc.mark(full, key=at_key) if item["type"] != "missing" else doc.mark(full[:-1])

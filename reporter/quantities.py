@@ -12,6 +12,7 @@ import functools
 import math
 import numbers
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP
@@ -625,6 +626,9 @@ def _split(token: str) -> tuple[Decimal, str]:
     """Digits and multiplier word of a number token matched by ``_NUM`` and ``_MUL``."""
     m = _SPLIT_RE.fullmatch(token)
     assert m is not None  # tokens come from regexes built on the same grammar
+    if not m["m"] and m["n"][-4:-3] == "." and _AMBIGUOUS_NUMBER.fullmatch(m["n"]):
+        # "25.000": 25 to an English reader, 25,000 to a German one.
+        raise _ambiguous(m["n"], _ENGLISH)
     return Decimal(m["n"].replace(",", "").replace("_", "")), m["m"]
 
 
@@ -637,17 +641,23 @@ def _scaled(digits: Decimal, multiplier: str) -> float:
 
 
 @functools.lru_cache(maxsize=8192, typed=True)  # records repeat phrases and dates; results are immutable
-def parse_quantity(raw: int | float | str) -> Quantity:
-    """Read a figure written as a number or a phrase.
+def parse_quantity(raw: int | float | str, locale: str = "en_US") -> Quantity:
+    """Read a figure written as a number or a phrase, in English or in the language of ``locale``.
 
     Accepts plain numbers (``25000``, ``"25,000"``, ``"28_800_000"``), multipliers (``"28.8 million"``,
     ``"3.4M"``, ``"150k"``, ``"2.5bn"``), qualifier words (``"about"``, ``"over"``, ``"at least"``,
     ``"fewer than"``, ``"up to"`` and their synonyms and symbols) and ranges (``"3 to 4 million"``,
     ``"3-4 million"``, ``"between 3 and 4 million"``). The mapping form is handled by :meth:`Quantity.of`.
 
+    In a German or French ``locale`` the phrases of that language are read too ("rund 25.000",
+    "über 28,8 Millionen", "environ 25 000", "plus de 16 millions"), with its separators; see
+    :func:`_parse_localised`. In any locale, a number such as "25.000" whose separator could be a
+    decimal point or a thousands separator, and whose readings differ, is refused with both readings.
+
     Raises:
-        QuantityError: the input is empty, not a figure, not finite, negative, too large, or a range
-            that runs backwards. The message never repeats the input, which may be confidential.
+        QuantityError: the input is empty, not a figure, not finite, negative, too large, ambiguous,
+            or a range that runs backwards. The message never repeats the input, which may be
+            confidential (an ambiguous number is shown, with its two readings, and nothing else).
     """
     if not isinstance(raw, str):
         return Quantity.exact(raw).with_sig(_significant(raw))
@@ -656,6 +666,10 @@ def parse_quantity(raw: int | float | str) -> Quantity:
         raise QuantityError("empty figure: " + _EXPECTED)
     if text.lstrip("+-−") in ("nan", "inf", "infinity"):
         raise QuantityError("not a finite number: " + _EXPECTED)
+    if locale != "en_US":
+        reading = _reading(locale)
+        if reading is not None:
+            return _parse_localised(text, reading)
     if m := _SINGLE_RE.fullmatch(text):
         qualifier = _SYNONYMS[m["q"].strip()] if m["q"] else Qualifier.EXACT
         digits, multiplier = _split(m["n"])
@@ -667,7 +681,271 @@ def parse_quantity(raw: int | float | str) -> Quantity:
             min(_significant(lo), _significant(hi)))
     if _NEGATIVE_RE.fullmatch(text):
         raise QuantityError("negative figure: figures are counts and cannot be below 0")
+    _foreign_number(text)  # a German or French number in an English project: say how it reads
     raise QuantityError("not a figure: " + _EXPECTED)
+
+
+# -- figures in the project's language -----------------------------------------------------------
+#
+# Records are written in their author's language. In a German or French project a figure may be
+# written as that language writes it ("rund 25.000", "über 28,8 Millionen", "environ 25 000",
+# "jusqu'à 48 000"); English phrases are read there too. A number is read with the locale's
+# separators or with English ones: the phrase's words say which comes first (an English word
+# reads the number in English, a German or French one in the locale; none, or both, the locale),
+# and the other applies when the first cannot read it. A decimal separator before exactly three
+# digits, with no scale word ("25,000" in German, "25.000" in English), could as well separate
+# thousands: it is refused with both readings.
+
+
+@dataclass(frozen=True)
+class _Convention:
+    """How a language writes numbers: its decimal and thousands separators (" " for any space)."""
+
+    name: str
+    decimal: str
+    group: str
+
+    @functools.cached_property
+    def number(self) -> re.Pattern[str]:
+        group, decimal = re.escape(self.group), re.escape(self.decimal)
+        return re.compile(rf"(\d{{1,3}}(?:{group}\d{{3}})+|\d+(?:_\d+)*)(?:{decimal}(\d+))?")
+
+    def read(self, token: str) -> Decimal | None:
+        """The number ``token`` is in this convention, or None."""
+        m = self.number.fullmatch(token)
+        if m is None:
+            return None
+        whole = m[1].replace(self.group, "").replace("_", "")
+        return Decimal(f"{whole}.{m[2]}" if m[2] else whole)
+
+    def show(self, number: Decimal) -> str:
+        """``number`` written in this convention ("25.000", "2,5")."""
+        text = f"{number.normalize():,f}"
+        return text.translate(str.maketrans({",": self.group, ".": self.decimal}))
+
+
+_ENGLISH = _Convention("English", ".", ",")
+_GERMAN = _Convention("German", ",", ".")
+_FRENCH = _Convention("French", ",", " ")
+_AMBIGUOUS_NUMBER = re.compile(r"[1-9]\d{0,2}[.,]\d{3}")
+"""A number whose one separator may be a decimal point or a thousands separator ("25.000", "2,500")."""
+
+
+def _ambiguous(token: str, shown: _Convention) -> QuantityError:
+    """The refusal of an ambiguous number ("25.000"), its readings written as ``shown`` writes numbers."""
+    separator = token[-4]
+    decimal, thousands = Decimal(token.replace(separator, ".")), Decimal(token.replace(separator, ""))
+    point = "a decimal point" if separator == "." else "a decimal comma"
+    return QuantityError(f"{token} is ambiguous: it reads as {shown.show(decimal)} with {point}, or as "
+                         f"{shown.show(thousands)} with '{separator}' separating thousands; write "
+                         f"{shown.show(decimal)} or {thousands}")
+
+
+@dataclass(frozen=True)
+class _Language:
+    """The words a language writes figures with, beside the English ones."""
+
+    name: str
+    qualifiers: dict[str, Qualifier]
+    scales: dict[str, int]  # word → power of ten
+    between: tuple[tuple[str, str], ...]  # ("zwischen", "und"): "zwischen 3 und 4"
+    to: tuple[str, ...]  # "3 bis 4"
+    false_friends: dict[str, str]  # a scale word that means another power of ten here → what to write
+
+
+_LANGUAGES_READ: dict[str, _Language] = {
+    "de": _Language(
+        name="German",
+        qualifiers={
+            "genau": Qualifier.EXACT, "exakt": Qualifier.EXACT,
+            "rund": Qualifier.ABOUT, "etwa": Qualifier.ABOUT, "ca.": Qualifier.ABOUT, "ca": Qualifier.ABOUT,
+            "circa": Qualifier.ABOUT, "zirka": Qualifier.ABOUT, "ungefähr": Qualifier.ABOUT,
+            "mehr als": Qualifier.OVER, "über": Qualifier.OVER,
+            "mindestens": Qualifier.AT_LEAST, "nicht weniger als": Qualifier.AT_LEAST,
+            "weniger als": Qualifier.UNDER, "unter": Qualifier.UNDER,
+            "höchstens": Qualifier.AT_MOST, "bis zu": Qualifier.AT_MOST, "maximal": Qualifier.AT_MOST,
+            "nicht mehr als": Qualifier.AT_MOST,
+        },
+        scales={"tsd.": 3, "tsd": 3, "tausend": 3, "mio.": 6, "mio": 6, "million": 6, "millionen": 6,
+                "mrd.": 9, "mrd": 9, "milliarde": 9, "milliarden": 9, "bio.": 12, "billionen": 12},
+        between=(("zwischen", "und"), ("von", "bis")),
+        to=("bis",),
+        false_friends={"billion": "Mrd. (10^9) or Bio. (10^12)", "trillion": "Bio. (10^12)"},
+    ),
+    "fr": _Language(
+        name="French",
+        qualifiers={
+            "exactement": Qualifier.EXACT,
+            "environ": Qualifier.ABOUT, "près de": Qualifier.ABOUT, "à peu près": Qualifier.ABOUT,
+            "approximativement": Qualifier.ABOUT,
+            "plus de": Qualifier.OVER,
+            "au moins": Qualifier.AT_LEAST, "pas moins de": Qualifier.AT_LEAST,
+            "moins de": Qualifier.UNDER,
+            "jusqu'à": Qualifier.AT_MOST, "au plus": Qualifier.AT_MOST, "au maximum": Qualifier.AT_MOST,
+            "pas plus de": Qualifier.AT_MOST,
+        },
+        scales={"mille": 3, "million": 6, "millions": 6, "milliard": 9, "milliards": 9, "md": 9, "mds": 9,
+                "mrd": 9, "billions": 12},
+        between=(("entre", "et"), ("de", "à")),
+        to=("à",),
+        false_friends={"billion": "milliard(s) (10^9) or billions (10^12)", "trillion": "billions (10^12)"},
+    ),
+}
+"""German and French figure words, as records written in those languages use them."""
+
+_ABBREVIATIONS = frozenset({"k", "m", "mn", "b", "bn", "tn"})  # of no one language
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """How figures are read in one locale: its language's words and its separators."""
+
+    language: _Language
+    convention: _Convention
+
+    @functools.cached_property
+    def grammar(self) -> tuple[dict[str, Qualifier], dict[str, int | None], list[re.Pattern[str]], re.Pattern[str],
+                               dict[str, str]]:
+        """Qualifier words, scale words (None: a false friend), the phrase patterns (one figure
+        first, then the ranges), the pattern of a negative figure, and the language of each word
+        ("en", "local"; symbols and words both languages share are in neither)."""
+        own = self.language
+        qualifiers = {**_SYNONYMS, **own.qualifiers}
+        scales: dict[str, int | None] = {word: round(math.log10(factor)) for word, factor in _MULTIPLIERS.items()}
+        for word in own.false_friends:
+            scales[word] = None
+        scales.update(own.scales)
+        english = {*_SYNONYMS, *_MULTIPLIERS, "between", "and", "to"}
+        local = {*own.qualifiers, *own.scales, *own.false_friends, *(w for pair in own.between for w in pair), *own.to}
+        languages = {word: "en" for word in english - local if word[0].isalpha() and word not in _ABBREVIATIONS}
+        languages.update({word: "local" for word in local - english})
+        separators = re.escape("".join(sorted({".", ",", self.convention.group})))
+        number = rf"(?:\d{{1,3}}(?:[{separators}]\d{{3}})+|\d+(?:_\d+)*)(?:[.,]\d+)?"
+        words = "|".join(re.escape(w) for w in sorted(scales, key=len, reverse=True))
+
+        def figure(n: str) -> str:
+            return rf"(?P<n{n}>{number})(?:\s*(?P<m{n}>{words}))?(?!\w)"
+
+        qualifier = "|".join(re.escape(w) + (r"\s+" if w[-1].isalnum() else r"\s*")
+                             for w in sorted(qualifiers, key=len, reverse=True))
+        patterns = [re.compile(rf"(?:(?P<q>{qualifier}))?{figure('')}")]
+        for first, then in (("between", "and"), *own.between):
+            patterns.append(re.compile(rf"(?P<w>{re.escape(first)})\s+{figure('a')}\s+{re.escape(then)}\s+{figure('b')}"))
+        to = "|".join(re.escape(w) for w in ("to", *own.to))
+        patterns.append(re.compile(rf"{figure('a')}(?:\s+(?P<w>{to})\s+|\s*[-–—]\s*){figure('b')}"))
+        negative = re.compile(rf"(?:{qualifier})?[-−]\s*{figure('')}")
+        return qualifiers, scales, patterns, negative, languages
+
+
+@functools.lru_cache(maxsize=64)
+def _reading(locale: str) -> _Reading | None:
+    """How records are read in ``locale``: None for English (and languages without figure words)."""
+    loc = _locale(locale)
+    language = _LANGUAGES_READ.get(loc.language)
+    if language is None:
+        return None
+    group = get_group_symbol(loc)
+    convention = _Convention(language.name, get_decimal_symbol(loc), " " if group.isspace() else group.replace("’", "'"))
+    return _Reading(language, convention)
+
+
+def reading_key(locale: str) -> str:
+    """What figures read in ``locale`` depend on: "" for English (any English locale reads alike),
+    else the locale. Caches of parsed records key on it."""
+    return "" if _reading(locale) is None else locale
+
+
+def _parse_localised(text: str, reading: _Reading) -> Quantity:
+    """:func:`parse_quantity` of lowercased, space-normalised ``text`` in a German or French locale."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text).replace("’", "'")
+    qualifiers, scales, patterns, negative, languages = reading.grammar
+    for n, pattern in enumerate(patterns):
+        m = pattern.fullmatch(text)
+        if m is None:
+            continue
+        groups = m.groupdict()
+        words = [groups.get(key) for key in ("q", "w", "m", "ma", "mb")]
+        said = {languages.get(w.strip()) for w in words if w} - {None}
+        english = said == {"en"}
+        first, second = (_ENGLISH, reading.convention) if english else (reading.convention, _ENGLISH)
+        ends = [_local_figure(groups[f"n{k}"], groups[f"m{k}"], first, second, reading, english)
+                for k in (("",) if n == 0 else ("a", "b"))]
+        if n == 0:
+            digits, power = ends[0]
+            qualifier = qualifiers[m["q"].strip()] if m["q"] else Qualifier.EXACT
+            return _CONSTRUCTORS[qualifier](_raised(digits, power)).with_sig(_significant(digits))
+        (lo, lo_power), (hi, hi_power) = ends
+        # "25 bis 30 Tsd.": the high end's scale applies to a bare low end.
+        return Quantity.between(_raised(lo, lo_power if groups["ma"] else hi_power), _raised(hi, hi_power)).with_sig(
+            min(_significant(lo), _significant(hi)))
+    if negative.fullmatch(text):
+        raise QuantityError("negative figure: figures are counts and cannot be below 0")
+    raise QuantityError("not a figure: " + _EXPECTED)
+
+
+def _local_figure(token: str, scale: str | None, first: _Convention, second: _Convention, reading: _Reading,
+                  english: bool) -> tuple[Decimal, int]:
+    """The digits and power of ten of one figure of a localised phrase."""
+    power = 0
+    if scale:
+        local = reading.grammar[1][scale]
+        english_power = round(math.log10(_MULTIPLIERS.get(scale, 1)))
+        if local is None and not english and (reading.convention.read(token) is not None or _ENGLISH.read(token) is None):
+            # "billion": 10^9 in English, 10^12 in German and French ("2.5 billion" is English by its number)
+            language = reading.language
+            raise QuantityError(f"'{scale}' is ambiguous: 10^{english_power} in English, 10^{english_power + 3} in "
+                                f"{language.name}; write {language.false_friends[scale]}")
+        power = english_power if local is None else local
+    for convention in (first, second):
+        digits = convention.read(token)
+        if digits is None:
+            continue
+        if not scale and token[-4:-3] == convention.decimal and _AMBIGUOUS_NUMBER.fullmatch(token):
+            raise _ambiguous(token, reading.convention)
+        return digits, power
+    raise QuantityError("not a figure: " + _EXPECTED)
+
+
+def _raised(digits: Decimal, power: int) -> float:
+    value = digits.scaleb(power)
+    if value > MAX_FIGURE:
+        raise QuantityError(_TOO_LARGE)
+    return _check_figure(float(value))
+
+
+_FOREIGN = (_GERMAN, _FRENCH)
+
+
+def _foreign_number(text: str) -> None:
+    """In an English project, refuse a phrase of German or French numbers or words, saying how it
+    reads there (the phrase as a whole is never repeated: only an ambiguous number is shown)."""
+    for language in ("de", "fr"):
+        reading = _reading("de_DE" if language == "de" else "fr_FR")
+        assert reading is not None
+        try:
+            _parse_localised(text, reading)
+        except QuantityError:
+            continue
+        _, _, patterns, _, languages = reading.grammar
+        for pattern in patterns:
+            m = pattern.fullmatch(unicodedata.normalize("NFC", text).replace("’", "'"))
+            if m is None:
+                continue
+            if any(languages.get(w.strip()) == "local" for w in m.groupdict().values() if w):
+                break  # the words are the other language's
+            for key in ("n", "na", "nb"):
+                token = m.groupdict().get(key)
+                if token is None or _ENGLISH.read(token) is not None:
+                    continue
+                for convention in _FOREIGN:
+                    number = convention.read(token)
+                    if number is not None:
+                        raise QuantityError(f"{token} is not an English number; as {convention.name} writes "
+                                            f"numbers, it reads {_ENGLISH.show(number)}: write {number.normalize():f}")
+        raise QuantityError(f"not a figure in English: this reads as a {reading.language.name} phrase, and records "
+                            f"are read in English here (set [documents] locale in reporter.toml to read "
+                            f"{reading.language.name})")
 
 
 def _significant(number: Decimal | float | int) -> int:

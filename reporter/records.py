@@ -67,6 +67,7 @@ from reporter.models import (  # noqa: F401 - re-exported: other modules import 
     Window,
     _one_line,
     record_json_schema,
+    records_context,
 )
 from reporter.parallel import PARALLEL_THRESHOLD, Declined, MapJob, WorkerError  # noqa: F401 - re-exported
 from reporter.problems import _message, _problems_from  # noqa: F401 - re-exported (cli, brief)
@@ -141,7 +142,9 @@ class _FileOutcome:
     document: Document | None = None
 
 
-def _check_document(doc: Document) -> _FileOutcome:
+def _check_document(doc: Document, context: dict[str, str] | None = None) -> _FileOutcome:
+    """Validate a loaded file's records (``context``: :func:`~reporter.models.records_context`, the
+    locale figures are read in)."""
     outcome = _FileOutcome(document=doc)
     problems = outcome.problems
     display = doc.path
@@ -164,7 +167,7 @@ def _check_document(doc: Document) -> _FileOutcome:
         if doc.may_hide:
             problems.extend(_text_problems(doc, raw, prefix, record_id))
         try:
-            incident = Incident.model_validate(raw)
+            incident = Incident.model_validate(raw, context=context)
         except ValidationError as exc:
             problems.extend(_problems_from(exc, doc, prefix, record_id))
             continue
@@ -191,15 +194,16 @@ def _text_problems(doc: Document, raw: Any, prefix: KeyPath, record_id: str | No
 
 
 def _check_file(resolved: Path, display: str, raw: bytes | None, max_file_size: int, max_depth: int,
-                fast: bool = True) -> _FileOutcome:
-    """Load and validate one file (``raw``: its bytes, if already read; ``fast``: rapidyaml may read it)."""
+                fast: bool = True, context: dict[str, str] | None = None) -> _FileOutcome:
+    """Load and validate one file (``raw``: its bytes, if already read; ``fast``: rapidyaml may read it;
+    ``context``: as for :func:`_check_document`)."""
     try:
         if raw is None:
             raw = read_raw(resolved, display, max_file_size)
         doc = parse_document(raw, resolved, display, max_depth, fast=fast)
     except LoadError as exc:
         return _FileOutcome(problems=[exc.problem])
-    return _check_document(doc)
+    return _check_document(doc, context)
 
 
 def _codec():  # noqa: ANN202 - imported late: only cached and parallel loading need it
@@ -235,10 +239,10 @@ def _restored(entry: Any, resolved: Path, display: str, max_depth: int) -> _File
     return _FileOutcome(records=len(items), items=items, document=doc)
 
 
-def _key(raw: bytes, resolved: Path, max_depth: int) -> bytes:
+def _key(raw: bytes, resolved: Path, max_depth: int, context: dict[str, str] | None = None) -> bytes:
     from reporter.cache import file_key
 
-    return file_key(raw, resolved.suffix, max_depth)
+    return file_key(raw, resolved.suffix, max_depth, context["locale"] if context else None)
 
 
 # ---------------------------------------------------------------------------------------
@@ -279,11 +283,14 @@ def start_map(
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
     max_depth: int = DEFAULT_MAX_DEPTH,
     workers: int | None = None,
+    locale: str | None = None,
 ) -> parallel.MapJob | None:
     """:func:`map_incidents` begun: the workers start at once, and this process joins in when
     it asks for the :meth:`~reporter.parallel.MapJob.result` (it may first do other work, such as
     reading the files for a cache key). None when the files are too few to share out, there is
-    one CPU, or the fast paths are off (:func:`reporter.fast.fast_paths_enabled`)."""
+    one CPU, or the fast paths are off (:func:`reporter.fast.fast_paths_enabled`). ``locale``: as
+    for :func:`validate_files`."""
+    context = records_context(locale)
     if files is None:
         files = find_files([Path(p) for p in paths])
     if raws is None:
@@ -312,7 +319,7 @@ def start_map(
         return [result for _, result in sorted((pair for (_, pairs), _ in processes for pair in pairs),
                                                key=lambda pair: pair[0])]
 
-    check = functools.partial(_check_file, max_file_size=max_file_size, max_depth=max_depth)
+    check = functools.partial(_check_file, max_file_size=max_file_size, max_depth=max_depth, context=context)
     return parallel.start(files, raws, check, here=each_file, there=each_file, gather=gather, combine=combine,
                           max_file_size=max_file_size, workers=workers)
 
@@ -324,6 +331,7 @@ def validate_files(
     max_depth: int = DEFAULT_MAX_DEPTH,
     cache: bool = False,
     workers: int | None = None,
+    locale: str | None = None,
 ) -> ValidationReport:
     """Load and validate every record file under ``paths``; collect every problem.
 
@@ -335,6 +343,9 @@ def validate_files(
             content; see :mod:`reporter.cache`) and add the ones read now.
         workers: processes to load with when there are many files to read (at least
             ``PARALLEL_THRESHOLD``); None means one per available CPU, 1 means this one only.
+        locale: the locale records are written in (``[documents] locale`` of reporter.toml):
+            figures are read in its language as well as in English ("rund 25.000" in de_DE);
+            None or an English locale reads English only.
 
     Returns:
         The valid incidents and every problem found, sorted by file and line. The outcome
@@ -347,14 +358,15 @@ def validate_files(
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _validate_files(paths, max_file_size=max_file_size, max_depth=max_depth, cache=cache, workers=workers)
+        return _validate_files(paths, max_file_size=max_file_size, max_depth=max_depth, cache=cache, workers=workers,
+                               context=records_context(locale))
     finally:
         if paused:
             gc.enable()
 
 
 def _validate_files(paths: Iterable[Path | str], *, max_file_size: int, max_depth: int, cache: bool,
-                    workers: int | None) -> ValidationReport:
+                    workers: int | None, context: dict[str, str] | None) -> ValidationReport:
     collection = Collection()
     problems: list[Problem] = []
     records = 0
@@ -386,7 +398,7 @@ def _validate_files(paths: Iterable[Path | str], *, max_file_size: int, max_dept
             except LoadError as exc:
                 outcomes[n] = _FileOutcome(problems=[exc.problem])
                 continue
-            entry = record_cache.get(_key(raw, resolved, max_depth))
+            entry = record_cache.get(_key(raw, resolved, max_depth, context))
             if entry is not None:
                 try:
                     outcomes[n] = _restored(entry, resolved, display, max_depth)
@@ -397,18 +409,18 @@ def _validate_files(paths: Iterable[Path | str], *, max_file_size: int, max_dept
         raws.append(raw)
 
     checked = _check_parallel([files[n] for n in todo], raws, max_file_size, max_depth, workers,
-                              record_cache) if fast else None
+                              record_cache, context) if fast else None
     if checked is not None:
         for n, outcome in zip(todo, checked, strict=True):
             outcomes[n] = outcome
     else:
         for n, raw in zip(todo, raws, strict=True):
             resolved, display = files[n]
-            outcome = outcomes[n] = _check_file(resolved, display, raw, max_file_size, max_depth, fast)
+            outcome = outcomes[n] = _check_file(resolved, display, raw, max_file_size, max_depth, fast, context)
             if record_cache is not None and raw is not None:
                 entry = _encode(outcome)
                 if entry is not None:
-                    record_cache.put(_key(raw, resolved, max_depth), entry)
+                    record_cache.put(_key(raw, resolved, max_depth, context), entry)
     if record_cache is not None:
         record_cache.save()
 
@@ -439,7 +451,7 @@ def _validate_files(paths: Iterable[Path | str], *, max_file_size: int, max_dept
 
 
 def _check_parallel(files: list[tuple[Path, str]], raws: list[bytes | None], max_file_size: int, max_depth: int,
-                    workers: int | None, cache: Any) -> list[_FileOutcome] | None:
+                    workers: int | None, cache: Any, context: dict[str, str] | None = None) -> list[_FileOutcome] | None:
     """Check files in worker processes and this one, by :func:`reporter.parallel.start`; outcomes
     in file order, or None when that does not pay (too few files, one CPU).
 
@@ -447,7 +459,7 @@ def _check_parallel(files: list[tuple[Path, str]], raws: list[bytes | None], max
     with any problem is checked again here, so that its problems and document are exactly
     those of the serial path.
     """
-    check = functools.partial(_check_file, max_file_size=max_file_size, max_depth=max_depth)
+    check = functools.partial(_check_file, max_file_size=max_file_size, max_depth=max_depth, context=context)
     job = parallel.start(files, raws, check, here=lambda number, outcome: outcome,
                          there=lambda number, outcome: _encode(outcome), max_file_size=max_file_size,
                          workers=workers)
@@ -462,20 +474,21 @@ def _check_parallel(files: list[tuple[Path, str]], raws: list[bytes | None], max
                 outcomes.append(result)
                 entry = _encode(result) if cache is not None else None
             elif result is None:
-                outcomes.append(_check_file(resolved, display, raw, max_file_size, max_depth))
+                outcomes.append(_check_file(resolved, display, raw, max_file_size, max_depth, context=context))
                 continue
             else:
                 outcomes.append(_restored(result, resolved, display, max_depth))
                 entry = result
             if cache is not None and entry is not None and raw is not None:
-                cache.put(_key(raw, resolved, max_depth), entry)
+                cache.put(_key(raw, resolved, max_depth, context), entry)
     return outcomes
 
 
 def load_collection(paths: Iterable[Path | str], *, cache: bool = False, workers: int | None = None,
-                    **limits: int) -> Collection:
-    """Load and validate records, raising :class:`InputError` with every problem if any file is invalid."""
-    report = validate_files(paths, cache=cache, workers=workers, **limits)
+                    locale: str | None = None, **limits: int) -> Collection:
+    """Load and validate records, raising :class:`InputError` with every problem if any file is invalid
+    (``locale``: the records' locale, as for :func:`validate_files`)."""
+    report = validate_files(paths, cache=cache, workers=workers, locale=locale, **limits)
     if not report.ok:
         raise InputError(report.problems)
     return report.collection

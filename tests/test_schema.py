@@ -56,7 +56,7 @@ NOT_EXPRESSIBLE: dict[str, str] = {
     "duplicate-key.yaml": "a key written twice (a schema sees one of the two values)",
     "json-duplicate-key.json": "a key written twice",
     "alias-valid-shape.yaml": "YAML anchors and aliases (a schema sees the expanded value)",
-    "nan.yaml": "NaN (JSON Schema's minimum and maximum are never false for NaN)",
+    "nan.yaml": "NaN (JSON Schema's minimum and maximum are never false for NaN; for a count, multipleOf is)",
     "json-nan.json": "NaN",
     "end-before-start.yaml": "a window whose end is before its start (no comparison of two values)",
     "reversed-range.yaml": "a range phrase whose low end is above its high end",
@@ -67,6 +67,9 @@ NOT_EXPRESSIBLE: dict[str, str] = {
     "year-as-float.yaml": "a year written as a decimal number (2020.0): JSON Schema's integer includes it",
     "ambiguous-number.yaml": "a figure written 25.000 (25, or 25,000 with German separators): the schema sees "
                              "the number 25, not how it was written",
+    "fractional-count-phrase.yaml": "a count written as a phrase with a fraction ('about 2.5'): whether a phrase is "
+                                    "whole is arithmetic on its text ('1.5 thousand' is, '1.2345 thousand' is not); "
+                                    "a count written as a number is refused by the schema too (multipleOf 1)",
 }
 """Refused by ``validate`` and accepted by the schema, with the reason the schema cannot refuse them.
 

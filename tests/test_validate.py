@@ -30,7 +30,7 @@ EXPECTED = {
     "impossible-date.yaml": ["{p}:5:10: window.start: {impossible_date}"],
     "end-before-start.yaml": ["{p}:6:8: window.end: end is before start"],
     "garbage-quantity.yaml": ["{p}:5:13: figures.accounts: {quantity_help}"],
-    "nan.yaml": ["{p}:5:13: figures.accounts: NaN and infinity are not allowed; write a finite number"],
+    "nan.yaml": ["{p}:5:13: figures.cost_eur: NaN and infinity are not allowed; write a finite number"],
     "overflow.yaml": ["{p}:5:17: figures.interactions: number is too large (the limit is 10^15)"],
     "alias-bomb.yaml": ["{p}:4:10: actions[0]: YAML anchors and aliases (&name, *name) are not allowed; write the value out"],
     "deep-nesting.yaml": ["{p}:4:41: targets" + "[0]" * 31 + ": nesting is deeper than 32 levels"],
@@ -43,7 +43,7 @@ EXPECTED = {
     "naive-datetime.yaml": ["{p}:5:10: window.start: {naive}"],
     "file-url.yaml": ["{p}:6:10: sources[0].url: expected an http:// or https:// URL"],
     "json-duplicate-key.json": ["{p}:5:3: title: duplicate key (first written at line 3)"],
-    "json-nan.json": ["{p}:5:27: figures.accounts: NaN and infinity are not allowed; write a finite number"],
+    "json-nan.json": ["{p}:5:27: figures.cost_eur: NaN and infinity are not allowed; write a finite number"],
     "json-syntax.json": ["{p}:4:1: invalid JSON: Expecting property name enclosed in double quotes"],
     "two-documents.yaml": ["{p}:4:1: a file holds one YAML document; remove the second '---'"],
     "bad-technique.yaml": ["{p}:4:14: techniques[0]: expected a MITRE ATLAS or ATT&CK technique id such as "
@@ -71,6 +71,10 @@ EXPECTED = {
     "bad-figure-name.yaml": ["{p}:5:3: figures.Accounts: {figure_name}"],
     "bad-actor-figure-name.yaml": ["{p}:7:7: actors[0].figures.total interactions: {figure_name}"],
     "bad-disclosure-figure-name.yaml": ["{p}:9:7: disclosures[0].figures.user-count: {figure_name}"],
+    "fractional-count.yaml": ["{p}:5:17: figures.interactions: interactions is a count: expected a whole number, "
+                              "not a fraction"],
+    "ambiguous-phrase.yaml": ["{p}:5:13: figures.accounts: 25.000 is ambiguous: it reads as 25 with a decimal point, "
+                              "or as 25,000 with '.' separating thousands; write 25 or 25000"],
     "evidence-both.yaml": ["{p}:5:5: evidence[0]: expected exactly one of 'text' or 'log'"],
     "evidence-neither.yaml": ["{p}:5:5: evidence[0]: expected exactly one of 'text' or 'log'"],
     "value-and-range.yaml": ["{p}:5:13: figures.accounts: a range needs both low and high, and no value"],
@@ -106,6 +110,8 @@ EXPECTED = {
     "ambiguous-number.yaml": ["{p}:5:13: figures.accounts: 25.000 is ambiguous: it reads as 25 with a decimal point, "
                               "or as 25,000 with '.' separating thousands; write 25 or 25000"],
     "json-infinity.json": ["{p}:1:98: figures.accounts: NaN and infinity are not allowed; write a finite number"],
+    "fractional-count-phrase.yaml": ["{p}:7:17: actors[0].figures.accounts: accounts is a count: expected a whole "
+                                     "number, not a fraction"],
     "list-duplicate-id.json": ["{p}:3:10: [1].id: duplicate id 'list-twice' (first used at {p}:2:10) (record list-twice)"],
     # Obligations and the disclosures made under them (tests/test_clocks.py).
     "obligation-unknown-regime.yaml": ["{p}:5:13: obligations[0].regime: expected one of gdpr-33, nis2, sec-8k-1.05, "
