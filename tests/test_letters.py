@@ -200,3 +200,13 @@ def test_an_office_in_britain_is_greeted_sir_or_madam(tmp_path: Path) -> None:
     text = (project / "out" / "gdpr-notification.md").read_text()
     assert "Dear Sir or Madam," in text and "Yours faithfully," in text
     assert "Dear Breach Notification Unit" not in text and "Sincerely," not in text
+
+
+def test_no_bundled_document_doubles_a_word_or_qualifier(tmp_path: Path) -> None:
+    """The check over all prose: every bundled document, as rendered, reads clean."""
+    project = copy_project(tmp_path / "p")
+    result = run_in(project, ["build", *sorted(str(p.relative_to(project)) for p in (project / "briefs").glob("*.yaml")),
+                              "--out", "out", "--format", "md"])
+    assert result.exit_code == 0, result.output
+    for path in sorted((project / "out").glob("*.md")):
+        assert reading_problems(path.read_text()) == [], path.name
