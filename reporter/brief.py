@@ -149,6 +149,13 @@ class Brief(_Model):
     appendix: Literal["figures", "none"] | None = Field(
         None, description="figures: end with an appendix giving the conventions and every figure's exact value "
                           "or bounds; none: no appendix. Default: none for letters and notifications.")
+    period_label: OneLine | None = Field(
+        None, description='How a report names its period, e.g. "April to June 2026" (default: from the '
+                          "incidents' period filter, e.g. \"the second quarter of 2026\").")
+    categories: list[Annotated[str, Field(pattern=SLUG)]] = Field(
+        default_factory=list, description="The categories a report shows, in this order (default: all, in order "
+                                          "of first appearance); the build report names incidents left out.")
+    advice: list[str] = Field(default_factory=list, description='What readers can do ("What you can do").')
     asks: list[str] = Field(default_factory=list, description="What the reader is asked to do.")
     actions: list[str] = Field(default_factory=list, description="Actions taken, beyond those in the records.")
     recommendations: list[str] = Field(default_factory=list, description="Recommendations (briefings).")
@@ -175,8 +182,10 @@ class Brief(_Model):
             raise ValueError("expected a day such as 2026-06-10")
         return value
 
-    def selects(self, incident: Incident, period: dict[str, str]) -> bool:
-        """Whether the brief's incident selection includes ``incident`` (period from metrics.period_keys)."""
+    def selects(self, incident: Incident) -> bool:
+        """Whether the brief's incident selection includes ``incident``. A ``period`` selects the
+        incidents active in it, measured to the brief's date (:func:`reporter.metrics.active_in`):
+        a window that overlaps it, or, without a window, a timeline event in it."""
         if isinstance(self.incidents, list):
             return not self.incidents or incident.id in self.incidents
         chosen = self.incidents
@@ -185,8 +194,9 @@ class Brief(_Model):
         if chosen.status and incident.status not in chosen.status:
             return False
         if chosen.period:
-            key = "quarter" if "-Q" in chosen.period else "month" if "-" in chosen.period else "year"
-            return period[key] == chosen.period
+            from reporter.metrics import active_in
+
+            return active_in(incident, chosen.period, as_of=self.date.date)
         return True
 
 

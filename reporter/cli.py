@@ -213,7 +213,8 @@ def validate(
     from reporter.records import validate_files
 
     settings = _resolve(config, max_file_size=max_file_size)
-    report = validate_files(_record_paths(paths, settings), max_file_size=settings.input.max_file_size)
+    report = validate_files(_record_paths(paths, settings), max_file_size=settings.input.max_file_size,
+                            locale=settings.records_locale)
     _print_problems(report.problems, format)
     if format is ProblemFormat.TEXT:
         checked = f"{_plural(report.files, 'file')}, {_plural(report.records, 'record')}"
@@ -260,7 +261,7 @@ def metrics(
         resolved = _resolve(config, window_convention=window_convention, locale=locale, sig_figs=sig_figs,
                             max_file_size=max_file_size)
         _metrics(_record_paths(paths, resolved), format, resolved.settings(), [b.value for b in by or []],
-                 resolved.input.max_file_size, no_cache, _as_of_date(as_of))
+                 resolved.input.max_file_size, no_cache, _as_of_date(as_of), resolved.records_locale)
     finally:
         if collecting:
             gc.enable()
@@ -283,7 +284,7 @@ def _as_of_date(text: str | None):  # noqa: ANN202 - a date or None
 
 
 def _metrics(paths: list[Path], format: TableFormat, settings, by: list[str], max_file_size: int,  # noqa: ANN001
-             no_cache: bool, as_of=None) -> None:  # noqa: ANN001 - a date or None
+             no_cache: bool, as_of=None, records_locale: str | None = None) -> None:  # noqa: ANN001 - a date or None
     from reporter.audience import for_audience
     from reporter.metrics import Tally, as_of_rule, collection_metrics, metrics_json_text, period_rule
     from reporter.loader import DEFAULT_MAX_DEPTH, find_files
@@ -297,7 +298,7 @@ def _metrics(paths: list[Path], format: TableFormat, settings, by: list[str], ma
     # incidents' metrics and tallies what it read; only the phrased incidents and the tallies
     # come back. None: too few files; the job's result is None for a problem or an evidence log.
     job = start_map(paths, functools.partial(_incident_output, settings=settings, format=format, as_of=as_of),
-                    reduce=functools.partial(_process_output, format=format), files=files,
+                    reduce=functools.partial(_process_output, format=format), files=files, locale=records_locale,
                     max_file_size=max_file_size)
     try:
         if not no_cache:
@@ -306,7 +307,8 @@ def _metrics(paths: list[Path], format: TableFormat, settings, by: list[str], ma
             # Each file is read once here: for the key, and (if the key misses) for the metrics.
             raws = _read_all(files, max_file_size)
             results = ResultCache()
-            options = ["metrics", repr(settings), format.value, ",".join(by), str(max_file_size), str(as_of)]
+            options = ["metrics", repr(settings), format.value, ",".join(by), str(max_file_size), str(as_of),
+                       records_locale or ""]
             key = result_key(options, files, raws, DEFAULT_MAX_DEPTH)
             cached = results.get(key) if key else None
             if cached is not None:
@@ -326,7 +328,7 @@ def _metrics(paths: list[Path], format: TableFormat, settings, by: list[str], ma
             logs = False
         else:
             outputs = None
-            collection = load_collection(paths, max_file_size=max_file_size, cache=not no_cache)
+            collection = load_collection(paths, max_file_size=max_file_size, cache=not no_cache, locale=records_locale)
             incidents = for_audience(collection.incidents, None).incidents
             computed = collection_metrics(incidents, settings, as_of=as_of)
             logs = any(item.log for i in incidents for item in i.evidence)
@@ -438,7 +440,8 @@ def check(
 
     resolved = _resolve(config, window_convention=window_convention, locale=locale, sig_figs=sig_figs,
                         max_file_size=max_file_size)
-    report = validate_files(_record_paths(paths, resolved), max_file_size=resolved.input.max_file_size)
+    report = validate_files(_record_paths(paths, resolved), max_file_size=resolved.input.max_file_size,
+                            locale=resolved.records_locale)
     timezone = resolved.documents.timezone
     problems = sorted(report.problems + check_collection(report.collection, resolved.settings(),
                                                          as_of=_as_of(as_of, timezone), timezone=timezone)
@@ -477,7 +480,8 @@ def clocks(
     resolved = _resolve(config, max_file_size=max_file_size)
     timezone = resolved.documents.timezone
     moment = _as_of(as_of, timezone)
-    collection = load_collection(_record_paths(paths, resolved), max_file_size=resolved.input.max_file_size)
+    collection = load_collection(_record_paths(paths, resolved), max_file_size=resolved.input.max_file_size,
+                                 locale=resolved.records_locale)
     found = collection_clocks([loaded.incident for loaded in collection.incidents], moment, timezone)
     if format is ClockFormat.JSON:
         _echo(clocks_json(found, moment), nl=False, json_text=True)
@@ -532,7 +536,8 @@ def _document_inputs(config_path: Path | None, records: list[Path] | None, **opt
 
     config_path = config_path or find_config()
     config = _resolve(config_path, **options)
-    collection = load_collection(_record_paths(records, config), max_file_size=config.input.max_file_size)
+    collection = load_collection(_record_paths(records, config), max_file_size=config.input.max_file_size,
+                                 locale=config.records_locale)
     return config, config_path, collection
 
 
@@ -726,7 +731,8 @@ def chart(
     settings = resolved.settings()
     clearance = _clearance(resolved, audience) if audience is not None else None
     record_paths = _record_paths(paths, resolved)
-    collection = load_collection(record_paths, max_file_size=resolved.input.max_file_size)
+    collection = load_collection(record_paths, max_file_size=resolved.input.max_file_size,
+                                 locale=resolved.records_locale)
     view = for_audience(collection.incidents, clearance, resolved.documents.small_counts)
     incidents = view.incidents
     metrics = collection_metrics(incidents, settings)

@@ -14,7 +14,7 @@ from pathlib import Path
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from reporter.dates import WindowConvention
 from reporter.errors import ConfigError, UsageError
@@ -172,6 +172,14 @@ class Config(_Section):
         documents = self.documents
         return Settings(convention=documents.window_convention, locale=documents.locale, sig_figs=documents.sig_figs)
 
+    _records_locale: str | None = PrivateAttr(None)
+
+    @property
+    def records_locale(self) -> str:
+        """The locale records are written in: ``[documents] locale`` as reporter.toml says it
+        (``--locale`` changes what documents are phrased in, not how records read)."""
+        return self._records_locale or self.documents.locale
+
     def record_paths(self) -> list[Path]:
         """``paths.records``, resolved against the config's directory."""
         return [self.resolve(p) for p in self.paths.records]
@@ -240,6 +248,7 @@ def resolve_config(path: Path | None = None, *, search_from: Path | None = None,
     if path is not None and not path.is_file():
         raise UsageError(f"--config: no such file: {path}")
     config = load_config(path, search_from=search_from)
+    config._records_locale = config.documents.locale  # before --locale: records keep reporter.toml's
     given = {name: value for name, value in options.items() if value is not None}
     if not given:
         return config

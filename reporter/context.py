@@ -112,6 +112,17 @@ class DisclosureView:
 
 
 @dataclass(frozen=True)
+class CategoryView:
+    """A category of incidents in a report."""
+
+    name: str = doc("Category slug, e.g. distillation.")
+    label: str = doc("As a heading: 'Distillation', 'Account abuse'.")
+    count: int = doc("How many of the document's incidents are in it.", 0)
+    in_summary: str = doc("The category and its count in a sentence: 'distillation (two)'.", "")
+    incidents: list[str] = doc("Their ids, in the document's order.", factory=list)
+
+
+@dataclass(frozen=True)
 class IncidentView:
     """One incident as the audience may see it."""
 
@@ -249,14 +260,28 @@ class DocumentContext:
                                 factory=list)
     body: str = doc("The drafter's own paragraphs (Markdown), citations filled in; empty when the brief gives "
                     "none.", "")
-    conclusion: str = doc("The paragraph(s) before the sign-off: the brief's, or a default by locale.", "")
+    conclusion: str = doc("The brief's paragraph(s) before the sign-off, citations filled (empty if none).", "")
+    conclusion_default: str = doc("A letter's concluding sentence when the brief gives none, by locale.", "")
     closing: str = doc("The complimentary close, e.g. 'Sincerely,' or 'Yours faithfully,'.", "")
     contact: str = doc("A sentence naming the contact point for follow-up (empty when the brief names none).", "")
+    contact_point: str = doc("The contact point alone: 'Sam Okafor, Director of Policy (sam@example.org)'.", "")
     cc: list[str] = doc("Copies to: the label line ('cc:'), then one line per name; empty when none.", factory=list)
     enclosures: list[str] = doc("Enclosures: the label line ('Enclosures:'), then one line per enclosure; empty "
                                 "when none.", factory=list)
     appendix: bool = doc("Whether the document ends with the figures appendix (brief key appendix).", False)
     status_note: str = doc("Where the investigation stands, by the incidents' status (one sentence).", "")
+    period_label: str = doc("The period a report covers: the brief's period_label, or phrased from its period "
+                            "filter ('the second quarter of 2026'); empty when neither.", "")
+    categories: list[CategoryView] = doc("The categories of the incidents shown, in the brief's order (its "
+                                         "categories key) or of first appearance.", factory=list)
+    categories_chosen: bool = doc("Whether the brief chose the categories (its categories key).", False)
+    advice: list[str] = doc("What readers can do (the brief's advice).", factory=list)
+    totals_summary: list[str] = doc("The known totals of accounts and interactions, each with what it counts and, "
+                                    "when not every incident states it, how many do: 'about 26,000 or more "
+                                    "accounts (from the 2 of 4 incidents that state accounts)'.", factory=list)
+    totals_notes: dict[str, str] = doc("Per total, how many incidents state it when not all do: "
+                                       "'from the 2 of 4 incidents that state accounts' (else absent).",
+                                       factory=dict)
     organisation: PartyView = doc("The sending organisation (name, address).")
     logo: str = doc("Logo as a data: URI (empty if none).")
     signatory: PartyView = doc("Who signs.")
@@ -413,11 +438,18 @@ def fill_summary(incident: Incident, metrics: IncidentMetrics, settings: Setting
     return " ".join(CITATION.sub(replace, incident.summary).split())
 
 
-def window_text(incident: Incident, settings: Settings) -> str:
+def window_text(incident: Incident, settings: Settings, as_of: Any = None, timezone: str = "UTC",
+                days: Quantity | None = None) -> str:
+    """The window as people write it (:func:`reporter.dates.format_window`): in one zone, to the
+    minute; an ongoing one measured to ``as_of`` ("since May 14, 2026: 29 days to June 12, 2026")."""
+    from reporter.dates import format_window
+
     window = incident.window
     if window is None:
         return ""
-    return format_date_range(window.start, window.end, settings.locale)
+    return format_window(window.start, window.end, settings.locale, as_of=as_of if window.end is None else None,
+                         days=days if days is not None and days.is_known else None, timezone=timezone,
+                         convention=settings.convention)
 
 
 def when_text(when: When | None, settings: Settings) -> str:

@@ -31,6 +31,7 @@ from reporter.context import (
     ActionView,
     ActorView,
     ChangeView,
+    CategoryView,
     ChartView,
     DisclosureView,
     DocumentContext,
@@ -45,6 +46,7 @@ from reporter.context import (
     event_label,
     figure_view,
     fill_summary,
+    label,
     marking,
     when_text,
     window_text,
@@ -53,7 +55,7 @@ from reporter.context import (
 )
 from reporter.dates import format_date_range, format_when
 from reporter.errors import ConfigError, InputError, Problem, RenderError, UsageError
-from reporter.metrics import INCIDENT_METRICS, CollectionMetrics, Settings, collection_metrics, period_keys
+from reporter.metrics import INCIDENT_METRICS, CollectionMetrics, Settings, collection_metrics
 from reporter.quantities import ABOUT_TOLERANCE, Quantity, format_quantity
 from reporter.records import Actor, Collection, Incident, LoadedIncident, Sensitivity
 from reporter.words import words_for
@@ -108,11 +110,51 @@ def _select(brief: Brief, brief_path: str, collection: Collection) -> tuple[list
     if problems:
         raise InputError(problems)
     selected = [loaded for loaded in collection.incidents
-                if loaded.incident.id not in brief.compare and brief.selects(loaded.incident, period_keys(loaded.incident))]
+                if loaded.incident.id not in brief.compare and brief.selects(loaded.incident)]
     if not selected:
-        raise InputError([Problem(brief_path, None, None, "incidents", "selects no incident from the records")])
+        raise InputError([Problem(brief_path, None, None, "incidents", _selects_none(brief, collection))])
+    if isinstance(brief.incidents, list) and brief.incidents:  # in the brief's order
+        selected.sort(key=lambda loaded: brief.incidents.index(loaded.incident.id))  # type: ignore[union-attr]
+    else:  # by date, earliest first (records without a date last, in file order)
+        selected.sort(key=lambda loaded: _first_date(loaded.incident))
     compare = [by_id[i] for i in brief.compare]
     return selected, compare
+
+
+def _first_date(incident: Incident) -> tuple[int, datetime]:
+    dates = [incident.window.start.earliest] if incident.window is not None else []
+    dates += [event.at.earliest for event in incident.timeline.values()]
+    return (0, min(dates)) if dates else (1, datetime.max.replace(tzinfo=timezone.utc))
+
+
+def _selects_none(brief: Brief, collection: Collection) -> str:
+    """Why a brief's selection is empty, with what was considered."""
+    considered = [loaded.incident for loaded in collection.incidents if loaded.incident.id not in brief.compare]
+    if not considered:
+        return "selects no incident: the records hold none (beyond those compared)"
+    if isinstance(brief.incidents, list):
+        return "selects no incident from the records"
+    chosen = brief.incidents
+    parts = []
+    if chosen.category:
+        parts.append(f"category {', '.join(chosen.category)}")
+    if chosen.status:
+        parts.append(f"status {', '.join(str(s) for s in chosen.status)}")
+    if chosen.period:
+        parts.append(f"active in {chosen.period}")
+    shown = "; ".join(f"{i.id} ({i.category}, {i.status}, {_active_span(i)})" for i in considered[:12])
+    more = f"; and {len(considered) - 12} more" if len(considered) > 12 else ""
+    return (f"selects no incident ({' and '.join(parts)}) of the {len(considered)} considered: {shown}{more}")
+
+
+def _active_span(incident: Incident) -> str:
+    window = incident.window
+    if window is not None:
+        return f"active {window.start.text} to {window.end.text if window.end is not None else 'ongoing'}"
+    dated = sorted(e.at.text for e in incident.timeline.values())
+    if not dated:
+        return "no window or dated event"
+    return f"event {dated[0]}" if len(dated) == 1 else f"events {dated[0]} to {dated[-1]}"
 
 
 def _party(name: str = "", title: str | None = None, organisation: str | None = None, address: list[str] | None = None,
@@ -122,7 +164,7 @@ def _party(name: str = "", title: str | None = None, organisation: str | None = 
 
 
 def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Settings, withheld: set[str],
-                   sources: list[SourceView], as_of: date | None = None) -> IncidentView:
+                   sources: list[SourceView], as_of: date | None = None, timezone: str = "UTC") -> IncidentView:
     """One incident for templates. With ``as_of`` (the document's date), sources published and
     disclosures made after it are not the document's to cite: they are left out (the build warns)."""
     own = metrics.incidents[incident.id]
@@ -165,7 +207,7 @@ def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Set
         category=incident.category,
         status=str(incident.status),
         summary=summary,
-        window=window_text(incident, settings),
+        window=window_text(incident, settings, as_of, timezone, own.derived["window_days"]),
         window_days=figure_view("window_days", own.derived["window_days"], settings),
         figures=figures,
         metrics=derived,
@@ -284,6 +326,14 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
         brief = brief.model_copy(update={"audience": manifest.audience})
     clearance = config.clearance(brief.audience)
     selected, compare = _select(brief, str(brief_path), collection)
+    excluded = []
+    if brief.categories:  # the categories a report shows, in their order
+        excluded = [loaded.incident.id for loaded in selected if loaded.incident.category not in brief.categories]
+        selected = sorted((loaded for loaded in selected if loaded.incident.category in brief.categories),
+                          key=lambda loaded: brief.categories.index(loaded.incident.category))
+        if not selected:
+            raise InputError([Problem(str(brief_path), None, None, "categories",
+                                      "none of the selected incidents is in these categories")])
     if manifest is not None and manifest.one_incident and len(selected) > 1:
         several = [name for name in templates.names() if not templates.manifest(name).one_incident] \
             if templates is not None else []
@@ -308,10 +358,10 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
     sources: list[SourceView] = []
     try:
         incident_views = [_incident_view(i, metrics, settings, withheld_names.get(i.id, set()), sources,
-                                         brief.date.date)
+                                         brief.date.date, config.documents.timezone)
                           for i in kept.incidents]
         compare_views = [_incident_view(i, compare_metrics, settings, withheld_names.get(i.id, set()), [],
-                                        brief.date.date)
+                                        brief.date.date, config.documents.timezone)
                          for i in kept_compare.incidents]
     except _SummaryError as exc:
         raise InputError([loaded_by_id[exc.incident].problem(("summary",), exc.message)]) from None
@@ -344,7 +394,7 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
     withheld = kept.withheld or kept_compare.withheld
     words = words_for(locale)
     citations = _citations(kept.incidents, kept_compare.incidents, metrics, compare_metrics, settings,
-                           withheld_names, brief.audience)
+                           withheld_names, brief.audience, brief.date.date, config.documents.timezone)
     prose, prose_problems = _brief_prose(brief, brief_path, citations, metrics, compare_metrics, settings)
     prose_problems += _source_problems(brief, brief_path, kept.incidents)
     errors = [p for p in prose_problems if p.severity == "error"]
@@ -369,14 +419,23 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
         references=[words.sentences[key].format(reference=value) for key, value in
                     (("our_reference", brief.our_reference), ("your_reference", brief.your_reference)) if value],
         body=prose.get("body", ""),
-        conclusion=prose.get("conclusion", words.sentences["conclusion"]),
+        conclusion=prose.get("conclusion", ""),
+        conclusion_default=words.sentences["conclusion"],
         closing=brief.closing or letters.closing(greeting, locale),
         contact=_contact(brief, words),
+        contact_point=_contact_point(brief),
         cc=[words.sentences["cc"], *brief.cc] if brief.cc else [],
         enclosures=[words.sentences["enclosure" if len(brief.enclosures) == 1 else "enclosures"], *brief.enclosures]
         if brief.enclosures else [],
         appendix=(brief.appendix or ("none" if external else "figures")) == "figures",
         status_note=_document_status(incident_views, brief, words, locale),
+        period_label=brief.period_label or _period_label(brief, locale),
+        categories=_categories(incident_views, brief),
+        categories_chosen=bool(brief.categories),
+        advice=[prose[f"advice[{n}]"] for n in range(len(brief.advice))],
+        totals_notes=(notes := _totals_notes(kept.incidents, metrics, locale)),
+        totals_summary=[f.phrase_with_label + (f" ({notes[f.name]})" if f.name in notes else "")
+                        for f in collection_totals(metrics) if f.known and f.name in ("accounts", "interactions")],
         organisation=_party(organisation.name, address=organisation.address),
         logo=_logo(config),
         signatory=signatory,
@@ -417,6 +476,8 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
                      clearance, external, context)
     report["left_out"] += [{"incident": i, "part": "summary", "reason": "it cites a figure withheld from the "
                             f"{brief.audience} audience"} for i in summaries_dropped]
+    report["left_out"] += [{"incident": i, "part": "incident", "reason": "its category is not among the brief's "
+                            "categories"} for i in excluded]
     return Prepared(context, [*kept.warnings, *kept_compare.warnings, *prose_problems], charts, report)
 
 
@@ -454,7 +515,7 @@ def _recipients(brief: Brief, locale: str) -> list[PartyView]:
 
 def _citations(incidents: list[Incident], compared: list[Incident], metrics: CollectionMetrics,
                compare_metrics: CollectionMetrics, settings: Settings, withheld: dict[str, set[str]],
-               audience: str) -> Any:
+               audience: str, as_of: date | None = None, timezone: str = "UTC") -> Any:
     from reporter.prose import Citations, Scope
 
     scopes = {}
@@ -462,7 +523,7 @@ def _citations(incidents: list[Incident], compared: list[Incident], metrics: Col
         window = incident.window
         phrases = None
         if window is not None:
-            phrases = (format_date_range(window.start, window.end, settings.locale),
+            phrases = (window_text(incident, settings, as_of, timezone, owner.incidents[incident.id].derived["window_days"]),
                        format_when(window.start, settings.locale),
                        format_when(window.end, settings.locale) if window.end is not None else "")
         scopes[incident.id] = Scope(figures=owner.incidents[incident.id].all(), window=phrases,
@@ -488,7 +549,7 @@ def _brief_prose(brief: Brief, brief_path: Path, citations: Any, metrics: Collec
         value = getattr(brief, key)
         if value:
             texts[key] = value
-    for key in ("asks", "actions", "recommendations"):
+    for key in ("asks", "actions", "recommendations", "advice"):
         texts.update({f"{key}[{n}]": text for n, text in enumerate(getattr(brief, key))})
     owners = [*metrics.incidents.values(), *compare_metrics.incidents.values()]
     windows = [m.derived["window_days"] for m in owners]
@@ -541,13 +602,64 @@ def _source_problems(brief: Brief, brief_path: Path, incidents: list[Incident]) 
     return problems
 
 
-def _contact(brief: Brief, words: Any) -> str:
+def _contact_point(brief: Brief) -> str:
+    """Who to write to, and how: "Sam Okafor, Director of Policy (sam@example.org, +1 206 555 0142)"."""
     contact = brief.contact
     if contact is None:
         return ""
     reach = ", ".join(part for part in (contact.email, contact.phone) if part)
     who = ", ".join(part for part in (contact.name, contact.title) if part)
-    return words.sentences["contact"].format(contact=f"{who} ({reach})" if reach else who)
+    return f"{who} ({reach})" if reach else who
+
+
+def _contact(brief: Brief, words: Any) -> str:
+    point = _contact_point(brief)
+    return words.sentences["contact"].format(contact=point) if point else ""
+
+
+_QUARTERS = {"en": ("first", "second", "third", "fourth"), "de": ("ersten", "zweiten", "dritten", "vierten")}
+
+
+def _period_label(brief: Brief, locale: str) -> str:
+    """A report's period in words, from its period filter: "the second quarter of 2026", "May 2026", "2026"."""
+    from babel.dates import format_date
+
+    period = brief.incidents.period if not isinstance(brief.incidents, list) else None
+    if not period:
+        return ""
+    language = locale.split("_")[0]
+    if "-Q" in period:
+        year, quarter = period.split("-Q")
+        ordinal = _QUARTERS.get(language, _QUARTERS["en"])[int(quarter) - 1]
+        return f"im {ordinal} Quartal {year}" if language == "de" else f"the {ordinal} quarter of {year}"
+    if "-" in period:
+        year, month = period.split("-")
+        return format_date(date(int(year), int(month), 1), "LLLL y", locale=locale)
+    return period
+
+
+def _categories(views: list[IncidentView], brief: Brief) -> list[CategoryView]:
+    order = list(brief.categories) or list(dict.fromkeys(v.category for v in views))
+    groups = []
+    for name in order:
+        members = [v.id for v in views if v.category == name]
+        if members:
+            shown = name.replace("-", " ").replace("_", " ")
+            from reporter.prose import count_words
+
+            groups.append(CategoryView(name=name, label=shown.capitalize(), count=len(members), incidents=members,
+                                       in_summary=f"{shown} ({count_words(len(members), 'en')})"))
+    return groups
+
+
+def _totals_notes(incidents: list[Incident], metrics: CollectionMetrics, locale: str) -> dict[str, str]:
+    notes = {}
+    for name in metrics.totals:
+        stating = sum(1 for i in incidents if name in i.figures)
+        if 0 < stating < len(incidents):
+            noun = label(name, locale).lower()
+            notes[name] = f"from the {stating} of {len(incidents)} incidents that state {noun}"
+    return notes
 
 
 def _document_status(views: list[IncidentView], brief: Brief, words: Any, locale: str) -> str:

@@ -24,7 +24,8 @@ from tests.support import run_in, write_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden"
-BRIEFS = ["senate-banking-letter", "executive-briefing", "public-disclosure", "gdpr-notification", "sec-8k", "ai-act-serious-incident"]
+BRIEFS = ["senate-banking-letter", "executive-briefing", "public-disclosure", "public-report-2026", "gdpr-notification", "sec-8k",
+          "ai-act-serious-incident"]
 runner = CliRunner()
 
 
@@ -401,12 +402,13 @@ def test_render_option_errors_name_the_option(tmp_path: Path) -> None:
 def test_single_incident_templates_refuse_several(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "p")
     (project / "briefs" / "all.yaml").write_text(
-        "template: disclosure-summary\naudience: public\ntitle: T\ndate: 2026-06-10\nincidents: []\n")
+        "template: regulator-letter\naudience: regulator\ntitle: T\ndate: 2026-06-10\nincidents: []\n")
     result = run_in(project, ["build", "briefs/all.yaml"])
     assert result.exit_code == 1
     assert result.output.startswith(
-        "briefs/all.yaml:5:12: incidents: the disclosure-summary template is about one incident, and "
-        "this brief selects 9: name one id (or use a template about several: executive-briefing)\n")
+        "briefs/all.yaml:5:12: incidents: the regulator-letter template is about one incident, and "
+        "this brief selects 9: name one id (or use a template about several: disclosure-summary, "
+        "executive-briefing)\n")
     assert result.output.endswith("Error: 1 error, 1 warning: nothing was written\n")
 
 

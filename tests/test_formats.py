@@ -78,7 +78,7 @@ def test_a_registered_format_is_built_and_written_by_the_shared_path(tmp_path: P
     brief = load_brief(path)
     built = build_brief(brief, path, config, collection, tmp_path, ["md", "txt"])
     names = sorted(p.name for p in built.paths if p.parent == tmp_path)
-    assert names == ["public-disclosure.build.json", "public-disclosure.md", "public-disclosure.txt"]
+    assert names == ["public-disclosure.md", "public-disclosure.txt"]
     text = (tmp_path / "public-disclosure.txt").read_text()
     assert text.startswith("PLAIN\n# ") and "about 25,000" in text
     # The parallel path hands slow formats to worker processes, which find them in the registry too.

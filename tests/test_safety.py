@@ -27,7 +27,7 @@ from pypdf import PdfReader
 from tests.support import run_in, write_manifest
 
 TEMPLATES = ["regulator-letter", "executive-briefing", "disclosure-summary", "user-report"]
-SINGLE = ("regulator-letter", "disclosure-summary")
+SINGLE = ("regulator-letter",)  # the public summary takes several: the many-incident report is swept too
 
 CONFIG = """
 [organisation]

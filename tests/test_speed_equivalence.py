@@ -332,10 +332,10 @@ def _tally_inputs(directory: Path) -> list:
         "id: b\ntitle: B\ncategory: y\nwindow: {start: 2024-05-02, end: null}\n"
         "figures: {accounts: {value: 5, unit: seats}, interactions: 2.5 million}\n"
         "actors: [{name: P, figures: {interactions: 3 to 4}}, {name: Q, figures: {accounts: under 3}}]",
-        "id: c\ntitle: C\ncategory: x\ntimeline: {detected: 2023}\nfigures: {interactions: 3 to 9, accounts: at most 7.25}",
-        "id: d\ntitle: D\ncategory: z\nfigures: {accounts: over 0.5, interactions: at least 3}",
+        "id: c\ntitle: C\ncategory: x\ntimeline: {detected: 2023}\nfigures: {interactions: 3 to 9, accounts: at most 7, hours: at most 7.25}",
+        "id: d\ntitle: D\ncategory: z\nfigures: {accounts: over 1, hours: over 0.5, interactions: at least 3}",
         "id: e\ntitle: E\ncategory: x\nwindow: {start: 2024-05-20, end: 2024-07-01}\n"
-        "timeline: {detected: 2024-05-21, reported: 2024-08-01}\nfigures: {accounts: 1e-3}\n"
+        "timeline: {detected: 2024-05-21, reported: 2024-08-01}\nfigures: {accounts: 1, hours: 1e-3}\n"
         "actors: [{name: Q, figures: {accounts: 2}}]",
     ]
     for n, text in enumerate(texts):

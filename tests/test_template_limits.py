@@ -165,7 +165,7 @@ def test_confined_rendering_gives_the_same_bytes(project: Path) -> None:
     for suffix in (".md", ".html"):
         made = (project / "confined" / f"disclosure-summary{suffix}").read_bytes()
         assert made == (project / "here" / f"disclosure-summary{suffix}").read_bytes()
-        assert len(made) > 500
+        assert len(made) > 300  # a whole document, not an error page
 
 
 def test_the_build_process_compiles_nothing_and_children_reuse_the_code(project: Path,

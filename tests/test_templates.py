@@ -39,7 +39,8 @@ def test_bundled_manifests() -> None:
                               "asks", "actions", "marking"], "one", "regulator", "Letter: T"),
         "executive-briefing": (["compare", "bottom_line", "recommendations", "marking"], "many", "executive",
                                "Executive briefing: T"),
-        "disclosure-summary": (["actions", "marking"], "one", "public", "T"),
+        "disclosure-summary": (["body", "conclusion", "period_label", "categories", "advice", "contact", "actions",
+                                "marking"], "many", "public", "T"),
         "gdpr-notification": (["to", "from", "salutation", "closing", "our_reference", "your_reference", "cc",
                                "enclosures", "contact", "actions", "marking"], "one", "regulator",
                               "GDPR Art. 33 notification: T"),
@@ -74,8 +75,9 @@ def test_manifest_loads(tmp_path: Path) -> None:
     (VALID + 'colour = "red"\n',
      "colour: unknown key (expected one of description, keys, incidents, audience, formats, subject, reader, omits)"),
     (VALID.replace('keys = ["asks"]', 'keys = ["asks", "wishes"]'),
-     "keys: 'wishes' is not a brief key (expected some of compare, to, from, salutation, bottom_line, asks, "
-     "actions, recommendations, marking)"),
+     "keys: 'wishes' is not a brief key (expected some of compare, to, from, salutation, bottom_line, body, "
+     "body_file, conclusion, closing, our_reference, your_reference, cc, enclosures, contact, appendix, period_label, "
+     "categories, advice, asks, actions, recommendations, marking)"),
     (VALID.replace('keys = ["asks"]', 'keys = ["title"]'),
      "keys: 'title' is a key of every brief; list only the template's own keys"),
     (VALID.replace('keys = ["asks"]', 'keys = ["asks", "asks"]'), "keys: lists a key twice"),
