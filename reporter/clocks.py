@@ -338,7 +338,10 @@ def _clock(ctx: _Context, regime: Regime, report: str, from_event: str | None, s
             late_by = filed - due
         else:
             late_by = filed - due
-            span = format_span(late_by)
+            # A disclosure dated by its day alone is counted from that day's start: it was at
+            # least that late, and may have been later.
+            span = format_span(late_by) if disclosure.date.precision is Precision.DATETIME else \
+                f"at least {format_span(late_by)}"
         what = f"missed by {span}: made {disclosure.date.text} (disclosures[{index}], {disclosure.to})"
         return Clock(status="missed", met_by=None, note=_join(what, *notes, read), filed=filed, filed_by=made,
                      late_by=late_by, **common)

@@ -43,7 +43,7 @@ def test_gdpr_72_hours_and_a_notification_a_day_late() -> None:
     assert clock.status == "missed" and clock.met_by is None
     # A date without a time counts from the start of that day (UTC here): 8 hours after the due time.
     assert clock.late_by == timedelta(hours=8)
-    assert clock.note == ("missed by 8 hours: made 2026-03-19 (disclosures[0], Data Protection Commission); "
+    assert clock.note == ("missed by at least 8 hours: made 2026-03-19 (disclosures[0], Data Protection Commission); "
                           "disclosures[0] has no time: counted from the start of 2026-03-19 (UTC, documents.timezone)")
     # In the organisation's time zone the day starts earlier or later.
     (dublin,) = incident_clocks(_incident([{"regime": "gdpr-33"}], disclosures=[filed]), LATER, "America/New_York")
@@ -202,7 +202,7 @@ def test_clocks_table(tmp_path: Path) -> None:
         "dates filings)",
         "Incident  Regime   Report        From                        Due                   Status",
         "breach    gdpr-33  notification  aware 2026-03-15 16:00 UTC  2026-03-18 16:00 UTC  missed",
-        "    missed by 8 hours: made 2026-03-19 (disclosures[0], DPC); disclosures[0] has no time: counted from the "
+        "    missed by at least 8 hours: made 2026-03-19 (disclosures[0], DPC); disclosures[0] has no time: counted from the "
         "start of 2026-03-19 (UTC, documents.timezone)",
         "0 met, 1 missed, 0 due, 0 cannot-start (1 reports).",
     ]
@@ -269,7 +269,7 @@ def test_check_errors_on_a_late_gdpr_notification_without_reasons(tmp_path: Path
     result = runner.invoke(app, ["check", str(path), "--as-of", "2026-04-01"])
     assert result.exit_code == 1
     assert result.output.splitlines() == [
-        f"{path}:7:11: obligations[0].regime: the GDPR Art. 33 notification is late (missed by 8 hours: made "
+        f"{path}:7:11: obligations[0].regime: the GDPR Art. 33 notification is late (missed by at least 8 hours: made "
         "2026-03-19 (disclosures[0], DPC); it was due 2026-03-18T16:00:00Z) and the record gives no reason for the "
         "delay, which Art. 33(1) asks for: add obligations[0].delay_reason",
         "1 error, 0 warnings (1 file, 1 record checked).",
@@ -286,7 +286,7 @@ def test_check_warns_on_a_missed_clock_with_reasons_and_on_one_running_out(tmp_p
     lines = result.output.splitlines()
     assert lines[-1] == "0 errors, 2 warnings (1 file, 1 record checked)."
     assert lines[0].endswith("obligations[0].regime: warning: clock missed: the GDPR Art. 33 notification was due "
-                             "2026-03-18T16:00:00Z; missed by 8 hours: made 2026-03-19 (disclosures[0], DPC)")
+                             "2026-03-18T16:00:00Z; missed by at least 8 hours: made 2026-03-19 (disclosures[0], DPC)")
     assert lines[1].endswith("obligations[1].regime: warning: clock running out: the CIRCIA (6 U.S.C. 681b) "
                              "ransom-payment is due 2026-03-19T08:00:00Z, in 8 hours")
     strict = runner.invoke(app, ["check", "--strict", str(path), "--as-of", "2026-03-19T00:00:00Z"])
