@@ -210,3 +210,19 @@ def test_no_bundled_document_doubles_a_word_or_qualifier(tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     for path in sorted((project / "out").glob("*.md")):
         assert reading_problems(path.read_text()) == [], path.name
+
+
+def test_a_record_whose_summary_doubles_a_qualifier_fails_check(tmp_path: Path) -> None:
+    """Records are read back like briefs: "more than {interactions}" over "over 16 million" doubles."""
+    (tmp_path / "r.yaml").write_text(
+        "id: doubled\ntitle: Doubled qualifier\ncategory: distillation\nstatus: closed\n"
+        "summary: Together more than {interactions} interactions.\nfigures: {interactions: over 16 million}\n"
+        "actions: [{text: Suspended the the accounts}]\n")
+    result = run_in(tmp_path, ["check", "r.yaml"])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "r.yaml:5:10: summary: in the summary, 'more than more than 16' doubles a qualifier: write it once; a cited "
+        "figure brings its own qualifier (cite {name:bare} after words of your own)",
+        "r.yaml:7:18: actions[0].text: 'the the' repeats a word",
+        "2 errors, 0 warnings (1 file, 1 record checked).",
+    ]
