@@ -163,6 +163,9 @@ class Brief(_Model):
                                   description="Output formats (md, html, pdf); default: those the template's "
                                               "manifest lists.")
     marking: str | None = Field(None, description="Classification marking; defaults from the audience's clearance.")
+    locale: str | None = Field(
+        None, description="The document's language and conventions, e.g. de_DE or fr_FR (a German notification "
+                          "from an English-language project); default: documents.locale in reporter.toml.")
     withhold_totals: bool = Field(
         False, description="Show as withheld any total from which, less the actors' shares shown, a withheld "
                            "share could be worked out (build and check warn of each).")
@@ -174,6 +177,20 @@ class Brief(_Model):
                                   or ".." in re.split(r"[/\\]", value)):
             raise ValueError("expected a path inside the brief's folder, relative to the brief (e.g. letter.md)")
         return value
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            Locale.parse(value.replace("-", "_"))
+        except (ValueError, TypeError, UnknownLocaleError):
+            raise ValueError(f"unknown locale {value!r}: expected a Babel locale such as en_US, en_GB, de_DE "
+                             "or fr_FR") from None
+        return value.replace("-", "_")
 
     @field_validator("date")
     @classmethod
@@ -200,7 +217,7 @@ class Brief(_Model):
         return True
 
 
-EVERY_BRIEF = ("template", "audience", "title", "date", "incidents", "formats", "withhold_totals")
+EVERY_BRIEF = ("template", "audience", "title", "date", "incidents", "formats", "withhold_totals", "locale")
 """The keys every brief has, whatever its template."""
 
 TEMPLATE_KEYS = tuple(name for name in (info.alias or field for field, info in Brief.model_fields.items())

@@ -18,7 +18,7 @@ from babel.numbers import format_decimal
 
 from reporter.quantities import Qualifier, Quantity, format_quantity
 from reporter.records import Incident, Sensitivity
-from reporter.words import words_for
+from reporter.words import in_sentence, words_for
 
 
 def doc(text: str, default: Any = None, factory: Any = None) -> Any:
@@ -52,6 +52,8 @@ class ActorView:
     name: str = doc("Name.")
     kind: str = doc("company, group, individual, unknown … (may be empty).")
     confidence: str = doc("Attribution confidence: low, moderate or high (empty if none).")
+    confidence_text: str = doc("The confidence in the document's language, as it stands in 'with high "
+                               "confidence' (empty if none).", "")
     basis: list[str] = doc("Basis of the attribution.", factory=list)
     figures: list[FigureView] = doc("This actor's share of the figures.", factory=list)
 
@@ -130,6 +132,7 @@ class IncidentView:
     title: str = doc("Title.")
     category: str = doc("Category slug.")
     status: str = doc("draft, confirmed, disclosed or closed.")
+    status_text: str = doc("The status in the document's language ('confirmed', 'bestätigt').", "")
     summary: str = doc("Summary with every {placeholder} replaced by its phrased figure (may be empty).")
     window: str = doc("Phrased window, e.g. 'April 22 to June 5, 2026' (empty without one).")
     window_days: FigureView = doc("Window length under the document's convention.")
@@ -360,7 +363,7 @@ def figure_view(name: str, q: Quantity, settings: Settings) -> FigureView:
     if q.unit is None and q.is_known:  # a count: the noun follows the number, agreeing with it
         nouns = words_for(settings.locale).units
         with_label = format_quantity(q.with_unit(name), settings.locale, settings.sig_figs) if name in nouns \
-            else f"{phrase} {shown_label.lower() if settings.locale.startswith('en') else shown_label}"
+            else f"{phrase} {in_sentence(shown_label, settings.locale)}"
     else:
         with_label = f"{shown_label}: {phrase}"
     return FigureView(
@@ -488,7 +491,7 @@ def marking(clearance: Sensitivity, audience: str, brief_marking: str | None, re
     sentences = words_for(locale).sentences
     prepared_for = next((r.organisation for r in recipients if r.organisation), "") or sentences.get(
         f"audience_{audience}", audience.replace("-", " "))
-    return sentences["marking"].format(clearance=clearance.value.upper(), audience=prepared_for.upper())
+    return sentences["marking"].format(clearance=sentences[f"clearance_{clearance.value}"], audience=prepared_for.upper())
 
 
 def collection_totals(metrics: CollectionMetrics) -> list[FigureView]:

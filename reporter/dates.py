@@ -11,9 +11,11 @@ import functools
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_skeleton
@@ -193,15 +195,29 @@ def days_between(a: When, b: When) -> Quantity:
     return window_days(a, b, WindowConvention.ELAPSED)
 
 
-_CONNECTORS: dict[str, tuple[str, str]] = {
-    "en": ("{0} to {1}", "since {0}"),
-    "de": ("{0} bis {1}", "seit {0}"),
-}
+class _Wording(dict):  # type: ignore[type-arg]
+    """Words of date ranges by language, from reporter.words (its catalogues): made at first use."""
 
-_MEASURED: dict[str, str] = {
-    "en": "since {start}: {days} to {as_of}",
-    "de": "seit {start}: {days} bis {as_of}",
-}
+    def __init__(self, make: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, language: str) -> Any:
+        from reporter.words import LANGUAGES, words_of
+
+        if language not in LANGUAGES:
+            raise KeyError(language)
+        self[language] = value = self._make(words_of(language).sentences)
+        return value
+
+    def __contains__(self, language: object) -> bool:
+        from reporter.words import LANGUAGES
+
+        return language in LANGUAGES
+
+
+_CONNECTORS: dict[str, tuple[str, str]] = _Wording(lambda words: (words["date_range"], words["date_since"]))
+_MEASURED: dict[str, str] = _Wording(lambda words: words["date_measured"])
 """An ongoing window measured to a date (:func:`format_window`)."""
 
 
@@ -244,7 +260,7 @@ def format_date_range(start: When, end: When | None, locale: str = "en_US") -> s
     """
     loc = _locale(locale)
     if loc.language not in _CONNECTORS:
-        raise DateError(f"no wording for language {loc.language!r}: expected English (en) or German (de)")
+        raise DateError(f"no wording for language {loc.language!r}: expected English (en), German (de) or French (fr)")
     span, since = _CONNECTORS[loc.language]
     if end is None:
         return since.format(_phrase(start, loc, with_year=True))
@@ -257,7 +273,7 @@ def format_date_range(start: When, end: When | None, locale: str = "en_US") -> s
 
 def _wording(loc: Locale) -> tuple[str, str]:
     if loc.language not in _CONNECTORS:
-        raise DateError(f"no wording for language {loc.language!r}: expected English (en) or German (de)")
+        raise DateError(f"no wording for language {loc.language!r}: expected English (en), German (de) or French (fr)")
     return _CONNECTORS[loc.language]
 
 

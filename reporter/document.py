@@ -58,7 +58,7 @@ from reporter.errors import ConfigError, InputError, Problem, RenderError, Usage
 from reporter.metrics import INCIDENT_METRICS, CollectionMetrics, Settings, collection_metrics
 from reporter.quantities import ABOUT_TOLERANCE, Quantity, format_quantity
 from reporter.records import Actor, Collection, Incident, LoadedIncident, Sensitivity
-from reporter.words import words_for
+from reporter.words import in_sentence, words_for
 from reporter.manifest import Manifest
 from reporter.render import BODY, PAGE, Templates, document_filters, markdown_to_html, render_template
 
@@ -206,6 +206,7 @@ def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Set
         title=incident.title,
         category=incident.category,
         status=str(incident.status),
+        status_text=words.statuses.get(str(incident.status), str(incident.status)),
         summary=summary,
         window=window_text(incident, settings, as_of, timezone, own.derived["window_days"]),
         window_days=figure_view("window_days", own.derived["window_days"], settings),
@@ -215,6 +216,8 @@ def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Set
         actors=[ActorView(
             name=actor.name, kind=actor.kind or "",
             confidence=str(actor.attribution.confidence) if actor.attribution else "",
+            confidence_text=words.confidence.get(str(actor.attribution.confidence), str(actor.attribution.confidence))
+            if actor.attribution else "",
             basis=[item.text for item in actor.attribution.basis] if actor.attribution else [],
             figures=[figure_view(n, f.quantity, settings) for n, f in actor.figures.items()],
         ) for actor in listed],
@@ -243,8 +246,10 @@ def _disclosures(incident: Incident, settings: Settings, as_of: date | None) -> 
 
     ordered = sorted((d for d in incident.disclosures if as_of is None or d.date.latest.date() < as_of),
                      key=lambda d: d.date.earliest)
+    regimes = words_for(settings.locale).clocks
     return [DisclosureView(to=d.to, date=format_when(d.date, settings.locale), iso=d.date.text,
-                           reference=d.reference or "", regime=REGIME_TITLES[d.regime] if d.regime else "")
+                           reference=d.reference or "",
+                           regime=regimes.get(f"regime:{d.regime}", REGIME_TITLES[d.regime]) if d.regime else "")
             for d in ordered]
 
 
@@ -286,7 +291,8 @@ class _SummaryError(Exception):
 
 
 def _judgments(incidents: list[IncidentView], locale: str) -> list[str]:
-    sentences = words_for(locale).sentences
+    words = words_for(locale)
+    sentences = words.sentences
     judgments = []
     for incident in incidents:
         for actor in incident.actors:
@@ -294,7 +300,7 @@ def _judgments(incidents: list[IncidentView], locale: str) -> list[str]:
                 continue
             share = next((f.phrase for f in actor.figures if f.name == "interactions"), "")
             judgments.append(sentences["judgment_share" if share else "judgment"].format(
-                confidence=actor.confidence, actor=actor.name, share=share, incident=incident.title))
+                confidence=words.confidence.get(actor.confidence, actor.confidence), actor=actor.name, share=share, incident=incident.title))
     return judgments
 
 
@@ -303,6 +309,13 @@ def _bottom_line(brief: Brief, incidents: list[IncidentView]) -> str:
         return " ".join(brief.bottom_line.split())
     first = incidents[0]
     return first.summary or f"{first.title}."
+
+
+def brief_settings(brief: Brief, settings: Settings) -> Settings:
+    """The settings of a brief's document: its own ``locale``, when it sets one, over reporter.toml's."""
+    if brief.locale and brief.locale != settings.locale:
+        return dataclasses.replace(settings, locale=brief.locale)
+    return settings
 
 
 def build_context(brief: Brief, brief_path: Path, config: Config, collection: Collection,
@@ -320,6 +333,7 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
     ``manifest``: the template's (its default audience, one incident or many); ``templates``:
     where to look for templates about several incidents, to name them when this one takes one.
     """
+    settings = brief_settings(brief, settings)
     if brief.audience is None:
         if manifest is None:
             raise ConfigError(f"{brief_path}: no audience, and no template manifest to take one from")
@@ -430,7 +444,7 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
         appendix=(brief.appendix or ("none" if external else "figures")) == "figures",
         status_note=_document_status(incident_views, brief, words, locale),
         period_label=brief.period_label or _period_label(brief, locale),
-        categories=_categories(incident_views, brief),
+        categories=_categories(incident_views, brief, locale),
         categories_chosen=bool(brief.categories),
         advice=[prose[f"advice[{n}]"] for n in range(len(brief.advice))],
         totals_notes=(notes := _totals_notes(kept.incidents, metrics, locale)),
@@ -617,9 +631,6 @@ def _contact(brief: Brief, words: Any) -> str:
     return words.sentences["contact"].format(contact=point) if point else ""
 
 
-_QUARTERS = {"en": ("first", "second", "third", "fourth"), "de": ("ersten", "zweiten", "dritten", "vierten")}
-
-
 def _period_label(brief: Brief, locale: str) -> str:
     """A report's period in words, from its period filter: "the second quarter of 2026", "May 2026", "2026"."""
     from babel.dates import format_date
@@ -627,18 +638,16 @@ def _period_label(brief: Brief, locale: str) -> str:
     period = brief.incidents.period if not isinstance(brief.incidents, list) else None
     if not period:
         return ""
-    language = locale.split("_")[0]
     if "-Q" in period:
         year, quarter = period.split("-Q")
-        ordinal = _QUARTERS.get(language, _QUARTERS["en"])[int(quarter) - 1]
-        return f"im {ordinal} Quartal {year}" if language == "de" else f"the {ordinal} quarter of {year}"
+        return words_for(locale).sentences[f"quarter_{int(quarter)}"].format(year=year)
     if "-" in period:
         year, month = period.split("-")
         return format_date(date(int(year), int(month), 1), "LLLL y", locale=locale)
     return period
 
 
-def _categories(views: list[IncidentView], brief: Brief) -> list[CategoryView]:
+def _categories(views: list[IncidentView], brief: Brief, locale: str = "en_US") -> list[CategoryView]:
     order = list(brief.categories) or list(dict.fromkeys(v.category for v in views))
     groups = []
     for name in order:
@@ -648,7 +657,7 @@ def _categories(views: list[IncidentView], brief: Brief) -> list[CategoryView]:
             from reporter.prose import count_words
 
             groups.append(CategoryView(name=name, label=shown.capitalize(), count=len(members), incidents=members,
-                                       in_summary=f"{shown} ({count_words(len(members), 'en')})"))
+                                       in_summary=f"{shown} ({count_words(len(members), locale)})"))
     return groups
 
 
@@ -657,8 +666,10 @@ def _totals_notes(incidents: list[Incident], metrics: CollectionMetrics, locale:
     for name in metrics.totals:
         stating = sum(1 for i in incidents if name in i.figures)
         if 0 < stating < len(incidents):
-            noun = label(name, locale).lower()
-            notes[name] = f"from the {stating} of {len(incidents)} incidents that state {noun}"
+            noun = in_sentence(label(name, locale), locale)
+            notes[name] = words_for(locale).sentences["totals_note"].format(
+                stating=format_quantity(Quantity.exact(stating), locale, sig_figs=15),
+                total=format_quantity(Quantity.exact(len(incidents)), locale, sig_figs=15), noun=noun)
     return notes
 
 
@@ -794,7 +805,43 @@ def _clocks(incidents: list[Incident], brief: Brief, config: Config, clearance: 
     from reporter.clocks import clock_views, document_as_of
 
     timezone = config.documents.timezone
-    return clock_views(incidents, document_as_of(brief.date.date, timezone), timezone, clearance, locale)
+    views = clock_views(incidents, document_as_of(brief.date.date, timezone), timezone, clearance, locale)
+    return [_clock_words(view, locale) for view in views]
+
+
+_SPAN_PART = re.compile(r"(\d+) (business day|day|hour|minute)s?")
+_STATUS_SPAN = re.compile(r"^(missed by|due in) (at least )?((?:\d+ (?:business day|day|hour|minute)s? ?)+?)( so far)?$")
+
+
+def _span_words(english: str, locale: str) -> str:
+    """A span of time the clocks phrase ("1 day 7 hours") in the document's language."""
+    words = words_for(locale)
+    parts = []
+    for count, unit in _SPAN_PART.findall(english):
+        parts.append(format_quantity(Quantity.exact(int(count), unit=unit + "s"), locale, sig_figs=15))
+    return words.clocks["span_separator"].join(parts) if parts else words.clocks["no_time"]
+
+
+def _clock_words(view: Any, locale: str) -> Any:
+    """A clock's words in the document's language: its regime, report, what it runs from, its status."""
+    words = words_for(locale).clocks
+    changes = {"regime_title": words.get(f"regime:{view.regime}", view.regime_title),
+               "report_label": words.get(f"report:{view.report}", view.report_label)}
+    if not view.from_event and view.from_label.startswith("after the "):
+        changes["from_label"] = words.get(f"after:{view.from_label.removeprefix('after the ')}", view.from_label)
+    status = _STATUS_SPAN.match(view.status_text)
+    if view.status == "met":
+        changes["status_text"] = words["status:met"]
+    elif status:
+        key = "due_in" if status.group(1) == "due in" else "missed_so_far" if status.group(4) else \
+            "missed_by_at_least" if status.group(2) else "missed_by"
+        changes["status_text"] = words[key].format(span=_span_words(status.group(3), locale))
+    elif view.status == "missed" and view.status_text == "missed":
+        changes["status_text"] = words["status:missed"]
+    elif view.status == "cannot-start" and not locale.startswith("en"):
+        # The reason is the clock's own (English) note; the document says that it cannot start.
+        changes["status_text"] = words["status:cannot-start"]
+    return dataclasses.replace(view, **changes)
 
 
 def _inputs(loaded: list[LoadedIncident], brief_path: Path, config: Config, config_path: Path | None,
@@ -984,6 +1031,8 @@ def _render_located(brief: Brief, brief_path: Path, stem: str, config: Config, c
     if unmade:
         raise UsageError(f"{brief_path}: the {brief.template} template does not make {', '.join(unmade)} "
                          f"(it makes {', '.join(manifest.formats)})")
+    settings = brief_settings(brief, settings)
+    templates = templates.in_locale(settings.locale, settings.sig_figs)
     with watch.stage("metrics"):
         if prepared is None or stem != brief_path.stem:
             prepared = build_context(brief, brief_path, config, collection, settings, config_path, stem, manifest,
@@ -1037,7 +1086,7 @@ def templates_for(config: Config, extra_dirs: list[Path] | None = None, settings
         if not directory.is_dir():
             raise UsageError(f"--template-dir: no such directory: {directory}")
     return Templates(user_dirs=[config.resolve(d) for d in config.paths.templates] + list(extra_dirs or []),
-                     filters=document_filters(settings.locale, settings.sig_figs))
+                     filters=document_filters(settings.locale, settings.sig_figs), locale=settings.locale)
 
 
 def _make(fmt_name: str, sources: Sources) -> Product:

@@ -53,23 +53,41 @@ _US = Conventions(salutation="Dear {names}:", salutation_office="Dear Sir or Mad
                   closing_office="Sincerely,", subject="Re: {subject}")
 _GB = Conventions(salutation="Dear {names},", salutation_office="Dear Sir or Madam,",
                   closing_named="Yours sincerely,", closing_office="Yours faithfully,", subject="Re: {subject}")
-_DE = Conventions(salutation="Sehr geehrte Damen und Herren,", salutation_office="Sehr geehrte Damen und Herren,",
-                  closing_named="Mit freundlichen Grüßen", closing_office="Mit freundlichen Grüßen",
-                  subject="{subject}", last=" und ", honorific="")
-_FR = Conventions(salutation="Madame, Monsieur,", salutation_office="Madame, Monsieur,",
-                  closing_named="Veuillez agréer, Madame, Monsieur, l’expression de nos salutations distinguées.",
-                  closing_office="Veuillez agréer, Madame, Monsieur, l’expression de nos salutations distinguées.",
-                  subject="Objet : {subject}", last=" et ", honorific="")
+CONVENTIONS: dict[str, Conventions] = {"en_US": _US, "en_CA": _US, "en_PH": _US, "en": _GB}
+"""Conventions by locale, then by language (any other English locale writes as en_GB does). A
+language with a message catalogue (German, French) writes the US forms' translations there
+(:data:`TRANSLATED`): "Sehr geehrte Damen und Herren," … "Mit freundlichen Grüßen"."""
 
-CONVENTIONS: dict[str, Conventions] = {"en_US": _US, "en_CA": _US, "en_PH": _US, "en": _GB, "de": _DE, "fr": _FR}
-"""Conventions by locale, then by language (any other English locale writes as en_GB does)."""
+TRANSLATED = ("salutation", "salutation_office", "closing_named", "closing_office", "subject", "separator", "last")
+"""The fields of :class:`Conventions` a catalogue translates (context ``letters:FIELD``, the US form the message)."""
+
+
+def translated_fields() -> list[tuple[str, str]]:
+    """The messages of the conventions, as (context, English message), for the catalogues."""
+    return [(f"letters:{name}", getattr(_US, name)) for name in TRANSLATED]
+
+
+def _translated(language: str) -> Conventions:
+    from dataclasses import replace
+
+    from reporter.i18n import translations
+
+    catalogue = translations(language)
+    # No honorific before a name in the address: German and French letters write none.
+    return replace(_US, honorific="", **{name: catalogue.pgettext(f"letters:{name}", getattr(_US, name))
+                                         for name in TRANSLATED})
 
 
 def conventions(locale: str) -> Conventions:
     """The conventions of a locale ("en_GB" → British; an unknown language → US English)."""
+    from reporter.i18n import languages
+
     normal = locale.replace("-", "_")
     language = normal.split("_")[0].lower()
-    return CONVENTIONS.get(normal) or CONVENTIONS.get(language) or _US
+    found = CONVENTIONS.get(normal) or CONVENTIONS.get(language)
+    if found is None and language in languages():
+        found = CONVENTIONS[language] = _translated(language)
+    return found or _US
 
 
 # Chambers whose members are addressed as "The Honorable" and greeted by title.

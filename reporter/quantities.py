@@ -1159,16 +1159,17 @@ def _whole_or_fraction(n: int, d: int) -> int | Fraction:
 
 # Keyed by (qualifier, approximate). Strictness means little once "about" is involved, so approximate
 # one-sided bounds share one wording per direction ("about 1,097 or more"). The words are those of
-# reporter.words, looked up here once per language.
-_PHRASES: dict[str, dict[tuple[Qualifier, bool], str]] = {
-    language: {(Qualifier(qualifier), approximate): text
-               for (qualifier, approximate), text in words_of(language).qualifiers.items()}
-    for language in LANGUAGES
-}
-_NOT_COMPUTABLE = {language: words_of(language).not_computable for language in LANGUAGES}
+# reporter.words (for German and French, their catalogues' translations), looked up once per language.
+@functools.lru_cache(maxsize=None)
+def _phrases(language: str) -> dict[tuple[Qualifier, bool], str]:
+    return {(Qualifier(qualifier), approximate): text
+            for (qualifier, approximate), text in words_of(language).qualifiers.items()}
+
 
 # Unit name after a count whose plural category is "one", and after any other count.
-_UNITS: dict[str, dict[str, tuple[str, str]]] = {language: words_of(language).units for language in LANGUAGES}
+@functools.lru_cache(maxsize=None)
+def _units(language: str) -> dict[str, tuple[str, str]]:
+    return words_of(language).units
 
 
 @functools.lru_cache(maxsize=64)
@@ -1356,7 +1357,7 @@ def format_quantity(q: Quantity, locale: str = "en_US", sig_figs: int = 4, with_
 
     Args:
         q: the quantity.
-        locale: a Babel locale name; its language must be English or German.
+        locale: a Babel locale name; its language must be English, German or French.
         sig_figs: significant figures for each number.
         with_unit: append the unit (translated for the units metrics use, verbatim otherwise).
 
@@ -1402,10 +1403,11 @@ def _format_quantity(q: Quantity, locale: str = "en_US", sig_figs: int = 4, with
         sig_figs = q.sig  # never more precise than the figures it rests on
     numbers = _numbers(locale)
     loc = numbers.loc
-    if loc.language not in _PHRASES:
-        raise QuantityError(f"no wording for language {loc.language!r}: expected English (en) or German (de)")
+    if loc.language not in LANGUAGES:
+        raise QuantityError(f"no wording for language {loc.language!r}: expected English (en), German (de) "
+                            "or French (fr)")
     if not q.is_known:
-        return _NOT_COMPUTABLE[loc.language]
+        return words_of(loc.language).not_computable
     approximate = q.approximate or q.qualifier is Qualifier.ABOUT
     qualifier = q.qualifier
     if qualifier is Qualifier.EXACT and q.value is not None and _round(q.value, sig_figs, False) != Decimal(repr(float(q.value))):
@@ -1426,12 +1428,12 @@ def _format_quantity(q: Quantity, locale: str = "en_US", sig_figs: int = 4, with
     rounded = [_round(x, sig_figs, approximate, rounding) for x, rounding in ends if x is not None]
     # One-sided and range figures say what their bounds are, however they were derived.
     wording = central_lower or approximate and qualifier in (Qualifier.EXACT, Qualifier.ABOUT)
-    text = _PHRASES[loc.language][qualifier, wording].format(
+    text = _phrases(loc.language)[qualifier, wording].format(
         *(_phrase_number(d, numbers, sig_figs) for d in rounded)
     )
     if not with_unit or q.unit is None:
         return text
-    names = _UNITS[loc.language].get(q.unit)
+    names = _units(loc.language).get(q.unit)
     if names is None:
         return f"{text} {q.unit}"
     # The unit agrees with the number next to it, as printed: "1 day", "1.5 days", "44 Tage".

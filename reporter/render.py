@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape as html_escape
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
@@ -162,10 +162,17 @@ def lower_first(text: str) -> str:
 
 
 def and_list(items: Any, locale: str = "en_US") -> str:
-    """['a', 'b', 'c'] → 'a, b, and c' in the locale's own list style (Babel)."""
+    """['a', 'b', 'c'] → 'a, b, and c' in the locale's own list style (Babel).
+
+    Where an item is already Markdown (a message, ``_()``), the others are escaped and the list is
+    Markdown too."""
     from babel.lists import format_list
 
-    values = [str(item) for item in items if str(item).strip()]
+    shown = [item for item in items if str(item).strip()]
+    if any(isinstance(item, Markup) for item in shown):
+        parts = [str(item) if isinstance(item, Markup) else md_escape(str(item)) for item in shown]
+        return Markup(format_list(parts, locale=locale))
+    values = [str(item) for item in shown]
     return format_list(values, locale=locale) if values else ""
 
 
@@ -205,6 +212,13 @@ def document_filters(locale: str, sig_figs: int) -> dict[str, Callable[..., Any]
             "duration": duration, "percent": percent}
 
 
+def spelled(n: int, locale: str = "en_US") -> str:
+    """A small count in words, as a careful writer spells it ("two", "zwei"); digits from 10."""
+    from reporter.prose import count_words
+
+    return count_words(int(n), locale)
+
+
 CHART_SRC = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*_files/[a-z-]+\.png$")
 
 
@@ -220,7 +234,7 @@ def md_figure(chart: Any) -> Markup:
 
 
 MARKDOWN_FILTERS: dict[str, Callable[..., Any]] = {"lines": md_lines, "url_link": md_url_link, "prose": md_prose, "sentence": sentence,
-                                                  "lower_first": lower_first, "and_list": and_list,
+                                                  "lower_first": lower_first, "and_list": and_list, "spelled": spelled,
                                                   "figure": md_figure}
 
 
@@ -239,14 +253,78 @@ def _html_finalize(value: Any) -> Any:
 # -- environments --------------------------------------------------------------------------------
 
 
+def message_functions(locale: str, markdown: bool) -> dict[str, Callable[..., Any]]:
+    """The catalogue's functions for templates, in ``locale``'s language (:mod:`reporter.i18n`):
+
+    - ``_("Key figures")``, ``_("Window lengths count {what}.", what=...)``: a message, translated,
+      its ``{name}`` placeholders filled;
+    - ``ngettext("{count} incident", "{count} incidents", n, count=...)``: by the catalogue's plural rule;
+    - ``pgettext("status", "closed")``: a message in a context.
+
+    Each value filled in is escaped as the template prints values (Markdown or HTML), the
+    message itself is the template's own text; so the result is printed as it is (``{{ _(...) }}``)
+    and is not joined to other text with ``~``.
+    """
+    from reporter.i18n import translator
+
+    tr = translator(locale)
+
+    def escaped(value: Any, opens: bool) -> str:
+        if isinstance(value, Markup):
+            return str(value)
+        text = "" if value is None else str(value)
+        if not markdown:
+            return str(html_escape(reveal(text)))
+        # Only a value that opens the message can open a block ("1." a list): one inside it is escaped
+        # as the middle of a line is.
+        return md_escape(text) if opens else md_escape("x" + text)[1:]
+
+    def filled(text: str, fields: dict[str, Any]) -> Markup:
+        if not fields:
+            return Markup(text)
+        try:
+            return Markup(text.format(**{name: escaped(value, text.startswith("{" + name + "}"))
+                                         for name, value in fields.items()}))
+        except (KeyError, IndexError, ValueError) as exc:
+            raise TemplateError(f"message {text!r}: cannot fill its placeholders: {exc}") from None
+
+    def gettext(message: str, **fields: Any) -> Markup:
+        return filled(tr.gettext(str(message)), fields)
+
+    def pgettext(context: str, message: str, **fields: Any) -> Markup:
+        return filled(tr.pgettext(str(context), str(message)), fields)
+
+    def ngettext(singular: str, plural: str, n: int, **fields: Any) -> Markup:
+        return filled(tr.ngettext(str(singular), str(plural), int(n)), fields)
+
+    return {"_": gettext, "gettext": gettext, "pgettext": pgettext, "ngettext": ngettext}
+
+
 @dataclass
 class Templates:
-    """The template search path for one build: user directories first, bundled last."""
+    """The template search path for one build: user directories first, bundled last.
+
+    ``locale``: the language of the messages templates print (``_()``; :func:`message_functions`)."""
 
     user_dirs: list[Path] = field(default_factory=list)
     filters: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    locale: str = "en_US"
     _environments: dict[bool, jinja2.Environment] = field(default_factory=dict, init=False, repr=False)
     _manifests: dict[str, Manifest] = field(default_factory=dict, init=False, repr=False)
+    _others: dict[tuple[str, int], Templates] = field(default_factory=dict, init=False, repr=False)
+
+    def in_locale(self, locale: str, sig_figs: int) -> Templates:
+        """These templates for a document in another locale (a brief's own ``locale``): the same search
+        path and manifests, filters and messages of that locale; made once per build and locale."""
+        if locale == self.locale:
+            return self
+        key = (locale, sig_figs)
+        if key not in self._others:
+            other = Templates(user_dirs=list(self.user_dirs), filters=document_filters(locale, sig_figs),
+                              locale=locale)
+            other._manifests = self._manifests
+            self._others[key] = other
+        return self._others[key]
 
     def names(self) -> list[str]:
         """Every template available, by name: the user directories' first, in search order, then the
@@ -326,6 +404,7 @@ class Templates:
         )
         env.filters.update(MARKDOWN_FILTERS)
         env.filters.update(self.filters)
+        env.globals.update(message_functions(self.locale, markdown))
         self._environments[markdown] = env
         return env
 

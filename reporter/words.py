@@ -2,9 +2,12 @@
 
 Everything the library prints into a document, a chart or a phrased figure comes from the
 :class:`Words` of the document's language (``words_for("de_DE")``), never from a string typed
-where it is used. A new language is one more :class:`Words` here. What a language lacks falls
-back to English word by word, so a partial translation still reads (and
-:func:`missing` says what it lacks). Templates carry their own headings.
+where it is used. :data:`ENGLISH` holds the English words; they are the message ids of the
+message catalogues (:mod:`reporter.i18n`), each under the context of where it is used
+(``labels:accounts``), and the words of every other language are their translations there
+(``reporter/locale/LANG/LC_MESSAGES/reporter.po``). A message a catalogue lacks stays English
+(:func:`missing` says which; a test requires none). Templates take their words from the same
+catalogues (``_()`` in a template).
 
 Sentences are whole, with named placeholders (``{confidence}``), so that a translation can
 put the words in its own order.
@@ -12,8 +15,10 @@ put the words in its own order.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,9 @@ class Words:
         chart_figures: figure names inside chart sentences ("Interaktionen").
         sentences: the sentences documents generate (see the English ones for each key).
         formulas: the methodology's formulas, in order.
+        confidence: the adjective of an attribution's confidence, as it stands in "with {} confidence".
+        statuses: a record's status in words ("confirmed").
+        clocks: the words of regulatory clocks: regimes, reports, what they run from, their status.
     """
 
     labels: dict[str, str] = field(default_factory=dict)
@@ -44,6 +52,22 @@ class Words:
     chart_figures: dict[str, str] = field(default_factory=dict)
     sentences: dict[str, str] = field(default_factory=dict)
     formulas: tuple[str, ...] = ()
+    confidence: dict[str, str] = field(default_factory=dict)
+    statuses: dict[str, str] = field(default_factory=dict)
+    clocks: dict[str, str] = field(default_factory=dict)
+
+    def entries(self) -> Iterator[tuple[str, str, Any]]:
+        """Every word, as (part, key, value): a unit's value is its pair of forms."""
+        for part in fields(self):
+            value = getattr(self, part.name)
+            if isinstance(value, dict):
+                for key, text in value.items():
+                    yield part.name, _key(part.name, key), text
+            elif isinstance(value, tuple):
+                for index, text in enumerate(value):
+                    yield part.name, str(index), text
+            else:
+                yield part.name, "", value
 
 
 ENGLISH = Words(
@@ -91,6 +115,8 @@ ENGLISH = Words(
     units={
         "days": ("day", "days"),
         "hours": ("hour", "hours"),
+        "minutes": ("minute", "minutes"),
+        "business days": ("business day", "business days"),
         "per day": ("per day", "per day"),
         "per account": ("per account", "per account"),
         "per account per day": ("per account per day", "per account per day"),
@@ -172,7 +198,51 @@ ENGLISH = Words(
         "disclosed": "Disclosed",
         "list_separator": ", ",
         "list_last": " and ",
+        "totals_note": "from the {stating} of {total} incidents that state {noun}",
+        "quarter_1": "the first quarter of {year}",
+        "quarter_2": "the second quarter of {year}",
+        "quarter_3": "the third quarter of {year}",
+        "quarter_4": "the fourth quarter of {year}",
+        "draft": "DRAFT",
+        "date_range": "{0} to {1}",
+        "date_since": "since {0}",
+        "date_measured": "since {start}: {days} to {as_of}",
+        "clearance_public": "PUBLIC",
+        "clearance_confidential": "CONFIDENTIAL",
+        "clearance_restricted": "RESTRICTED",
     },
+    confidence={"low": "low", "moderate": "moderate", "high": "high"},
+    statuses={"draft": "draft", "confirmed": "confirmed", "disclosed": "disclosed", "closed": "closed"},
+    clocks={
+        "regime:gdpr-33": "GDPR Art. 33",
+        "regime:nis2": "NIS2 Art. 23",
+        "regime:sec-8k-1.05": "Form 8-K Item 1.05",
+        "regime:ai-act-73": "EU AI Act Art. 73",
+        "regime:gpai-cop-9.3": "GPAI Code of Practice Measure 9.3",
+        "regime:circia": "CIRCIA (6 U.S.C. 681b)",
+        "report:notification": "Notification",
+        "report:early-warning": "Early warning",
+        "report:final-report": "Final report",
+        "report:progress-report": "Progress report",
+        "report:initial-report": "Initial report",
+        "report:intermediate-report": "Intermediate report",
+        "report:form-8k": "Form 8-K",
+        "report:serious-incident-report": "Serious incident report",
+        "report:covered-cyber-incident": "Covered cyber incident",
+        "report:ransom-payment": "Ransom payment",
+        "after:notification": "after the notification",
+        "after:previous report": "after the previous report",
+        "status:met": "met",
+        "status:missed": "missed",
+        "status:cannot-start": "cannot start",
+        "missed_by": "missed by {span}",
+        "missed_so_far": "missed by {span} so far",
+        "missed_by_at_least": "missed by at least {span}",
+        "due_in": "due in {span}",
+        "span_separator": " ",
+        "no_time": "0 minutes",
+    },
+    chart_figures={"interactions": "interactions", "accounts": "accounts", "records": "records", "users": "users"},
     formulas=(
         "Window (days) = end − start under the stated convention",
         "Daily rate = interactions ÷ window days",
@@ -185,132 +255,125 @@ ENGLISH = Words(
     ),
 )
 
-GERMAN = Words(
-    page=("Seite", "von"),
-    qualifiers={
-        ("exact", False): "{0}",
-        ("exact", True): "{0}",
-        ("about", True): "etwa {0}",
-        ("over", False): "mehr als {0}",
-        ("over", True): "etwa {0} oder mehr",
-        ("at-least", False): "mindestens {0}",
-        ("at-least", True): "etwa {0} oder mehr",
-        ("under", False): "weniger als {0}",
-        ("under", True): "bis zu etwa {0}",
-        ("at-most", False): "bis zu {0}",
-        ("at-most", True): "bis zu etwa {0}",
-        ("range", False): "{0} bis {1}",
-        ("range", True): "etwa {0} bis {1}",
-    },
-    not_computable="nicht berechenbar",
-    units={
-        "days": ("Tag", "Tage"),
-        "hours": ("Stunde", "Stunden"),
-        "per day": ("pro Tag", "pro Tag"),
-        "per account": ("pro Konto", "pro Konto"),
-        "per account per day": ("pro Konto und Tag", "pro Konto und Tag"),
-        "accounts": ("Konto", "Konten"),
-        "interactions": ("Interaktion", "Interaktionen"),
-    },
-    charts={
-        "by_actor_title": "{Figure} nach Akteur",
-        "by_actor_alt": "Balkendiagramm: {figure} nach Akteur: {items}.",
-        "rates_title": "Interaktionen pro Tag nach Vorfall",
-        "rates_alt": "Balkendiagramm: Interaktionen pro Tag nach Vorfall: {items}.",
-        "per_period_title": "Vorfälle pro {period}",
-        "per_period_alt": "Balkendiagramm: Vorfälle pro {period}: {items}.",
-        "timeline_title": "Zeiträume der Vorfälle nach {by}",
-        "timeline_alt": "Zeitleiste der Vorfälle nach {by}: {items}.",
-        "by_actor_not_shown": "Nicht gezeigt, ohne Angabe zu {figure}: {items}.",
-        "rates_not_shown": "Nicht gezeigt, mangels Tagesrate: {items}.",
-        "timeline_not_shown": "Nicht gezeigt, mangels Zeitraum: {items}.",
-        "unattributed_incident": "{unattributed} ({incident})",
-        "log_axis": "{title} (logarithmische Skala)",
-        "month_format": "%b %Y",
-        "year_format": "%Y",
-        "volume_title": "Interaktionen und verschiedene Konten pro Tag",
-        "volume_alt": (
-            "Balkendiagramm der Interaktionen pro Tag mit einer Linie der verschiedenen Konten pro Tag, "
-            "{range} ({days}): Interaktionen pro Tag von {i_min} bis {i_max}, am meisten am {i_peak}; "
-            "verschiedene Konten pro Tag von {a_min} bis {a_max}."
-        ),
-        "interactions_axis": "Interaktionen pro Tag",
-        "accounts_axis": "Verschiedene Konten pro Tag",
-        "unattributed": "Nicht zugeordnet",
-        "day_format": "%-d. %b",
-        "unknown": "unbekannt",
-        "year": "Jahr",
-        "quarter": "Quartal",
-        "month": "Monat",
-        "actor": "Akteur",
-        "category": "Kategorie",
-        "incident": "Vorfall|Vorfälle",
-        "day": "Tag mit Ereignissen|Tage mit Ereignissen",
-        "others": "{count} weitere",
-    },
-    sentences={
-        "status_continuing": "Unsere Untersuchung dauert an; wir melden uns, sollten sich unsere Erkenntnisse "
-                             "wesentlich ändern.",
-        "status_complete": "Unsere Untersuchung dieser Aktivität ist abgeschlossen.",
-        "status_ongoing": "Die Aktivität dauerte am {date} noch an.",
-        "contact": "Für Rückfragen zu diesem Schreiben steht Ihnen {contact} zur Verfügung.",
-        "conclusion": "Gern erläutern wir Ihnen diese Erkenntnisse in einem Gespräch.",
-        "our_reference": "Unser Zeichen: {reference}",
-        "your_reference": "Ihr Zeichen: {reference}",
-        "cc": "Kopie an:",
-        "enclosure": "Anlage:",
-        "enclosures": "Anlagen:",
-        "disclosure": "{date}: {event} an {to}",
-        "disclosure_reference": "{date}: {event} an {to} (Aktenzeichen {reference})",
-        "disclosed": "Gemeldet",
-        "list_separator": ", ",
-        "list_last": " und ",
-    },
-    chart_figures={"interactions": "Interaktionen", "accounts": "Konten", "records": "Datensätze", "users": "Nutzer"},
-)
-
-LANGUAGES: dict[str, Words] = {"en": ENGLISH, "de": GERMAN}
-"""Every language with words, by ISO 639-1 code."""
-
-_MAPPINGS = ("labels", "events", "qualifiers", "units", "charts", "chart_figures", "sentences")
+PLURAL_CHARTS = frozenset({"incident", "day"})
+"""Chart words that are a noun's two forms, "one|other" (the catalogue's plural forms)."""
 
 
-def _complete(words: Words) -> Words:
-    """``words`` with what it lacks taken from English, word by word."""
-    if words is ENGLISH:
+def context_of(part: str, key: str) -> str:
+    """The catalogue context of a word: where it is used ("labels:accounts", "qualifiers:about:approximate")."""
+    return f"{part}:{key}" if key else part
+
+
+def _key(part: str, key: Any) -> str:
+    if part == "qualifiers":
+        qualifier, approximate = key
+        return f"{qualifier}:{'approximate' if approximate else 'stated'}"
+    return str(key)
+
+
+def _translated(language: str) -> Words:
+    """English's words through the catalogue of ``language`` (what it lacks stays English)."""
+    from reporter.i18n import translations
+
+    catalogue = translations(language)
+
+    def one(part: str, key: Any, text: str) -> str:
+        return catalogue.pgettext(context_of(part, _key(part, key)), text) if text else text
+
+    def pair(part: str, key: str, forms: tuple[str, str]) -> tuple[str, str]:
+        context = context_of(part, key)
+        # The forms after a count of one and of many: two plural forms, as English, German and
+        # French have (quantities choose between them by the number's CLDR plural category).
+        return (catalogue.npgettext(context, forms[0], forms[1], 1), catalogue.npgettext(context, forms[0], forms[1], 2))
+
+    mappings: dict[str, Any] = {}
+    for part in _MAPPINGS:
+        english: dict[Any, Any] = getattr(ENGLISH, part)
+        if part == "units":
+            mappings[part] = {key: pair(part, key, forms) for key, forms in english.items()}
+        elif part == "charts":
+            mappings[part] = {key: "|".join(pair(part, key, tuple(text.split("|")))) if key in PLURAL_CHARTS  # type: ignore[arg-type]
+                              else one(part, key, text) for key, text in english.items()}
+        else:
+            mappings[part] = {key: one(part, key, text) for key, text in english.items()}
+    return Words(**mappings,
+                 page=tuple(one("page", str(n), text) for n, text in enumerate(ENGLISH.page)),  # type: ignore[arg-type]
+                 not_computable=one("not_computable", "", ENGLISH.not_computable),
+                 formulas=tuple(one("formulas", str(n), text) for n, text in enumerate(ENGLISH.formulas)))
+
+
+_MAPPINGS = ("labels", "events", "qualifiers", "units", "charts", "chart_figures", "sentences", "confidence",
+             "statuses", "clocks")
+
+
+class _Languages(dict):  # type: ignore[type-arg]
+    """Every language with words, by ISO 639-1 code: English and each with a catalogue (made at first use)."""
+
+    def __missing__(self, language: str) -> Words:
+        from reporter.i18n import languages
+
+        if language not in languages():
+            raise KeyError(language)
+        self[language] = words = _translated(language)
         return words
-    merged = {name: {**getattr(ENGLISH, name), **getattr(words, name)} for name in _MAPPINGS}
-    return Words(**merged, page=words.page if any(words.page) else ENGLISH.page,
-                 not_computable=words.not_computable or ENGLISH.not_computable,
-                 formulas=words.formulas or ENGLISH.formulas)
+
+    def __contains__(self, language: object) -> bool:
+        from reporter.i18n import languages
+
+        return language in languages()
+
+    def __iter__(self) -> Iterator[str]:
+        from reporter.i18n import languages
+
+        return iter(languages())
+
+    def __len__(self) -> int:
+        from reporter.i18n import languages
+
+        return len(languages())
+
+
+LANGUAGES: dict[str, Words] = _Languages(en=ENGLISH)
+"""Every language with words, by ISO 639-1 code (``LANGUAGES["de"]``)."""
 
 
 @lru_cache(maxsize=None)
 def words_of(language: str) -> Words:
-    """The words of a language ("en", "de"), completed from English; None-safe for unknown codes.
+    """The words of a language ("en", "de", "fr").
 
     Raises:
-        KeyError: a language with no words at all.
+        KeyError: a language with no catalogue.
     """
-    return _complete(LANGUAGES[language])
+    return LANGUAGES[language]
 
 
 def words_for(locale: str) -> Words:
-    """The words of a locale's language ("de_DE" → German; an unknown language → English)."""
+    """The words of a locale's language ("de_DE" → German; a language without a catalogue → English)."""
     language = locale.replace("-", "_").split("_")[0].lower()
     return words_of(language if language in LANGUAGES else "en")
 
 
+def in_sentence(label: str, locale: str) -> str:
+    """A label as it stands inside a sentence: lower-case, but German nouns keep their capital."""
+    return label if locale.lower().startswith("de") else label.lower()
+
+
 def missing(language: str) -> dict[str, list[str]]:
-    """What a language's own words lack against English, by part (for translators and tests)."""
-    own = LANGUAGES[language]
+    """What a language's catalogue lacks of these words, by part (for translators and tests)."""
+    from reporter.i18n import catalogue_path
+
+    if language == "en":
+        return {}
+    from babel.messages.pofile import read_po
+
+    with catalogue_path(language).open("rb") as handle:
+        catalog = read_po(handle)
+    translated = {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in catalog
+                  if m.id and not m.fuzzy and (all(m.string) if isinstance(m.string, tuple) else m.string)}
     gaps: dict[str, list[str]] = {}
-    for part in fields(Words):
-        theirs, ours = getattr(own, part.name), getattr(ENGLISH, part.name)
-        if isinstance(ours, dict):
-            lacking = [str(key) for key in ours if key not in theirs]
-        else:
-            lacking = [] if theirs else [part.name]
-        if lacking:
-            gaps[part.name] = lacking
+    for part, key, value in ENGLISH.entries():
+        text = value[0] if isinstance(value, tuple) else (value.split("|")[0] if part == "charts"
+                                                          and key in PLURAL_CHARTS else value)
+        if text and (context_of(part, key), text) not in translated:
+            gaps.setdefault(part, []).append(str(key))
     return gaps

@@ -122,7 +122,7 @@ def test_unused_key_message_in_full(tmp_path: Path) -> None:
                     "recommendations: [Fund it.]\n")
     with pytest.raises(InputError) as info:
         load_brief(path, templates=Templates())
-    uses = ("template, audience, title, date, incidents, formats, withhold_totals, to, from, salutation, bottom_line, body, "
+    uses = ("template, audience, title, date, incidents, formats, withhold_totals, locale, to, from, salutation, bottom_line, body, "
             "body_file, compare, conclusion, closing, our_reference, your_reference, cc, enclosures, contact, appendix, "
             "asks, actions, marking")
     assert str(info.value).splitlines() == [
@@ -267,5 +267,5 @@ def test_cli_refuses_unused_key(tmp_path: Path) -> None:
     result = run_in(project, ["build", "briefs/x.yaml", "--format", "md"])
     assert result.exit_code == 1
     assert result.output == ("briefs/x.yaml:6:1: asks: the disclosure-summary template does not use this key "
-                             "(it uses template, audience, title, date, incidents, formats, withhold_totals, body, "
+                             "(it uses template, audience, title, date, incidents, formats, withhold_totals, locale, body, "
                              "conclusion, period_label, categories, advice, contact, actions, marking)\n")

@@ -224,7 +224,7 @@ def _finish(data: bytes, sources: Sources, charts: list[str], signoff: list[str]
     if signoff:
         _keep_together(document, signoff)
     page_words = words_for(sources.language.replace("-", "_")).page
-    draft = "DRAFT" if sources.draft else ""
+    draft = words_for(sources.language.replace("-", "_")).sentences["draft"] if sources.draft else ""
     # The body states the marking and the DRAFT notice at its top and bottom, as the PDF does
     # on every page; the header and footer repeat them on every page.
     for text in (draft, sources.marking):

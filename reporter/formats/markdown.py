@@ -12,8 +12,9 @@ from reporter.formats import OutputFormat, Product, Source, Sources, chart_png
 def notices(sources: Sources) -> tuple[str, str]:
     """The Markdown lines above and below the body: marking and DRAFT, each bold ("" for none)."""
     from reporter.render import md_escape
+    from reporter.words import words_for
 
-    draft = "**DRAFT**" if sources.draft else ""
+    draft = f"**{words_for(sources.language).sentences['draft']}**" if sources.draft else ""
     marking = f"**{md_escape(sources.marking)}**" if sources.marking.strip() else ""
     top = "\n\n".join(part for part in (marking, draft) if part)
     bottom = "\n\n".join(part for part in (draft, marking) if part)

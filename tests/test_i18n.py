@@ -1,0 +1,296 @@
+"""Documents in the reader's language (#19): message catalogues, German and French documents.
+
+Every word a document prints comes from a message catalogue (reporter.i18n): the English words
+are the message ids, German and French translate every one. The bundled letter and briefing
+are built in de_DE and fr_FR and compared with golden files
+(``tests/golden/NAME.LOCALE.md``; ``REPORTER_UPDATE_GOLDEN=1`` rewrites them), and read for
+any sentence of another language outside the names and quoted text of the records and briefs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from babel.messages.pofile import read_po
+from pypdf import PdfReader
+
+from reporter.i18n import LOCALE_DIR, catalogue_path, languages, translator
+from reporter.words import ENGLISH, missing, words_for
+from tests.support import run_in
+from tests.test_documents import copy_project
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).parent / "golden"
+LOCALES = ["de_DE", "fr_FR"]
+DOCUMENTS = ["senate-banking-letter", "executive-briefing"]
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+_GREETINGS = {"letters:salutation", "sentences:salutation"}
+
+
+def _catalogue(language: str) -> Any:
+    with catalogue_path(language).open("rb") as handle:
+        return read_po(handle)
+
+
+def _template() -> Any:
+    with (LOCALE_DIR / "reporter.pot").open("rb") as handle:
+        return read_po(handle)
+
+
+def _key(message: Any) -> tuple[str | None, str]:
+    return message.context, message.id if isinstance(message.id, str) else message.id[0]
+
+
+def _extracted() -> set[tuple[str | None, str]]:
+    """The messages the code and the templates use now, as ``pybabel extract -F babel.cfg`` finds them."""
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    found = set()
+    for _, _, message, _, context in extract_from_dir(str(ROOT), method_map, options_map):
+        found.add((context, message if isinstance(message, str) else message[0]))
+    return found
+
+
+def test_the_catalogue_template_holds_every_message_the_code_and_templates_use() -> None:
+    template = {_key(m) for m in _template() if m.id}
+    used = _extracted()
+    assert used - template == set(), "run: pybabel extract -F babel.cfg -o reporter/locale/reporter.pot ."
+    assert template - used == set(), "the .pot holds messages nothing uses: extract it again"
+
+
+@pytest.mark.parametrize("language", ["de", "fr"])
+def test_every_catalogue_translates_every_message(language: str) -> None:
+    assert language in languages()
+    catalogue = {_key(m): m for m in _catalogue(language) if m.id}
+    lacking = []
+    for message in _template():
+        if not message.id:
+            continue
+        found = catalogue.get(_key(message))
+        strings = found.string if found is not None else ""
+        if found is None or found.fuzzy or not (all(strings) if isinstance(strings, tuple) else strings):
+            lacking.append(_key(message))
+    assert not lacking, f"{language} lacks {len(lacking)} messages: {lacking[:10]}"
+    assert missing(language) == {}
+
+
+@pytest.mark.parametrize("language", ["de", "fr"])
+def test_translations_keep_every_placeholder(language: str) -> None:
+    for message in _catalogue(language):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        expected = set(_PLACEHOLDER.findall(ids[-1])) | set(_PLACEHOLDER.findall(ids[0]))
+        for string in strings:
+            assert set(_PLACEHOLDER.findall(string)) <= expected, (message.id, string)
+            # A German or French salutation greets no one by name ("Sehr geehrte Damen und Herren,").
+            if len(ids) == 1 and "{" in ids[0] and message.context not in _GREETINGS:
+                assert set(_PLACEHOLDER.findall(string)) == expected, (message.id, string)
+
+
+def test_plural_forms_follow_the_catalogue() -> None:
+    german, french = translator("de_DE"), translator("fr_FR")
+    assert german.ngettext("incident in this briefing", "incidents in this briefing", 1) == "Vorfall in diesem Briefing"
+    assert german.ngettext("incident in this briefing", "incidents in this briefing", 3) == "Vorfälle in diesem Briefing"
+    assert french.ngettext("incident in this briefing", "incidents in this briefing", 1) == "incident dans cette note"
+    assert french.ngettext("incident in this briefing", "incidents in this briefing", 3) == "incidents dans cette note"
+    from reporter.charts import _count
+    from reporter.metrics import Settings
+
+    assert _count(1, words_for("de_DE").charts["incident"], Settings(locale="de_DE")) == "1 Vorfall"
+    assert _count(3, words_for("de_DE").charts["incident"], Settings(locale="de_DE")) == "3 Vorfälle"
+
+
+def test_qualifiers_and_units_in_each_language() -> None:
+    from reporter.quantities import Quantity, format_quantity, parse_quantity
+
+    assert re.fullmatch(r"environ 25\s000", format_quantity(parse_quantity("about 25,000"), "fr_FR"))
+    assert format_quantity(parse_quantity("more than 16 million"), "fr_FR") == "plus de 16 millions"
+    assert re.fullmatch(r"jusqu’à 48\s000", format_quantity(parse_quantity("up to 48,000"), "fr_FR"))
+    assert format_quantity(parse_quantity("up to 48,000"), "de_DE") == "bis zu 48.000"
+    assert format_quantity(Quantity.exact(44, unit="days"), "fr_FR") == "44 jours"
+    assert format_quantity(Quantity.exact(1, unit="days"), "de_DE") == "1 Tag"
+    assert words_for("fr_FR").sentences["exact_range"].format(low="1757,5", high="1942,5") == "1757,5 à 1942,5"
+    assert words_for("de_DE").sentences["exact_range"].format(low="1757,5", high="1942,5") == "1757,5 bis 1942,5"
+
+
+def test_template_messages_escape_what_they_fill_in() -> None:
+    from reporter.render import message_functions
+
+    markdown = message_functions("de_DE", markdown=True)
+    assert str(markdown["_"]("Key figures")) == "Wichtige Kennzahlen"
+    assert str(markdown["_"]("Evidence: {evidence}", evidence="*bold* [link](x)")) == \
+        "Beleg: \\*bold\\* \\[link\\](x)"
+    html = message_functions("fr_FR", markdown=False)
+    assert str(html["_"]("Evidence: {evidence}", evidence="<b>")) == "Élément de preuve\u00a0: &lt;b&gt;"
+
+
+# -- the bundled documents in German and French ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def localised(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    project = copy_project(tmp_path_factory.mktemp("project"))
+    outs = {}
+    for locale in LOCALES:
+        out = project / f"out-{locale}"
+        result = run_in(project, ["build", *(f"briefs/{b}.yaml" for b in DOCUMENTS), "--out", str(out),
+                                  "--locale", locale])
+        assert result.exit_code == 0, result.output
+        outs[locale] = out
+    return outs
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_golden_markdown_in_each_language(localised: dict[str, Path], document: str, locale: str) -> None:
+    produced = (localised[locale] / f"{document}.md").read_text(encoding="utf-8")
+    golden = GOLDEN / f"{document}.{locale}.md"
+    if os.environ.get("REPORTER_UPDATE_GOLDEN"):
+        golden.write_text(produced, encoding="utf-8")
+    assert golden.exists(), "no golden file: run REPORTER_UPDATE_GOLDEN=1 make test"
+    assert produced == golden.read_text(encoding="utf-8")
+
+
+def _quoted_texts() -> list[str]:
+    """Every text the records, the briefs and reporter.toml give: names and quoted record text, which a
+    document prints as written, in whatever language they are written."""
+    texts: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            texts.add(" ".join(value.split()))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(key)
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for path in [*(ROOT / "incidents").rglob("*.yaml"), *(ROOT / "briefs").glob("*.yaml")]:
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    for path in (ROOT / "incidents").rglob("*.json"):
+        import json
+
+        walk(json.loads(path.read_text(encoding="utf-8")))
+    import tomllib
+
+    walk(tomllib.loads((ROOT / "reporter.toml").read_text(encoding="utf-8")))
+    # Record text with figures cited in it ("From {window}, ... {interactions} interactions"): its
+    # literal parts.
+    pieces = {part.strip() for text in texts for part in _PLACEHOLDER.split(text)}
+    return sorted((t for t in pieces if len(t) >= 3), key=len, reverse=True)
+
+
+def _own_words(text: str) -> str:
+    """A document's text without the names and quoted texts of its records and briefs."""
+    shown = " ".join(re.sub(r"\\(.)", r"\1", text).split())
+    for quoted in _quoted_texts():
+        shown = shown.replace(quoted, " ¦ ")
+    # Record ids, file names and image paths ("grid-agent-incident-2026", "NAME_files/by-actor.png").
+    shown = re.sub(r"\]\([^)]*\)", "] ", shown)
+    return re.sub(r"\b[\w.]+(?:[-_/][\w.]+)+\b", " ¦ ", shown)
+
+
+def _fragments(language: str, other: str) -> list[str]:
+    """The words of ``language``'s messages that ``other`` translates otherwise: the literal parts
+    between placeholders, of a word of four letters or more."""
+    ours = _catalogue(language) if language != "en" else None
+    theirs = {_key(m): m for m in _catalogue(other) if m.id}
+    found = set()
+    for message in (ours if ours is not None else _template()):
+        if not message.id:
+            continue
+        translated = theirs.get(_key(message))
+        if translated is None:
+            continue
+        own = message.string if ours is not None else message.id
+        for text, their in zip(own if isinstance(own, tuple) else (own,),
+                               translated.string if isinstance(translated.string, tuple) else (translated.string,),
+                               strict=False):
+            if text == their or text.startswith("%"):
+                continue
+            for part in _PLACEHOLDER.split(text):
+                part = part.strip(" .,:;()*·—\u00a0")
+                if re.search(r"[^\W\d_]{4,}", part) and part not in their:
+                    found.add(part)
+    return sorted(found, key=len, reverse=True)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_no_word_of_another_language(localised: dict[str, Path], document: str, locale: str) -> None:
+    language = locale[:2]
+    out = localised[locale]
+    texts = {"md": (out / f"{document}.md").read_text(encoding="utf-8"),
+             "html": re.sub(r"<[^>]+>", " ", re.sub(r"<(style|head)[\s\S]*?</\1>", " ",
+                                                    (out / f"{document}.html").read_text(encoding="utf-8"))),
+             "pdf": "\n".join(page.extract_text() or "" for page in PdfReader(out / f"{document}.pdf").pages)}
+    others = ["en"] + [lang for lang in ("de", "fr") if lang != language]
+    for kind, text in texts.items():
+        shown = _own_words(text)
+        for other in others:
+            for fragment in _fragments(other, language):
+                if kind == "pdf" and " " not in fragment:
+                    # PDF text breaks record text over lines and chart labels: phrases only there (the
+                    # Markdown and HTML are read word by word).
+                    continue
+                pattern = r"(?<![^\W\d_])" + re.escape(fragment) + r"(?![^\W\d_])"
+                assert not re.search(pattern, shown), \
+                    f"{document}.{kind} in {locale} holds {other!r} words: {fragment!r}"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_letters_follow_the_language_conventions(localised: dict[str, Path], locale: str) -> None:
+    text = (localised[locale] / "senate-banking-letter.md").read_text(encoding="utf-8")
+    if locale == "de_DE":
+        assert "Sehr geehrte Damen und Herren," in text and "Mit freundlichen Grüßen" in text
+        assert "VERTRAULICH — ERSTELLT FÜR" in text
+    else:
+        assert "Madame, Monsieur," in text and "Veuillez agréer, Madame, Monsieur" in text
+        assert "CONFIDENTIEL — ÉTABLI POUR" in text
+    assert "Sincerely," not in text and "Dear " not in text
+
+
+def test_a_brief_sets_its_own_locale(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    brief = (project / "briefs" / "senate-banking-letter.yaml").read_text(encoding="utf-8")
+    (project / "briefs" / "lettre.yaml").write_text(brief + "locale: fr_FR\n", encoding="utf-8")
+    out = project / "out"
+    result = run_in(project, ["build", "briefs/lettre.yaml", "briefs/executive-briefing.yaml", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    french = (out / "lettre.md").read_text(encoding="utf-8")
+    assert "## Chiffres clés" in french and "Madame, Monsieur," in french and re.search(r"environ 25\s000", french)
+    assert '<html lang="fr-FR">' in (out / "lettre.html").read_text(encoding="utf-8")
+    assert str(PdfReader(out / "lettre.pdf").trailer["/Root"]["/Lang"]) == "fr-FR"
+    # The other brief of the same build keeps reporter.toml's locale.
+    english = (out / "executive-briefing.md").read_text(encoding="utf-8")
+    assert "## Key figures" in english and '<html lang="en-US">' in (out / "executive-briefing.html").read_text()
+    assert str(PdfReader(out / "executive-briefing.pdf").trailer["/Root"]["/Lang"]) == "en-US"
+
+
+def test_a_brief_with_an_unknown_locale_is_refused(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    brief = (project / "briefs" / "senate-banking-letter.yaml").read_text(encoding="utf-8")
+    (project / "briefs" / "bad.yaml").write_text(brief + "locale: xx_YY\n", encoding="utf-8")
+    result = run_in(project, ["build", "briefs/bad.yaml", "--out", str(project / "out")])
+    assert result.exit_code != 0
+    assert "unknown locale" in result.output
+
+
+def test_english_words_are_the_message_ids() -> None:
+    # The English catalogue is the message ids themselves: nothing to translate, nothing lacking.
+    assert translator("en_US").gettext("Key figures") == "Key figures"
+    assert words_for("en_GB") is words_for("en_US")
+    assert words_for("de_DE").labels["accounts"] == "Konten"
+    assert ENGLISH.labels["accounts"] == "Accounts"
