@@ -260,6 +260,9 @@ def test_letters_follow_the_language_conventions(localised: dict[str, Path], loc
         assert "Madame, Monsieur," in text and "Veuillez agréer, Madame, Monsieur" in text
         assert "CONFIDENTIEL — ÉTABLI POUR" in text
     assert "Sincerely," not in text and "Dear " not in text
+    html = (localised[locale] / "executive-briefing.html").read_text(encoding="utf-8")
+    heading = {"de_DE": "Quellen", "fr_FR": "Sources"}[locale]  # the footnotes' heading, printed by the CSS
+    assert f'.footnotes::before {{ content: "{heading}"; }}' in html
 
 
 def test_a_brief_sets_its_own_locale(tmp_path: Path) -> None:
