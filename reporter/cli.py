@@ -63,7 +63,7 @@ ConventionOpt = Annotated[WindowConvention | None, typer.Option(
                                 "counted (45). Default: documents.window_convention in reporter.toml, else elapsed.",
     show_default=False)]
 LocaleOpt = Annotated[str | None, typer.Option(
-    "--locale", help="Locale for phrases, e.g. en_US, en_GB, de_DE (default: documents.locale in reporter.toml, "
+    "--locale", help="Locale for phrases, e.g. en_US, en_GB, de_DE, fr_FR (default: documents.locale in reporter.toml, "
                      "else en_US).", show_default=False)]
 SigFigsOpt = Annotated[int | None, typer.Option(
     "--sig-figs", min=1, max=15, help="Significant figures in phrases (default: documents.sig_figs in "

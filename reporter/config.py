@@ -54,7 +54,7 @@ class Organisation(_Section):
 class Documents(_Section):
     """How documents are phrased and printed."""
 
-    locale: str = Field("en_US", description="Babel locale: en_US, en_GB, de_DE.")
+    locale: str = Field("en_US", description="Babel locale of documents and records: en_US, en_GB, de_DE, fr_FR.")
     paper: Literal["letter", "a4"] = Field("letter", description="Paper size of PDFs.")
     window_convention: WindowConvention = Field(WindowConvention.ELAPSED, description="elapsed or inclusive.")
     sig_figs: int = Field(4, ge=1, le=15, description="Significant figures in prose.")

@@ -55,6 +55,8 @@ class ActorView:
     confidence_text: str = doc("The confidence in the document's language, as it stands in 'with high "
                                "confidence' (empty if none).", "")
     basis: list[str] = doc("Basis of the attribution.", factory=list)
+    with_confidence: str = doc("The name with its confidence: 'Storm-Lantern (moderate confidence)'; the name "
+                               "alone without an attribution.", "")
     figures: list[FigureView] = doc("This actor's share of the figures.", factory=list)
 
 
@@ -111,6 +113,7 @@ class DisclosureView:
     iso: str = doc("Date as written (ISO).")
     reference: str = doc("Its reference, e.g. the authority's case number (may be empty).")
     regime: str = doc("The regime it was made under, in words, e.g. 'GDPR Art. 33' (may be empty).")
+    report: str = doc("Which of the regime's reports it was, in words, e.g. 'early warning' (may be empty).", "")
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,7 @@ class IncidentView:
     disclosures: list[DisclosureView] = doc("Earlier disclosures, in date order.", factory=list)
     ongoing: bool = doc("True when the window has no end: the activity was continuing at the document's date.",
                         False)
+    closed: bool = doc("True when the incident is closed -- and was resolved by the document's date.", False)
     status_note: str = doc("A sentence on where the investigation stands, by status: continuing for draft, "
                            "confirmed and disclosed incidents, complete for closed ones.", "")
     named: dict[str, FigureView] = doc("Figures and metrics by name, e.g. named['daily_rate'].", factory=dict)
@@ -491,6 +495,12 @@ def marking(clearance: Sensitivity, audience: str, brief_marking: str | None, re
     sentences = words_for(locale).sentences
     prepared_for = next((r.organisation for r in recipients if r.organisation), "") or sentences.get(
         f"audience_{audience}", audience.replace("-", " "))
+    if locale.startswith("en") and recipients and prepared_for == next(
+            (r.organisation for r in recipients if r.organisation), None):
+        from reporter.letters import kind_of
+
+        if kind_of(prepared_for, []) == "office" and not prepared_for.lower().startswith("the "):
+            prepared_for = f"the {prepared_for}"  # "PREPARED FOR THE COMMITTEE ON BANKING ..."
     return sentences["marking"].format(clearance=sentences[f"clearance_{clearance.value}"], audience=prepared_for.upper())
 
 

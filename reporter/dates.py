@@ -391,6 +391,17 @@ def format_window(
                        _phrase_end(last, loc, True, seconds, zone=True))
 
 
+def format_moment(w: When, locale: str = "en_US", timezone: str = "UTC") -> str:
+    """Phrase one date as a document prints it: a day, month or year as written; a datetime in
+    the document's zone, to the minute, with the zone's name ("March 15, 2026, 4:00 PM UTC"),
+    whatever offset it was written with.
+
+    Raises:
+        DateError: unknown locale or time zone.
+    """
+    return _phrase_end(_end(w, _zone(timezone)), _locale(locale), True, False, zone=True)
+
+
 def _phrase_end(end: _End, loc: Locale, with_year: bool, seconds: bool, *, zone: bool) -> str:
     """One end: a date at its written precision, or a datetime's date and time in the zone (and
     the zone's name when ``zone``)."""

@@ -168,10 +168,22 @@ def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Set
     """One incident for templates. With ``as_of`` (the document's date), sources published and
     disclosures made after it are not the document's to cite: they are left out (the build warns)."""
     own = metrics.incidents[incident.id]
+    from reporter.dates import format_moment
+
+    def moment(when: Any) -> str:
+        return format_moment(when, settings.locale, timezone)
+
+    def by_then(when: Any) -> bool:
+        """Whether a dated thing had happened by the document's date (what came later is not its to tell)."""
+        return as_of is None or when is None or when.earliest.date() <= as_of
+
     events = [("start", incident.window.start, "")] if incident.window else []
     if incident.window and incident.window.end:
         events.append(("end", incident.window.end, ""))
-    events += [(name, event.at, event.note or "") for name, event in incident.timeline.items()]
+    # The report an incident's record calls "reported" on the document's date is the document itself.
+    events += [(name, event.at, event.note or "") for name, event in incident.timeline.items()
+               if by_then(event.at) and not (name == "reported" and as_of is not None
+                                             and event.at.latest.date() >= as_of)]
     events.sort(key=lambda e: e[1].earliest)
     own_sources = []
     for source in incident.sources:
@@ -219,6 +231,10 @@ def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Set
             confidence_text=words.confidence.get(str(actor.attribution.confidence), str(actor.attribution.confidence))
             if actor.attribution else "",
             basis=[item.text for item in actor.attribution.basis] if actor.attribution else [],
+            with_confidence=words.sentences["actor_confidence"].format(
+                name=actor.name, confidence=words.confidence.get(str(actor.attribution.confidence),
+                                                                 str(actor.attribution.confidence)))
+            if actor.attribution else actor.name,
             figures=[figure_view(n, f.quantity, settings) for n, f in actor.figures.items()],
         ) for actor in listed],
         more_actors=len(incident.actors) - len(listed),
@@ -228,34 +244,53 @@ def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Set
         targets=[item.text for item in incident.targets],
         techniques=[item.id for item in incident.techniques],
         timeline=[EventView(incident=incident.id, incident_title=incident.title, name=name, label=event_label(name, settings.locale),
-                            date=format_when(when, settings.locale), iso=when.text, note=note)
+                            date=moment(when), iso=when.text, note=note)
                   for name, when, note in events],
-        actions=[ActionView(text=a.text, date=when_text(a.date, settings)) for a in incident.actions],
+        actions=[ActionView(text=a.text, date=moment(a.date) if a.date is not None else "")
+                 for a in incident.actions if by_then(a.date)],
         changes=changes,
         sources=own_sources,
         evidence=[e.text for e in incident.evidence if e.text],
-        disclosures=_disclosures(incident, settings, as_of),
+        disclosures=_disclosures(incident, settings, as_of, timezone),
         ongoing=incident.window is not None and incident.window.end is None,
-        status_note=_status_note(incident, words),
+        status_note=_status_note(incident, words, as_of),
+        closed=_closed_by(incident, as_of),
     )
 
 
-def _disclosures(incident: Incident, settings: Settings, as_of: date | None) -> list[DisclosureView]:
+def _disclosures(incident: Incident, settings: Settings, as_of: date | None, timezone: str = "UTC") -> list[DisclosureView]:
     """The disclosures made before ``as_of``: the earlier ones (one made that day is the document itself)."""
     from reporter.clocks import REGIME_TITLES
 
     ordered = sorted((d for d in incident.disclosures if as_of is None or d.date.latest.date() < as_of),
                      key=lambda d: d.date.earliest)
+    from reporter.clocks import report_label
+    from reporter.dates import format_moment
+
     regimes = words_for(settings.locale).clocks
-    return [DisclosureView(to=d.to, date=format_when(d.date, settings.locale), iso=d.date.text,
-                           reference=d.reference or "",
+
+    def reports(d: Any) -> str:
+        names = [regimes.get(f"report:{r}", report_label(r)) for r in (d.report or [])]
+        text = ", ".join(names)
+        return text.lower() if settings.locale.startswith("en") else text
+
+    return [DisclosureView(to=d.to, date=format_moment(d.date, settings.locale, timezone), iso=d.date.text,
+                           reference=d.reference or "", report=reports(d),
                            regime=regimes.get(f"regime:{d.regime}", REGIME_TITLES[d.regime]) if d.regime else "")
             for d in ordered]
 
 
-def _status_note(incident: Incident, words: Any) -> str:
-    """Where the investigation stands: only a closed incident's is complete."""
-    return words.sentences["status_complete" if str(incident.status) == "closed" else "status_continuing"]
+def _status_note(incident: Incident, words: Any, as_of: date | None = None) -> str:
+    """Where the investigation stands: only a closed incident's is complete -- and not in a
+    document dated before it was resolved."""
+    return words.sentences["status_complete" if _closed_by(incident, as_of) else "status_continuing"]
+
+
+def _closed_by(incident: Incident, as_of: date | None) -> bool:
+    if str(incident.status) != "closed":
+        return False
+    resolved = incident.timeline.get("resolved")
+    return as_of is None or resolved is None or resolved.at.latest.date() <= as_of
 
 
 MAX_LISTED_ACTORS = 25
@@ -459,7 +494,7 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
         bottom_line=prose.get("bottom_line") or ("" if prose.get("body") else _bottom_line(brief, incident_views)),
         asks=[prose[f"asks[{n}]"] for n in range(len(brief.asks))],
         actions=_actions([ActionView(text=prose[f"actions[{n}]"], date="") for n in range(len(brief.actions))],
-                         incident_views, kept.incidents),
+                         incident_views, kept.incidents, brief.date.date),
         recommendations=[prose[f"recommendations[{n}]"] for n in range(len(brief.recommendations))],
         incidents=incident_views,
         compare=compare_views,
@@ -492,6 +527,7 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
                             f"{brief.audience} audience"} for i in summaries_dropped]
     report["left_out"] += [{"incident": i, "part": "incident", "reason": "its category is not among the brief's "
                             "categories"} for i in excluded]
+    report["left_out"] += _after_the_document(kept.incidents, brief.date.date)
     return Prepared(context, [*kept.warnings, *kept_compare.warnings, *prose_problems], charts, report)
 
 
@@ -603,6 +639,22 @@ def _brief_prose(brief: Brief, brief_path: Path, citations: Any, metrics: Collec
     return filled, problems
 
 
+def _after_the_document(incidents: list[Incident], as_of: date) -> list[dict[str, str]]:
+    """What the records date after the document -- actions, events, sources, disclosures --
+    which the document therefore does not tell (for the build report)."""
+    found = []
+    for incident in incidents:
+        later = [f"actions[{n}]" for n, a in enumerate(incident.actions) if a.date is not None and
+                 a.date.earliest.date() > as_of]
+        later += [f"timeline.{name}" for name, e in incident.timeline.items() if e.at.earliest.date() > as_of]
+        later += [f"sources[{n}]" for n, src in enumerate(incident.sources) if src.date is not None and
+                  src.date.earliest.date() > as_of]
+        for key in later:
+            found.append({"incident": incident.id, "part": key.split("[")[0].split(".")[0],
+                          "reason": f"{key} is dated after the document ({as_of.isoformat()})"})
+    return found
+
+
 def _source_problems(brief: Brief, brief_path: Path, incidents: list[Incident]) -> list[Problem]:
     """A source dated after the document: a warning (the letter would cite what did not yet exist)."""
     problems = []
@@ -680,16 +732,18 @@ def _document_status(views: list[IncidentView], brief: Brief, words: Any, locale
         return ""
     notes = [words.sentences["status_ongoing"].format(date=format_when(brief.date, locale))] \
         if any(v.ongoing for v in views) else []
-    closed = all(v.status == "closed" for v in views)
+    closed = all(v.status_note == words.sentences["status_complete"] for v in views)
     notes.append(words.sentences["status_complete" if closed else "status_continuing"])
     return " ".join(notes)
 
 
-def _actions(brief_actions: list[ActionView], views: list[IncidentView], incidents: list[Incident]) -> list[ActionView]:
+def _actions(brief_actions: list[ActionView], views: list[IncidentView], incidents: list[Incident],
+             as_of: date | None = None) -> list[ActionView]:
     """The records' actions in date order (undated ones after), then the brief's own."""
     dated = []
     for view, incident in zip(views, incidents, strict=True):
-        for n, (shown, action) in enumerate(zip(view.actions, incident.actions, strict=True)):
+        told = [a for a in incident.actions if a.date is None or as_of is None or a.date.earliest.date() <= as_of]
+        for n, (shown, action) in enumerate(zip(view.actions, told, strict=True)):
             key = (0, action.date.earliest) if action.date is not None else (1, datetime.max.replace(tzinfo=timezone.utc))
             dated.append((key, n, shown))
     dated.sort(key=lambda item: (item[0][0], item[0][1], item[1]))
@@ -784,6 +838,8 @@ def report_lines(report: dict[str, Any]) -> list[str]:
             heading = "left out as not computable"
         elif "manifest omits" in item["reason"]:
             heading = f"left out, as the {report['template']} template does not print them"
+        elif "dated after the document" in item["reason"]:
+            heading = "left out, as dated after the document"
         elif "withheld from" in item["reason"]:
             heading = "left out, as it cites a withheld figure"
         elif "(body)" in item["reason"]:

@@ -106,6 +106,8 @@ _GREETING_TITLES = sorted((
     "Administrator", "Deputy Administrator", "Inspector General", "Governor", "Attorney General", "Ambassador",
     "Judge", "Justice", "Mayor", "Minister", "President", "Dr.", "Dr", "Professor", "General", "Admiral",
 ), key=len, reverse=True)
+_PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "das", "du", "la", "le",
+                        "bin", "ibn", "al", "el", "ter", "ten", "zu", "y", "e"})
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "phd", "ph.d.", "md", "esq", "esq.", "qc", "kc"})
 
 
@@ -116,7 +118,12 @@ def kind_of(name: str, address: list[str], organisation: str = "", given: str | 
     if any(_CHAMBER.search(line) for line in (*address, organisation)):
         return "legislator"
     words = {w.lower().strip(",.") for w in name.split()}
-    return "office" if words & _OFFICE_WORDS else "person"
+    if words & _OFFICE_WORDS:
+        return "office"
+    # A person's name is capitalised word by word ("Jane van der Berg" aside); "Serious incident
+    # reporting" is a desk's.
+    lower = [w for w in name.split() if w[:1].islower() and w.lower() not in _PARTICLES]
+    return "office" if lower else "person"
 
 
 def surname(name: str) -> str:

@@ -92,7 +92,7 @@ def test_letter_pdf_reads_right(built: Path) -> None:
     for number, page in enumerate(pages, start=1):
         flat_page = " ".join(page.split())
         assert f"Page {number} of {len(pages)}" in flat_page
-        assert flat_page.count("CONFIDENTIAL — PREPARED FOR COMMITTEE ON BANKING, HOUSING, AND URBAN AFFAIRS") == 2
+        assert flat_page.count("CONFIDENTIAL — PREPARED FOR THE COMMITTEE ON BANKING, HOUSING, AND URBAN AFFAIRS") == 2
     assert "DRAFT" not in text
 
 

@@ -80,7 +80,7 @@ def test_a_quarterly_report_selects_what_was_active_and_groups_it(tmp_path: Path
                              "## Fraud", "### Refund fraud scripts generated at scale", "## Malware development",
                              "### Malware loader development", "## Distillation",
                              "### Distillation through reseller accounts"]
-    assert "**Who was behind it:** Storm-Lantern, attributed with moderate confidence." in text
+    assert "**Who was behind it:** Storm-Lantern (moderate confidence)." in text
     assert "The case is closed." in text and "We are continuing to investigate." in text
     assert "## What you can do\n\n- Report suspicious accounts to us." in text
     assert "Earlier fraud ring" not in text
