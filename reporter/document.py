@@ -528,6 +528,9 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
     report["left_out"] += [{"incident": i, "part": "incident", "reason": "its category is not among the brief's "
                             "categories"} for i in excluded]
     report["left_out"] += _after_the_document(kept.incidents, brief.date.date)
+    # The regulatory clocks as of the document's date, for the preparer (a filing does not print them).
+    report["clocks"] = [{"incident": c.incident, "regime": c.regime, "report": c.report, "due": c.due_iso,
+                         "status": c.status, "status_text": c.status_text} for c in context.clocks]
     return Prepared(context, [*kept.warnings, *kept_compare.warnings, *prose_problems], charts, report)
 
 
@@ -847,6 +850,10 @@ def report_lines(report: dict[str, Any]) -> list[str]:
         else:
             heading = f"dropped by the {report['template']} template (it printed only part)"
         groups.setdefault(heading, {}).setdefault(item["incident"], []).append(item.get("figure") or item["part"])
+    for clock in report.get("clocks", []):
+        if clock["status"] != "met":
+            lines.append(f"clock: {clock['incident']} {clock['regime']} {clock['report']}: {clock['status_text']}"
+                         + (f" (due {clock['due']})" if clock["due"] else ""))
     for heading, by_incident in groups.items():
         lines.append(f"{heading}: " + "; ".join(f"{incident}: {', '.join(names)}"
                                               for incident, names in by_incident.items()))

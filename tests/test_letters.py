@@ -226,3 +226,17 @@ def test_a_record_whose_summary_doubles_a_qualifier_fails_check(tmp_path: Path) 
         "r.yaml:7:18: actions[0].text: 'the the' repeats a word",
         "2 errors, 0 warnings (1 file, 1 record checked).",
     ]
+
+
+def test_a_filing_carries_no_preparer_notes_and_the_report_has_its_clocks(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "p")
+    result = run_in(project, ["build", "briefs/sec-8k.yaml", "--out", "out", "--format", "md"])
+    assert result.exit_code == 0, result.output
+    text = (project / "out" / "sec-8k.md").read_text()
+    assert "preparer" not in text and "due in" not in text
+    report = json.loads((project / "out" / "sec-8k.build.json").read_text())
+    assert report["clocks"] == [{"incident": "ransomware-outage-2026", "regime": "sec-8k-1.05", "report": "form-8k",
+                                 "due": "2026-01-21T22:30:00Z", "status": "due",
+                                 "status_text": "due in 1 day 22 hours 30 minutes"}]
+    assert ("briefs/sec-8k.yaml: note: clock: ransomware-outage-2026 sec-8k-1.05 form-8k: due in 1 day 22 hours "
+            "30 minutes (due 2026-01-21T22:30:00Z)") in result.output
