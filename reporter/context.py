@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reporter.dates import When, WindowConvention, format_date_range, format_when, window_days
-from reporter.metrics import PLACEHOLDER, CollectionMetrics, IncidentMetrics, Settings, placeholder_problem
+from reporter.metrics import CollectionMetrics, IncidentMetrics, Settings, placeholder_problem
 from babel.numbers import format_decimal
 
 from reporter.quantities import Qualifier, Quantity, format_quantity

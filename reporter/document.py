@@ -53,7 +53,7 @@ from reporter.context import (
     reading_text,
     worked_example,
 )
-from reporter.dates import format_date_range, format_when
+from reporter.dates import format_when
 from reporter.errors import ConfigError, InputError, Problem, RenderError, UsageError
 from reporter.metrics import INCIDENT_METRICS, CollectionMetrics, Settings, collection_metrics
 from reporter.quantities import ABOUT_TOLERANCE, Quantity, format_quantity
