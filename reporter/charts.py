@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from babel import Locale
 
-from reporter.dates import format_date_range, format_when, parse_when
+from reporter.dates import format_date_range, format_when, format_window, parse_when
 from reporter.errors import ChartError
 from reporter.kinds import ChartKind, Period, TimelineGroup
 from reporter.text import reveal
@@ -722,7 +722,7 @@ def timeline_chart(incidents: Sequence[Incident], settings: Settings, by: str = 
         end = last if window.end is None else window.end.latest.date()
         # Bars end at the day *after* the last day, so that the last day (and a one-day window) shows.
         until = (end + timedelta(days=1)).isoformat()
-        phrase = format_date_range(window.start, window.end, settings.locale)
+        phrase = format_window(window.start, window.end, settings.locale)  # one zone, to the minute
         if by == "category":
             groups = [incident.category]
         else:

@@ -673,7 +673,7 @@ def clock_views(incidents: Sequence[Incident], as_of: datetime, timezone: str = 
             start=moment_text(clock.start, tz, locale), start_iso=iso(clock.start) or "",
             due=moment_text(clock.due, due_zone, locale), due_iso=iso(clock.due) or "",
             status=clock.status, status_text=status_text(clock),
-            made=_made_text(incident, made, locale) if made else "", made_iso=made.date if made else "",
+            made=_made_text(incident, made, locale, timezone) if made else "", made_iso=made.date if made else "",
             made_to=made.to if made else "",
             made_reference=(made.reference or "") if made else "",
             basis=clock.basis, note=clock.note or "",
@@ -688,7 +688,8 @@ def clock_views(incidents: Sequence[Incident], as_of: datetime, timezone: str = 
     return views
 
 
-def _made_text(incident: Incident, made: MetBy, locale: str) -> str:
-    from reporter.dates import format_when
+def _made_text(incident: Incident, made: MetBy, locale: str, timezone: str = "UTC") -> str:
+    """When the disclosure was made, as documents print moments: in their zone, to the minute."""
+    from reporter.dates import format_moment
 
-    return format_when(incident.disclosures[made.index].date, locale)
+    return format_moment(incident.disclosures[made.index].date, locale, timezone)

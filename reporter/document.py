@@ -203,7 +203,7 @@ def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Set
                     label=figure_view(name, now, settings).label,
                     now=format_quantity(now, settings.locale, settings.sig_figs),
                     then=format_quantity(then, settings.locale, settings.sig_figs),
-                    to=latest.to, date=format_when(latest.date, settings.locale),
+                    to=latest.to, date=moment(latest.date),
                     changed=now.with_unit(None) != then.with_unit(None)))
     figures = [figure_view(name, q, settings) for name, q in own.figures.items()]
     derived = [figure_view(name, own.derived[name], settings) for name in INCIDENT_METRICS]
