@@ -406,20 +406,31 @@ def summary_problem(incident: Incident, metrics: IncidentMetrics, settings: Sett
     return None
 
 
-def _summary_citations(incident: Incident, metrics: IncidentMetrics, settings: Settings) -> Any:
-    from reporter.prose import Citations, Scope
+def window_phrases(incident: Incident, settings: Settings, days: Quantity | None = None, as_of: Any = None,
+                   timezone: str = "UTC") -> tuple[str, str, str] | None:
+    """What prose may cite of a window -- ``{window}``, ``{window:start}``, ``{window:end}`` -- as
+    every other part of a document prints it (one zone, to the minute; ongoing to ``as_of``)."""
+    from reporter.dates import format_moment
 
     window = incident.window
-    phrases = None
-    if window is not None:
-        phrases = (format_date_range(window.start, window.end, settings.locale),
-                   format_when(window.start, settings.locale),
-                   format_when(window.end, settings.locale) if window.end is not None else "")
+    if window is None:
+        return None
+    return (window_text(incident, settings, as_of, timezone, days),
+            format_moment(window.start, settings.locale, timezone),
+            format_moment(window.end, settings.locale, timezone) if window.end is not None else "")
+
+
+def _summary_citations(incident: Incident, metrics: IncidentMetrics, settings: Settings, as_of: Any = None,
+                       timezone: str = "UTC") -> Any:
+    from reporter.prose import Citations, Scope
+
+    phrases = window_phrases(incident, settings, metrics.derived["window_days"], as_of, timezone)
     return Citations(incidents={incident.id: Scope(figures=metrics.all(), window=phrases)}, selected=(incident.id,),
                      locale=settings.locale, sig_figs=settings.sig_figs)
 
 
-def fill_summary(incident: Incident, metrics: IncidentMetrics, settings: Settings, withheld: set[str]) -> str:
+def fill_summary(incident: Incident, metrics: IncidentMetrics, settings: Settings, withheld: set[str],
+                 as_of: Any = None, timezone: str = "UTC") -> str:
     """The summary with each citation replaced by its phrase; withheld figures say so, not what
     (:data:`WITHHELD_MARK`).
 
@@ -431,7 +442,7 @@ def fill_summary(incident: Incident, metrics: IncidentMetrics, settings: Setting
         return ""
     from reporter.prose import CITATION
 
-    citations = _summary_citations(incident, metrics, settings)
+    citations = _summary_citations(incident, metrics, settings, as_of, timezone)
 
     def replace(match: re.Match[str]) -> str:
         scope, name, form = match.group("scope"), match.group("name"), match.group("form")

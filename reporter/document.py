@@ -49,6 +49,7 @@ from reporter.context import (
     label,
     marking,
     when_text,
+    window_phrases,
     window_text,
     reading_text,
     worked_example,
@@ -210,7 +211,7 @@ def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Set
     listed = _listed_actors(incident.actors)
     words = words_for(settings.locale)
     try:
-        summary = fill_summary(incident, own, settings, withheld)
+        summary = fill_summary(incident, own, settings, withheld, as_of, timezone)
     except ValueError as exc:
         raise _SummaryError(incident.id, str(exc)) from None
     return IncidentView(
@@ -544,9 +545,6 @@ class Prepared:
     charts: dict[str, Chart]
     report: dict[str, Any]
 
-    def __iter__(self) -> Iterator[Any]:  # context, warnings, charts = build_context(...)
-        return iter((self.context, self.warnings, self.charts))
-
 
 def _recipients(brief: Brief, locale: str) -> list[PartyView]:
     """The addressees with their address blocks and salutation names, by convention (reporter.letters)."""
@@ -573,12 +571,8 @@ def _citations(incidents: list[Incident], compared: list[Incident], metrics: Col
 
     scopes = {}
     for incident, owner in [*((i, metrics) for i in incidents), *((i, compare_metrics) for i in compared)]:
-        window = incident.window
-        phrases = None
-        if window is not None:
-            phrases = (window_text(incident, settings, as_of, timezone, owner.incidents[incident.id].derived["window_days"]),
-                       format_when(window.start, settings.locale),
-                       format_when(window.end, settings.locale) if window.end is not None else "")
+        phrases = window_phrases(incident, settings, owner.incidents[incident.id].derived["window_days"], as_of,
+                                 timezone)
         scopes[incident.id] = Scope(figures=owner.incidents[incident.id].all(), window=phrases,
                                     withheld=frozenset(withheld.get(incident.id, set())))
     return Citations(incidents=scopes, selected=tuple(i.id for i in incidents),
@@ -1100,7 +1094,7 @@ def _render_located(brief: Brief, brief_path: Path, stem: str, config: Config, c
         if prepared is None or stem != brief_path.stem:
             prepared = build_context(brief, brief_path, config, collection, settings, config_path, stem, manifest,
                                      templates)
-        context, warnings, charts = prepared
+        context, warnings, charts = prepared.context, prepared.warnings, prepared.charts
     from reporter.archive import format_extras  # reference document; PDF/A attachments with archive
 
     rendered = render(brief, context, templates, formats, brief_epoch(brief), charts, watch, submit=submit,

@@ -242,17 +242,3 @@ def reading_problems(text: str, locale: str = "en_US") -> list[str]:
             for match in _BETWEEN_TO.finditer(line):
                 found.append(f"'{' '.join(match.group('phrase').split())}' mixes 'between … and' with 'from … to'")
     return found
-
-
-def fill_all(texts: Mapping[str, str], citations: Citations) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """Fill each text; the problems, as (key, message), of citations that cannot be filled."""
-    filled: dict[str, str] = {}
-    problems: list[tuple[str, str]] = []
-    for key, text in texts.items():
-        found = citations.problems(text)
-        if found:
-            problems += [(key, message) for message in found]
-            continue
-        filled[key] = citations.fill(text)
-    return filled, problems
-

@@ -240,3 +240,32 @@ def test_a_filing_carries_no_preparer_notes_and_the_report_has_its_clocks(tmp_pa
             "status_text": "due in 1 day 22 hours 30 minutes"} in report["clocks"]
     assert ("briefs/sec-8k.yaml: note: clock: ransomware-outage-2026 sec-8k-1.05 form-8k: due in 1 day 22 hours "
             "30 minutes (due 2026-01-21T22:30:00Z)") in result.output
+
+
+def test_a_window_cited_in_a_summary_and_in_a_brief_reads_the_same(tmp_path: Path) -> None:
+    """One phrase per figure: a record's summary and the drafter's body cite {window} alike, in the
+    document's zone and to the minute, as its key figures print it."""
+    project = copy_project(tmp_path / "p")
+    (project / "incidents" / "timed.yaml").write_text(
+        "id: timed\ntitle: Timed outage\ncategory: outage\nstatus: confirmed\nsensitivity: public\n"
+        "summary: Service was down {window}.\n"
+        "window: {start: '2026-03-02T22:40:00+01:00', end: '2026-03-03T03:15:00+01:00'}\n"
+        "figures: {users: 'about 1,200'}\n")
+    (project / "briefs" / "timed.yaml").write_text(
+        "template: regulator-letter\ntitle: Outage\ndate: 2026-03-10\nincidents: [timed]\nformats: [md]\n"
+        "body: The outage lasted {window}, beginning {window:start}.\n")
+    result = run_in(project, ["build", "briefs/timed.yaml", "--out", "out"])
+    assert result.exit_code == 0, result.output
+    text = (project / "out" / "timed.md").read_text().replace("\u202f", " ")  # Babel's space before PM
+    phrase = "March 2, 2026, 9:40 PM to March 3, 2026, 2:15 AM UTC"
+    assert f"The outage lasted {phrase}, beginning March 2, 2026, 9:40 PM UTC." in text
+    assert f"| Window | {phrase}" in text
+    from reporter.config import load_config
+    from reporter.context import fill_summary
+    from reporter.metrics import incident_metrics
+    from reporter.records import load_collection
+
+    loaded = load_collection([project / "incidents" / "timed.yaml"]).incidents[0]
+    settings = load_config(project / "reporter.toml").settings()
+    filled = fill_summary(loaded.incident, incident_metrics(loaded.incident, settings), settings, set())
+    assert filled.replace("\u202f", " ") == f"Service was down {phrase}."
