@@ -155,6 +155,10 @@ class Brief(_Model):
     categories: list[Annotated[str, Field(pattern=SLUG)]] = Field(
         default_factory=list, description="The categories a report shows, in this order (default: all, in order "
                                           "of first appearance); the build report names incidents left out.")
+    category_labels: dict[Annotated[str, Field(pattern=SLUG)], OneLine] = Field(
+        default_factory=dict, description='How a report names a category, in its own language, e.g. '
+                                          '{"account-abuse": "Kontomissbrauch"} (default: the word for the '
+                                          "category in the document's language, or its slug in words).")
     advice: list[str] = Field(default_factory=list, description='What readers can do ("What you can do").')
     asks: list[str] = Field(default_factory=list, description="What the reader is asked to do.")
     actions: list[str] = Field(default_factory=list, description="Actions taken, beyond those in the records.")

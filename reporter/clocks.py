@@ -52,6 +52,7 @@ from zoneinfo import ZoneInfo
 
 from reporter.dates import Precision, When, parse_when
 from reporter.errors import DateError
+from reporter.words import ENGLISH
 from reporter.models import REPORTS, Disclosure, Incident, Obligation, Regime, Sensitivity
 
 __all__ = [
@@ -72,41 +73,34 @@ EDGAR_CUTOFF = time(17, 30)
 MAX_INTERMEDIATE = 60
 """Intermediate reports listed at most for one incident (about four and a half years of them)."""
 
-REGIME_TITLES: dict[Regime, str] = {
-    Regime.GDPR: "GDPR Art. 33",
-    Regime.NIS2: "NIS2 Art. 23",
-    Regime.SEC_8K: "Form 8-K Item 1.05",
-    Regime.AI_ACT: "EU AI Act Art. 73",
-    Regime.GPAI_COP: "GPAI Code of Practice Measure 9.3",
-    Regime.CIRCIA: "CIRCIA (6 U.S.C. 681b)",
-}
+REGIME_TITLES: dict[Regime, str] = {regime: ENGLISH.clocks[f"regime:{regime.value}"] for regime in Regime}
 """How documents and messages name each regime."""
-
-CIRCIA_STATUS = ("rule status: CISA's proposed rule (89 FR 23644, April 4, 2024) is not final; the clock follows the "
-                 "statute and the proposed rule, and the requirement takes effect only when the final rule does")
 
 AI_ACT_DAYS = {"death": 10, "widespread-infringement": 2, "critical-infrastructure": 2, "serious-harm": 15}
 GPAI_DAYS = {"critical-infrastructure": 2, "cybersecurity-breach": 5, "death": 10, "serious-harm": 15}
 
-_AI_ACT_BASIS = {
-    "death": "EU AI Act Art. 73(4): in the event of a death, report immediately after establishing or suspecting "
-             "a causal relationship, and not later than 10 days after becoming aware of the serious incident",
-    "widespread-infringement": "EU AI Act Art. 73(3): a widespread infringement: report immediately, and not later "
-                               "than 2 days after becoming aware",
-    "critical-infrastructure": "EU AI Act Art. 73(3): a serious and irreversible disruption of critical "
-                               "infrastructure (Art. 3(49)(b)): report immediately, and not later than 2 days after "
-                               "becoming aware",
-    "serious-harm": "EU AI Act Art. 73(2): report not later than 15 days after becoming aware of the serious "
-                    "incident",
-}
-_GPAI_TYPES = {
-    "critical-infrastructure": "a serious and irreversible disruption of critical infrastructure",
-    "cybersecurity-breach": "a serious cybersecurity breach (including the (self-)exfiltration of model weights "
-                            "and cyberattacks)",
-    "death": "the death of a person",
-    "serious-harm": "serious harm to health, an infringement of fundamental rights, or serious harm to property "
-                    "or the environment",
-}
+
+def basis_text(key: str, days: int | None = None, locale: str = "en_US") -> str:
+    """The rule a clock follows (``basis:`` words of :mod:`reporter.words`), in ``locale``'s language."""
+    from reporter.i18n import fill
+    from reporter.words import words_for
+
+    return fill(words_for(locale).clocks[f"basis:{key}"], locale, days=days)
+
+
+CIRCIA_STATUS = ENGLISH.clocks["circia_status"]
+
+
+@dataclass(frozen=True)
+class Why:
+    """Why a clock cannot start, for documents to phrase: ``kind`` is no_event, month, year (the
+    event is known only to that), later (it is after the as-of time), notification (the clock it
+    runs from cannot start) or unresolved; ``events`` the timeline events concerned; ``date`` the
+    event's date as written."""
+
+    kind: str
+    events: tuple[str, ...] = ()
+    date: str = ""
 
 
 @dataclass(frozen=True)
@@ -157,6 +151,14 @@ class Clock:
     left: timedelta | None = None
     after: str | None = None
     """The report the clock runs from, when it runs from none of the timeline's events."""
+    basis_key: str = ""
+    """Which rule (the ``basis:`` words): documents phrase ``basis`` in their language from it."""
+    basis_days: int | None = None
+    why: Why | None = None
+    """Why it cannot start (cannot-start only)."""
+    late_business_days: int | None = None
+    at_least: bool = False
+    """Missed by at least ``late_by``: the disclosure is dated by its day alone."""
 
     def as_dict(self) -> dict:
         """The clock as the stable JSON interface writes it (see the README)."""
@@ -219,15 +221,17 @@ def format_span(span: timedelta) -> str:
 class _Moment:
     at: datetime | None
     note: str | None  # how it was read ("no time: ..."), or why it cannot be used
+    why: Why | None = None  # why it cannot be used, for documents
 
 
-def _moment(when: When, what: str, tz: tzinfo, tz_name: str) -> _Moment:
+def _moment(when: When, what: str, tz: tzinfo, tz_name: str, event: str = "") -> _Moment:
     if when.precision is Precision.DATETIME:
         return _Moment(when.earliest, None)
     if when.precision is Precision.DAY:
         return _Moment(datetime.combine(when.date, time.min, tz),
                        f"{what} has no time: counted from the start of {when.text} ({tz_name}, documents.timezone)")
-    return _Moment(None, f"{what} is known only to the {when.precision.value} ({when.text}): a clock needs its day")
+    return _Moment(None, f"{what} is known only to the {when.precision.value} ({when.text}): a clock needs its day",
+                   Why(when.precision.value, (event,), when.text))
 
 
 def _add_months(moment: datetime, months: int, tz: tzinfo) -> datetime:
@@ -310,13 +314,14 @@ def _join(*notes: str | None) -> str | None:
 def _clock(ctx: _Context, regime: Regime, report: str, from_event: str | None, start: datetime | None,
            due: datetime | None, basis: str, notes: Sequence[str | None] = (), *,
            filings: list[tuple[int, Disclosure]] | None = None, business: bool = False,
-           after: str | None = None) -> Clock:
-    """A clock's status against the disclosures that make its report."""
+           after: str | None = None, days: int | None = None, why: Why | None = None) -> Clock:
+    """A clock's status against the disclosures that make its report; ``basis`` is the key of its
+    rule (``basis:`` words), ``days`` the number of days the rule gives, where it says."""
     incident = ctx.incident
     common = dict(incident=incident.id, regime=regime, report=report, from_event=from_event, start=start, due=due,
-                  basis=basis, obligation=ctx.index, after=after)
+                  basis=basis_text(basis, days), basis_key=basis, basis_days=days, obligation=ctx.index, after=after)
     if start is None or due is None:
-        return Clock(status="cannot-start", met_by=None, note=_join(*notes), **common)
+        return Clock(status="cannot-start", met_by=None, note=_join(*notes), why=why, **common)
     filings = _filings(ctx, regime, report) if filings is None else filings
     if filings:
         index, disclosure = filings[0]
@@ -336,12 +341,14 @@ def _clock(ctx: _Context, regime: Regime, report: str, from_event: str | None, s
             late = _business_days_between(due.astimezone(EASTERN).date(), filed_day)
             span = f"{late} business day{'' if late == 1 else 's'}"
             late_by = filed - due
+            common["late_business_days"] = late
         else:
             late_by = filed - due
             # A disclosure dated by its day alone is counted from that day's start: it was at
             # least that late, and may have been later.
             span = format_span(late_by) if disclosure.date.precision is Precision.DATETIME else \
                 f"at least {format_span(late_by)}"
+            common["at_least"] = disclosure.date.precision is not Precision.DATETIME
         what = f"missed by {span}: made {disclosure.date.text} (disclosures[{index}], {disclosure.to})"
         return Clock(status="missed", met_by=None, note=_join(what, *notes, read), filed=filed, filed_by=made,
                      late_by=late_by, **common)
@@ -368,47 +375,45 @@ def _event(ctx: _Context, *names: str) -> tuple[str, _Moment | None]:
     for name in names:
         when = ctx.incident.timeline_when(name)
         if when is not None:
-            moment = _moment(when, f"'{name}'", ctx.tz, ctx.tz_name)
+            moment = _moment(when, f"'{name}'", ctx.tz, ctx.tz_name, name)
             if moment.at is not None and moment.at > ctx.as_of:  # it has not happened yet, as of then
-                return name, _Moment(None, f"'{name}' ({when.text}) is after the as-of time")
+                return name, _Moment(None, f"'{name}' ({when.text}) is after the as-of time",
+                                     Why("later", (name,), when.text))
             return name, moment
     return names[0], None
 
 
 def _from_event(ctx: _Context, regime: Regime, report: str, basis: str, names: tuple[str, ...],
-                due: Callable[[datetime], datetime], extra: Sequence[str | None] = ()) -> Clock:
+                due: Callable[[datetime], datetime], extra: Sequence[str | None] = (), days: int | None = None) -> Clock:
     name, moment = _event(ctx, *names)
     if moment is None:
         missing = " or ".join(f"'{n}'" for n in names)
         return _clock(ctx, regime, report, name, None, None, basis,
-                      [f"cannot start: no {missing} event in the timeline", *extra])
+                      [f"cannot start: no {missing} event in the timeline", *extra], days=days,
+                      why=Why("no_event", names))
     if moment.at is None:
-        return _clock(ctx, regime, report, name, None, None, basis, [f"cannot start: {moment.note}", *extra])
-    return _clock(ctx, regime, report, name, moment.at, due(moment.at), basis, [*extra, moment.note])
+        return _clock(ctx, regime, report, name, None, None, basis, [f"cannot start: {moment.note}", *extra],
+                      days=days, why=moment.why)
+    return _clock(ctx, regime, report, name, moment.at, due(moment.at), basis, [*extra, moment.note], days=days)
 
 
 def _gdpr(ctx: _Context, obligation: Obligation) -> list[Clock]:
-    basis = ("GDPR Art. 33(1): notify the supervisory authority without undue delay and, where feasible, not later "
-             "than 72 hours after becoming aware of the breach; a later notification gives reasons for the delay; "
-             "Art. 33(4): information may be provided in phases")
-    return [_from_event(ctx, Regime.GDPR, "notification", basis, ("aware",), lambda t: t + timedelta(hours=72))]
+    return [_from_event(ctx, Regime.GDPR, "notification", "gdpr-33:notification", ("aware",),
+                        lambda t: t + timedelta(hours=72))]
 
 
 def _nis2(ctx: _Context, obligation: Obligation) -> list[Clock]:
     regime = Regime.NIS2
-    early = _from_event(ctx, regime, "early-warning",
-                        "NIS2 Art. 23(4)(a): early warning without undue delay and in any event within 24 hours of "
-                        "becoming aware of the significant incident", ("aware",), lambda t: t + timedelta(hours=24))
-    notification = _from_event(ctx, regime, "notification",
-                               "NIS2 Art. 23(4)(b): incident notification without undue delay and in any event within "
-                               "72 hours of becoming aware of the significant incident", ("aware",),
+    early = _from_event(ctx, regime, "early-warning", "nis2:early-warning", ("aware",),
+                        lambda t: t + timedelta(hours=24))
+    notification = _from_event(ctx, regime, "notification", "nis2:notification", ("aware",),
                                lambda t: t + timedelta(hours=72))
     clocks = [early, notification]
-    final_basis = ("NIS2 Art. 23(4)(d): final report not later than one month after the submission of the incident "
-                   "notification")
+    final_basis = "nis2:final-report"
     if notification.due is None:
         clocks.append(_clock(ctx, regime, "final-report", None, None, None, final_basis,
-                             ["cannot start: the incident notification's clock cannot start"]))
+                             ["cannot start: the incident notification's clock cannot start"],
+                             why=Why("notification")))
         return clocks
     if notification.filed is not None:
         start, how = notification.filed, None
@@ -423,16 +428,14 @@ def _nis2(ctx: _Context, obligation: Obligation) -> list[Clock]:
         clocks.append(_clock(ctx, regime, "final-report", None, start, deadline, final_basis,
                              [how, resolved.note if resolved else None], after="notification"))
         return clocks
-    progress = _clock(ctx, regime, "progress-report", None, start, deadline,
-                      "NIS2 Art. 23(4)(e): the incident is ongoing one month after the notification: a progress "
-                      "report is due then, instead of the final report", [how], after="notification")
+    progress = _clock(ctx, regime, "progress-report", None, start, deadline, "nis2:progress-report", [how],
+                      after="notification")
     clocks.append(progress)
-    final_after = ("NIS2 Art. 23(4)(e): final report within one month of the handling of the incident (counted from "
-                   "'resolved')")
+    final_after = "nis2:final-report-after-progress"
     if resolved is None or resolved_at is None:
         reason = resolved.note if resolved is not None else "no 'resolved' event in the timeline (still ongoing)"
         clocks.append(_clock(ctx, regime, "final-report", resolved_name, None, None, final_after,
-                             [f"cannot start: {reason}"]))
+                             [f"cannot start: {reason}"], why=_unresolved(resolved)))
     else:
         clocks.append(_clock(ctx, regime, "final-report", resolved_name, resolved_at,
                              _add_months(resolved_at, 1, ctx.tz), final_after, [resolved.note]))
@@ -440,14 +443,12 @@ def _nis2(ctx: _Context, obligation: Obligation) -> list[Clock]:
 
 
 def _sec(ctx: _Context, obligation: Obligation) -> list[Clock]:
-    basis = ("Form 8-K Item 1.05 and General Instruction B.1: file within four business days after the registrant "
-             "determines the incident is material (business days: not Saturdays, Sundays or US federal holidays); "
-             "EDGAR dates a filing submitted after 5:30 pm Eastern on the next business day (Regulation S-T "
-             "Rule 13(a)(2))")
+    basis = "sec-8k-1.05:form-8k"
     name, moment = _event(ctx, "materiality_determined")
     if moment is None or moment.at is None:
         reason = moment.note if moment is not None else "no 'materiality_determined' event in the timeline"
-        return [_clock(ctx, Regime.SEC_8K, "form-8k", name, None, None, basis, [f"cannot start: {reason}"])]
+        why = moment.why if moment is not None else Why("no_event", (name,))
+        return [_clock(ctx, Regime.SEC_8K, "form-8k", name, None, None, basis, [f"cannot start: {reason}"], why=why)]
     when = ctx.incident.timeline_when(name)
     day = when.date if when.precision is Precision.DAY else moment.at.astimezone(EASTERN).date()
     due = datetime.combine(business_days_after(day, 4), EDGAR_CUTOFF, EASTERN)
@@ -459,24 +460,20 @@ def _sec(ctx: _Context, obligation: Obligation) -> list[Clock]:
 def _ai_act(ctx: _Context, obligation: Obligation) -> list[Clock]:
     severity = obligation.severity or "serious-harm"
     days = AI_ACT_DAYS[severity]
-    return [_from_event(ctx, Regime.AI_ACT, "serious-incident-report", _AI_ACT_BASIS[severity], ("aware",),
-                        lambda t: _add_days(t, days), [f"severity {severity}: {days} days"])]
+    return [_from_event(ctx, Regime.AI_ACT, "serious-incident-report", f"ai-act-73:{severity}", ("aware",),
+                        lambda t: _add_days(t, days), [f"severity {severity}: {days} days"], days=days)]
 
 
 def _gpai(ctx: _Context, obligation: Obligation) -> list[Clock]:
     regime = Regime.GPAI_COP
     severity = obligation.severity or "serious-harm"
     days = GPAI_DAYS[severity]
-    initial = _from_event(
-        ctx, regime, "initial-report",
-        f"GPAI Code of Practice, Safety and Security, Measure 9.3: initial report not later than {days} days after "
-        f"becoming aware of the model's involvement in {_GPAI_TYPES[severity]}", ("aware",),
-        lambda t: _add_days(t, days), [f"severity {severity}: {days} days"])
+    initial = _from_event(ctx, regime, "initial-report", f"gpai-cop-9.3:initial-report:{severity}", ("aware",),
+                          lambda t: _add_days(t, days), [f"severity {severity}: {days} days"], days=days)
     clocks = [initial]
     resolved_name, resolved = _event(ctx, "resolved")
     resolved_at = resolved.at if resolved is not None else None
-    interim_basis = ("GPAI Code of Practice Measure 9.3: while the serious incident is unresolved, an intermediate "
-                     "report at least every four weeks after the initial report")
+    interim_basis = "gpai-cop-9.3:intermediate-report"
     if initial.due is not None:
         # Each intermediate report is due four weeks after the report before it was made (or,
         # where that one was not made, after its due time), until the incident is resolved.
@@ -499,12 +496,11 @@ def _gpai(ctx: _Context, obligation: Obligation) -> list[Clock]:
                 break
             else:
                 previous = due
-    final_basis = "GPAI Code of Practice Measure 9.3: final report not later than 60 days after the serious " \
-                  "incident has been resolved"
+    final_basis = "gpai-cop-9.3:final-report"
     if resolved is None or resolved_at is None:
         reason = resolved.note if resolved is not None else "no 'resolved' event in the timeline (unresolved)"
         clocks.append(_clock(ctx, regime, "final-report", resolved_name, None, None, final_basis,
-                             [f"cannot start: {reason}"]))
+                             [f"cannot start: {reason}"], why=_unresolved(resolved)))
     else:
         clocks.append(_clock(ctx, regime, "final-report", resolved_name, resolved_at, _add_days(resolved_at, 60),
                              final_basis, [resolved.note]))
@@ -513,17 +509,17 @@ def _gpai(ctx: _Context, obligation: Obligation) -> list[Clock]:
 
 def _circia(ctx: _Context, obligation: Obligation) -> list[Clock]:
     regime = Regime.CIRCIA
-    clocks = [_from_event(
-        ctx, regime, "covered-cyber-incident",
-        "CIRCIA, 6 U.S.C. 681b(a)(1), and proposed 6 CFR 226.5(a): report a covered cyber incident to CISA not later "
-        "than 72 hours after reasonably believing it occurred", ("reasonable_belief", "aware"),
-        lambda t: t + timedelta(hours=72), [CIRCIA_STATUS])]
+    clocks = [_from_event(ctx, regime, "covered-cyber-incident", "circia:covered-cyber-incident",
+                          ("reasonable_belief", "aware"), lambda t: t + timedelta(hours=72), [CIRCIA_STATUS])]
     if ctx.incident.timeline_when("ransom_paid") is not None:
-        clocks.append(_from_event(
-            ctx, regime, "ransom-payment",
-            "CIRCIA, 6 U.S.C. 681b(a)(2), and proposed 6 CFR 226.5(b): report a ransom payment to CISA not later "
-            "than 24 hours after it is made", ("ransom_paid",), lambda t: t + timedelta(hours=24), [CIRCIA_STATUS]))
+        clocks.append(_from_event(ctx, regime, "ransom-payment", "circia:ransom-payment", ("ransom_paid",),
+                                  lambda t: t + timedelta(hours=24), [CIRCIA_STATUS]))
     return clocks
+
+
+def _unresolved(resolved: _Moment | None) -> Why:
+    """Why a clock from 'resolved' cannot start: the incident is not resolved, or its date cannot be used."""
+    return resolved.why if resolved is not None and resolved.why is not None else Why("unresolved", ("resolved",))
 
 
 _REGIMES = {Regime.GDPR: _gdpr, Regime.NIS2: _nis2, Regime.SEC_8K: _sec, Regime.AI_ACT: _ai_act,
@@ -614,14 +610,6 @@ def clocks_table(clocks: Sequence[Clock], as_of: datetime, timezone: str = "UTC"
 
 # -- documents ------------------------------------------------------------------------------------------------------
 
-_REPORT_LABELS = {"form-8k": "Form 8-K", "serious-incident-report": "Serious incident report"}
-
-
-def report_label(report: str) -> str:
-    """A report's name in words: "Early warning", "Form 8-K"."""
-    return _REPORT_LABELS.get(report, report.replace("-", " ").capitalize())
-
-
 def moment_text(moment: datetime | None, tz: tzinfo, locale: str = "en_US") -> str:
     """"March 18, 2026, 4:00 PM UTC" in ``tz`` ("" for None)."""
     if moment is None:
@@ -633,15 +621,57 @@ def moment_text(moment: datetime | None, tz: tzinfo, locale: str = "en_US") -> s
            f"{local.tzname()}"
 
 
-def status_text(clock: Clock) -> str:
-    """The status in words: "met", "missed by 8 hours", "due in 2 days", "cannot start: ..."."""
+def span_words(span: timedelta, locale: str) -> str:
+    """A length of time in days, hours and minutes, in ``locale``'s words: "1 day 7 hours", "1 Tag 7 Stunden"."""
+    from reporter.quantities import Quantity, format_quantity
+    from reporter.words import words_for
+
+    words = words_for(locale).clocks
+    minutes = int(abs(span).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [format_quantity(Quantity.exact(n, unit=unit), locale, sig_figs=15)
+             for n, unit in ((days, "days"), (hours, "hours"), (minutes, "minutes")) if n]
+    return words["span_separator"].join(parts) if parts else words["no_time"]
+
+
+def status_words(clock: Clock, locale: str, tz: tzinfo = UTC) -> str:
+    """Where a clock stands, in ``locale``'s words, as a document prints it: "met", "missed by 8
+    hours", "due in 1 day 9 hours", "cannot start until the incident is resolved"."""
+    from reporter.i18n import fill
+    from reporter.words import words_for
+
+    words = words_for(locale).clocks
     if clock.status == "met":
-        return "met"
+        return words["status:met"]
     if clock.status == "due" and clock.left is not None:
-        return f"due in {format_span(clock.left)}"
-    if clock.status == "missed":
-        return (clock.note or "missed").split(":")[0].split(";")[0]
-    return (clock.note or "cannot start").split(";")[0]
+        return fill(words["due_in"], locale, span=span_words(clock.left, locale))
+    if clock.status == "missed" and clock.late_by is not None:
+        if clock.filed is None:
+            return fill(words["missed_so_far"], locale, span=span_words(clock.late_by, locale))
+        if clock.late_business_days is not None:
+            from reporter.quantities import Quantity, format_quantity
+
+            span = format_quantity(Quantity.exact(clock.late_business_days, unit="business days"), locale, sig_figs=15)
+            return fill(words["missed_by"], locale, span=span)
+        return fill(words["missed_by_at_least" if clock.at_least else "missed_by"], locale,
+                    span=span_words(clock.late_by, locale))
+    if clock.status == "cannot-start" and clock.why is not None:
+        return why_words(clock.why, locale)
+    return words[f"status:{clock.status}"] if f"status:{clock.status}" in words else clock.status
+
+
+def why_words(why: Why, locale: str) -> str:
+    """Why a clock cannot start, in ``locale``'s words, naming events by their labels."""
+    from reporter.context import event_label
+    from reporter.dates import format_when
+    from reporter.i18n import fill
+    from reporter.words import words_for
+
+    words = words_for(locale).clocks
+    event = words["or"].join(event_label(name, locale) for name in why.events)
+    date_text = format_when(parse_when(why.date), locale) if why.date else ""
+    return fill(words[f"why:{why.kind}"], locale, event=event, date=date_text)
 
 
 def document_as_of(day: date, timezone: str = "UTC") -> datetime:
@@ -655,6 +685,9 @@ def clock_views(incidents: Sequence[Incident], as_of: datetime, timezone: str = 
     :class:`reporter.context.ClockView`, phrased in ``locale``."""
     from reporter.context import ClockView, event_label
 
+    from reporter.words import words_for
+
+    words = words_for(locale).clocks
     tz = zone(timezone)
     titles = {incident.id: incident for incident in incidents}
     views = []
@@ -664,20 +697,21 @@ def clock_views(incidents: Sequence[Incident], as_of: datetime, timezone: str = 
         record = incident.sensitivity
         made = clock.filed_by
         due_zone = EASTERN if clock.regime is Regime.SEC_8K else tz
-        origin = event_label(clock.from_event, locale) if clock.from_event else f"after the {clock.after}"
+        origin = event_label(clock.from_event, locale) if clock.from_event else words[f"after:{clock.after}"]
         views.append(ClockView(
             incident=incident.id, incident_title=incident.title,
-            regime=clock.regime.value, regime_title=REGIME_TITLES[clock.regime],
-            report=clock.report, report_label=report_label(clock.report),
+            regime=clock.regime.value, regime_title=words[f"regime:{clock.regime.value}"],
+            report=clock.report, report_label=words[f"report:{clock.report}"],
             from_event=clock.from_event or "", from_label=origin,
             start=moment_text(clock.start, tz, locale), start_iso=iso(clock.start) or "",
             due=moment_text(clock.due, due_zone, locale), due_iso=iso(clock.due) or "",
-            status=clock.status, status_text=status_text(clock),
+            status=clock.status, status_text=status_words(clock, locale),
             made=_made_text(incident, made, locale, timezone) if made else "", made_iso=made.date if made else "",
             made_to=made.to if made else "",
             made_reference=(made.reference or "") if made else "",
-            basis=clock.basis, note=clock.note or "",
+            basis=basis_text(clock.basis_key, clock.basis_days, locale), note=clock.note or "",
             authority=obligation.authority or "", severity=obligation.severity or "",
+            severity_label=words[f"severity:{obligation.severity}"] if obligation.severity else "",
             delay_reason=" ".join((obligation.delay_reason or "").split()),
             contact=obligation.contact or "", consequences=" ".join((obligation.consequences or "").split()),
             impact=" ".join((obligation.impact or "").split()), system=obligation.system or "",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reporter.dates import When, WindowConvention, format_date_range, format_when, window_days
+from reporter.i18n import fill
 from reporter.metrics import CollectionMetrics, IncidentMetrics, Settings, placeholder_problem
 from babel.numbers import format_decimal
 
@@ -123,6 +124,7 @@ class CategoryView:
     name: str = doc("Category slug, e.g. distillation.")
     label: str = doc("As a heading: 'Distillation', 'Account abuse'.")
     count: int = doc("How many of the document's incidents are in it.", 0)
+    in_sentence: str = doc("As it stands in a sentence: 'distillation', 'account abuse' (German keeps its capital).", "")
     in_summary: str = doc("The category and its count in a sentence: 'distillation (two)'.", "")
     incidents: list[str] = doc("Their ids, in the document's order.", factory=list)
 
@@ -227,7 +229,8 @@ class ClockView:
     due: str = doc("Phrased due time (empty when it cannot start).")
     due_iso: str = doc("Due time, ISO 8601 in UTC (empty when it cannot start).")
     status: str = doc("met, missed, due or cannot-start, as of the document's date.")
-    status_text: str = doc("The status in words: 'met', 'missed by 8 hours', 'due in 2 days', 'cannot start: ...'.")
+    status_text: str = doc("The status in words: 'met', 'missed by 8 hours', 'due in 2 days', 'cannot start until "
+                           "the incident is resolved'.")
     made: str = doc("Phrased date of the disclosure that made the report, on time or late (empty if none).")
     made_iso: str = doc("That disclosure's date as written, ISO (empty if none).")
     made_to: str = doc("To whom that disclosure was made (empty if none).")
@@ -236,6 +239,7 @@ class ClockView:
     note: str = doc("How long it was missed by or is left, what is missing, how dates were read (may be empty).")
     authority: str = doc("Where the regime's reports go, from the record's obligation (may be empty).")
     severity: str = doc("Type of serious incident for ai-act-73 and gpai-cop-9.3 (empty for the others).")
+    severity_label: str = doc("That type in words, e.g. 'death of a person' (empty for the others).")
     delay_reason: str = doc("Reasons for a late report, from the obligation (may be empty).")
     contact: str = doc("Contact point for more information (may be empty).")
     consequences: str = doc("Likely consequences (may be empty).")
@@ -281,7 +285,8 @@ class DocumentContext:
                             "filter ('the second quarter of 2026'); empty when neither.", "")
     categories: list[CategoryView] = doc("The categories of the incidents shown, in the brief's order (its "
                                          "categories key) or of first appearance.", factory=list)
-    categories_chosen: bool = doc("Whether the brief chose the categories (its categories key).", False)
+    categories_chosen: bool = doc("Whether the brief chose or named the categories (its categories or "
+                                   "category_labels key).", False)
     advice: list[str] = doc("What readers can do (the brief's advice).", factory=list)
     totals_summary: list[str] = doc("The known totals of accounts and interactions, each with what it counts and, "
                                     "when not every incident states it, how many do: 'about 26,000 or more "
@@ -489,7 +494,7 @@ def worked_example(incidents: list[Incident], settings: Settings) -> str:
     chosen = elapsed if elapsed_chosen else inclusive
     other = inclusive if elapsed_chosen else elapsed
     sentences = words_for(settings.locale).sentences
-    return sentences["worked_example"].format(
+    return fill(sentences["worked_example"], settings.locale,
         window=format_date_range(window.start, window.end, settings.locale),
         chosen=format_quantity(chosen, settings.locale, settings.sig_figs),
         other=format_quantity(other, settings.locale, settings.sig_figs),
@@ -512,7 +517,7 @@ def marking(clearance: Sensitivity, audience: str, brief_marking: str | None, re
 
         if kind_of(prepared_for, []) == "office" and not prepared_for.lower().startswith("the "):
             prepared_for = f"the {prepared_for}"  # "PREPARED FOR THE COMMITTEE ON BANKING ..."
-    return sentences["marking"].format(clearance=sentences[f"clearance_{clearance.value}"], audience=prepared_for.upper())
+    return fill(sentences["marking"], locale, clearance=sentences[f"clearance_{clearance.value}"], audience=prepared_for.upper())
 
 
 def collection_totals(metrics: CollectionMetrics) -> list[FigureView]:

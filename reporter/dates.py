@@ -21,6 +21,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_skeleton
 
 from reporter.errors import DateError
+from reporter.i18n import fill
 from reporter.quantities import Quantity
 
 __all__ = [
@@ -216,9 +217,29 @@ class _Wording(dict):  # type: ignore[type-arg]
         return language in LANGUAGES
 
 
-_CONNECTORS: dict[str, tuple[str, str]] = _Wording(lambda words: (words["date_range"], words["date_since"]))
-_MEASURED: dict[str, str] = _Wording(lambda words: words["date_measured"])
-"""An ongoing window measured to a date (:func:`format_window`)."""
+@dataclass(frozen=True)
+class _Connectors:
+    """A language's words around dates: a range of days and of months (French: "du 22 avril au 5
+    juin", "de mai à juillet"), "since" a day and a month (German: "seit dem 22. April", "seit Mai"),
+    a range of times on one day, and an ongoing window measured to a date."""
+
+    days: str
+    months: str
+    since_day: str
+    since_month: str
+    times: str
+    measured: str
+
+    def span(self, start: When, end: When) -> str:
+        return self.months if {start.precision, end.precision} <= {Precision.MONTH, Precision.YEAR} else self.days
+
+    def since(self, start: When) -> str:
+        return self.since_month if start.precision in (Precision.MONTH, Precision.YEAR) else self.since_day
+
+
+_CONNECTORS: dict[str, _Connectors] = _Wording(lambda words: _Connectors(
+    words["date_range"], words["date_range_months"], words["date_since"], words["date_since_months"],
+    words["time_range"], words["date_measured"]))
 
 
 def _locale(locale: str) -> Locale:
@@ -237,7 +258,15 @@ def _phrase(w: When, loc: Locale, with_year: bool) -> str:
     if w.precision is Precision.MONTH:
         # "LLLL" is the stand-alone month name; the skeleton "MMMM" would fall back to an abbreviation.
         return format_skeleton("yMMMM", w.date, locale=loc) if with_year else format_date(w.date, "LLLL", locale=loc)
-    return format_skeleton("yMMMMd" if with_year else "MMMMd", w.date, locale=loc)
+    return _day(w.date, loc, with_year)
+
+
+def _day(day: _Date, loc: Locale, with_year: bool) -> str:
+    """A day with its month: "June 5, 2026"; French writes the first of a month "1er mars 2026"."""
+    text = format_skeleton("yMMMMd" if with_year else "MMMMd", day, locale=loc)
+    if loc.language == "fr" and day.day == 1:
+        text = re.sub(r"^1(?=\s)", "1er", text)
+    return text
 
 
 def format_when(w: When, locale: str = "en_US") -> str:
@@ -259,19 +288,18 @@ def format_date_range(start: When, end: When | None, locale: str = "en_US") -> s
         DateError: unknown locale, or a language without wording (English and German have it).
     """
     loc = _locale(locale)
-    if loc.language not in _CONNECTORS:
-        raise DateError(f"no wording for language {loc.language!r}: expected English (en), German (de) or French (fr)")
-    span, since = _CONNECTORS[loc.language]
+    words = _wording(loc)
     if end is None:
-        return since.format(_phrase(start, loc, with_year=True))
+        return fill(words.since(start), str(loc), _phrase(start, loc, with_year=True))
     if end == start:
         return _phrase(start, loc, with_year=True)
     calendar_ends = {start.precision, end.precision} <= {Precision.DAY, Precision.MONTH}
     collapse = calendar_ends and start.date.year == end.date.year
-    return span.format(_phrase(start, loc, with_year=not collapse), _phrase(end, loc, with_year=True))
+    return fill(words.span(start, end), str(loc), _phrase(start, loc, with_year=not collapse),
+                _phrase(end, loc, with_year=True))
 
 
-def _wording(loc: Locale) -> tuple[str, str]:
+def _wording(loc: Locale) -> _Connectors:
     if loc.language not in _CONNECTORS:
         raise DateError(f"no wording for language {loc.language!r}: expected English (en), German (de) or French (fr)")
     return _CONNECTORS[loc.language]
@@ -309,7 +337,7 @@ def _end(w: When, tz) -> _End:  # noqa: ANN001
 def _date_part(end: _End, loc: Locale, with_year: bool) -> str:
     if end.local is None:
         return _phrase(end.when, loc, with_year)
-    return format_skeleton("yMMMMd" if with_year else "MMMMd", end.local, locale=loc)
+    return _day(end.local.date(), loc, with_year)
 
 
 def _time_part(end: _End, loc: Locale, seconds: bool) -> str:
@@ -357,19 +385,19 @@ def format_window(
     from reporter.quantities import format_quantity
 
     loc = _locale(locale)
-    span, since = _wording(loc)
+    words = _wording(loc)
     tz = _zone(timezone)
     first = _end(start, tz)
     if end is None:
+        since = fill(words.since(start), locale, _phrase_end(first, loc, True, seconds, zone=True))
         if as_of is None:
-            return since.format(_phrase_end(first, loc, True, seconds, zone=True))
+            return since
         until = as_of if isinstance(as_of, When) else parse_when(as_of)
         if days is None:
             days = window_days(start, until, convention)  # DateError: as_of before the start
         days_text = days if isinstance(days, str) else format_quantity(days, locale)
-        return _MEASURED[loc.language].format(
-            start=_phrase_end(first, loc, True, seconds, zone=True), days=days_text,
-            as_of=_phrase_end(_end(until, tz), loc, True, seconds, zone=True))
+        return fill(words.measured, locale, since=since, days=days_text,
+                    as_of=_phrase_end(_end(until, tz), loc, True, seconds, zone=True))
     last = _end(end, tz)
     both_timed = first.local is not None and last.local is not None
     if end == start or (both_timed and first.local == last.local):
@@ -379,16 +407,17 @@ def format_window(
         # date is always written in full beside its time.
         collapse = {start.precision, end.precision} <= {Precision.DAY, Precision.MONTH} and \
             start.date.year == end.date.year
-        return span.format(_phrase_end(first, loc, not collapse, seconds, zone=True),
-                           _phrase_end(last, loc, True, seconds, zone=True))
+        return fill(words.span(start, end), locale, _phrase_end(first, loc, not collapse, seconds, zone=True),
+                    _phrase_end(last, loc, True, seconds, zone=True))
     shared_zone = first.local.tzname() == last.local.tzname()  # type: ignore[union-attr]
     if first.day == last.day:
         # One day: "March 13, 2026, 9:10 PM to 11:05 PM UTC".
-        times = span.format(_time_part(first, loc, seconds) + ("" if shared_zone else f" {first.local.tzname()}"),  # type: ignore[union-attr]
-                            _time_part(last, loc, seconds) + f" {last.local.tzname()}")  # type: ignore[union-attr]
+        times = fill(words.times, locale,
+                     _time_part(first, loc, seconds) + ("" if shared_zone else f" {first.local.tzname()}"),  # type: ignore[union-attr]
+                     _time_part(last, loc, seconds) + f" {last.local.tzname()}")  # type: ignore[union-attr]
         return _joined(loc, _date_part(first, loc, True), times)
-    return span.format(_phrase_end(first, loc, True, seconds, zone=not shared_zone),
-                       _phrase_end(last, loc, True, seconds, zone=True))
+    return fill(words.days, locale, _phrase_end(first, loc, True, seconds, zone=not shared_zone),
+                _phrase_end(last, loc, True, seconds, zone=True))
 
 
 def format_moment(w: When, locale: str = "en_US", timezone: str = "UTC") -> str:

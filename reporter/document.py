@@ -56,6 +56,7 @@ from reporter.context import (
 )
 from reporter.dates import format_when
 from reporter.errors import ConfigError, InputError, Problem, RenderError, UsageError
+from reporter.i18n import fill
 from reporter.metrics import INCIDENT_METRICS, CollectionMetrics, Settings, collection_metrics
 from reporter.quantities import ABOUT_TOLERANCE, Quantity, format_quantity
 from reporter.records import Actor, Collection, Incident, LoadedIncident, Sensitivity
@@ -165,9 +166,13 @@ def _party(name: str = "", title: str | None = None, organisation: str | None = 
 
 
 def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Settings, withheld: set[str],
-                   sources: list[SourceView], as_of: date | None = None, timezone: str = "UTC") -> IncidentView:
+                   sources: list[SourceView], as_of: date | None = None, timezone: str = "UTC",
+                   records_locale: str | None = None) -> IncidentView:
     """One incident for templates. With ``as_of`` (the document's date), sources published and
-    disclosures made after it are not the document's to cite: they are left out (the build warns)."""
+    disclosures made after it are not the document's to cite: they are left out (the build warns).
+
+    The summary is the record's own prose, quoted in its author's language: the figures it cites
+    are phrased in ``records_locale`` (reporter.toml's), whatever language the document is in."""
     own = metrics.incidents[incident.id]
     from reporter.dates import format_moment
 
@@ -211,7 +216,9 @@ def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Set
     listed = _listed_actors(incident.actors)
     words = words_for(settings.locale)
     try:
-        summary = fill_summary(incident, own, settings, withheld, as_of, timezone)
+        quoted = settings if records_locale in (None, settings.locale) else \
+            dataclasses.replace(settings, locale=records_locale)
+        summary = fill_summary(incident, own, quoted, withheld, as_of, timezone)
     except ValueError as exc:
         raise _SummaryError(incident.id, str(exc)) from None
     return IncidentView(
@@ -232,14 +239,14 @@ def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Set
             confidence_text=words.confidence.get(str(actor.attribution.confidence), str(actor.attribution.confidence))
             if actor.attribution else "",
             basis=[item.text for item in actor.attribution.basis] if actor.attribution else [],
-            with_confidence=words.sentences["actor_confidence"].format(
+            with_confidence=fill(words.sentences["actor_confidence"], settings.locale,
                 name=actor.name, confidence=words.confidence.get(str(actor.attribution.confidence),
                                                                  str(actor.attribution.confidence)))
             if actor.attribution else actor.name,
             figures=[figure_view(n, f.quantity, settings) for n, f in actor.figures.items()],
         ) for actor in listed],
         more_actors=len(incident.actors) - len(listed),
-        more_actors_note=words.sentences["more_actors"].format(
+        more_actors_note=fill(words.sentences["more_actors"], settings.locale,
             count=format_quantity(Quantity.exact(len(incident.actors) - len(listed)), settings.locale, sig_figs=15))
         if len(listed) < len(incident.actors) else "",
         targets=[item.text for item in incident.targets],
@@ -261,23 +268,20 @@ def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Set
 
 def _disclosures(incident: Incident, settings: Settings, as_of: date | None, timezone: str = "UTC") -> list[DisclosureView]:
     """The disclosures made before ``as_of``: the earlier ones (one made that day is the document itself)."""
-    from reporter.clocks import REGIME_TITLES
-
     ordered = sorted((d for d in incident.disclosures if as_of is None or d.date.latest.date() < as_of),
                      key=lambda d: d.date.earliest)
-    from reporter.clocks import report_label
     from reporter.dates import format_moment
 
     regimes = words_for(settings.locale).clocks
 
     def reports(d: Any) -> str:
-        names = [regimes.get(f"report:{r}", report_label(r)) for r in (d.report or [])]
+        names = [regimes[f"report:{r}"] for r in (d.report or [])]
         text = ", ".join(names)
-        return text.lower() if settings.locale.startswith("en") else text
+        return in_sentence(text, settings.locale)
 
     return [DisclosureView(to=d.to, date=format_moment(d.date, settings.locale, timezone), iso=d.date.text,
                            reference=d.reference or "", report=reports(d),
-                           regime=regimes.get(f"regime:{d.regime}", REGIME_TITLES[d.regime]) if d.regime else "")
+                           regime=regimes[f"regime:{d.regime}"] if d.regime else "")
             for d in ordered]
 
 
@@ -335,7 +339,7 @@ def _judgments(incidents: list[IncidentView], locale: str) -> list[str]:
             if not actor.confidence:
                 continue
             share = next((f.phrase for f in actor.figures if f.name == "interactions"), "")
-            judgments.append(sentences["judgment_share" if share else "judgment"].format(
+            judgments.append(fill(sentences["judgment_share" if share else "judgment"], locale,
                 confidence=words.confidence.get(actor.confidence, actor.confidence), actor=actor.name, share=share, incident=incident.title))
     return judgments
 
@@ -408,10 +412,10 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
     sources: list[SourceView] = []
     try:
         incident_views = [_incident_view(i, metrics, settings, withheld_names.get(i.id, set()), sources,
-                                         brief.date.date, config.documents.timezone)
+                                         brief.date.date, config.documents.timezone, config.records_locale)
                           for i in kept.incidents]
         compare_views = [_incident_view(i, compare_metrics, settings, withheld_names.get(i.id, set()), [],
-                                        brief.date.date, config.documents.timezone)
+                                        brief.date.date, config.documents.timezone, config.records_locale)
                          for i in kept_compare.incidents]
     except _SummaryError as exc:
         raise InputError([loaded_by_id[exc.incident].problem(("summary",), exc.message)]) from None
@@ -466,13 +470,13 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
         withheld_notice=words.sentences["withheld_notice"] if withheld and not external else "",
         external=external,
         subject_line=letters.subject_line(brief.title, locale),
-        references=[words.sentences[key].format(reference=value) for key, value in
+        references=[fill(words.sentences[key], locale, reference=value) for key, value in
                     (("our_reference", brief.our_reference), ("your_reference", brief.your_reference)) if value],
         body=prose.get("body", ""),
         conclusion=prose.get("conclusion", ""),
         conclusion_default=words.sentences["conclusion"],
         closing=brief.closing or letters.closing(greeting, locale),
-        contact=_contact(brief, words),
+        contact=_contact(brief, words, locale),
         contact_point=_contact_point(brief),
         cc=[words.sentences["cc"], *brief.cc] if brief.cc else [],
         enclosures=[words.sentences["enclosure" if len(brief.enclosures) == 1 else "enclosures"], *brief.enclosures]
@@ -481,7 +485,7 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
         status_note=_document_status(incident_views, brief, words, locale),
         period_label=brief.period_label or _period_label(brief, locale),
         categories=_categories(incident_views, brief, locale),
-        categories_chosen=bool(brief.categories),
+        categories_chosen=bool(brief.categories or brief.category_labels),
         advice=[prose[f"advice[{n}]"] for n in range(len(brief.advice))],
         totals_notes=(notes := _totals_notes(kept.incidents, metrics, locale)),
         totals_summary=[f.phrase_with_label + (f" ({notes[f.name]})" if f.name in notes else "")
@@ -675,9 +679,9 @@ def _contact_point(brief: Brief) -> str:
     return f"{who} ({reach})" if reach else who
 
 
-def _contact(brief: Brief, words: Any) -> str:
+def _contact(brief: Brief, words: Any, locale: str) -> str:
     point = _contact_point(brief)
-    return words.sentences["contact"].format(contact=point) if point else ""
+    return fill(words.sentences["contact"], locale, contact=point) if point else ""
 
 
 def _period_label(brief: Brief, locale: str) -> str:
@@ -689,7 +693,7 @@ def _period_label(brief: Brief, locale: str) -> str:
         return ""
     if "-Q" in period:
         year, quarter = period.split("-Q")
-        return words_for(locale).sentences[f"quarter_{int(quarter)}"].format(year=year)
+        return fill(words_for(locale).sentences[f"quarter_{int(quarter)}"], locale, year=year)
     if "-" in period:
         year, month = period.split("-")
         return format_date(date(int(year), int(month), 1), "LLLL y", locale=locale)
@@ -702,12 +706,21 @@ def _categories(views: list[IncidentView], brief: Brief, locale: str = "en_US") 
     for name in order:
         members = [v.id for v in views if v.category == name]
         if members:
-            shown = name.replace("-", " ").replace("_", " ")
             from reporter.prose import count_words
 
-            groups.append(CategoryView(name=name, label=shown.capitalize(), count=len(members), incidents=members,
-                                       in_summary=f"{shown} ({count_words(len(members), locale)})"))
+            shown = category_label(name, locale, brief.category_labels)
+            phrase = shown if name in brief.category_labels else in_sentence(shown, locale)
+            groups.append(CategoryView(name=name, label=shown[:1].upper() + shown[1:], count=len(members),
+                                       incidents=members, in_sentence=phrase,
+                                       in_summary=f"{phrase} ({count_words(len(members), locale, standalone=True)})"))
     return groups
+
+
+def category_label(name: str, locale: str, labels: dict[str, str] | None = None) -> str:
+    """A category as a heading: the brief's own label, the document language's word for it, or its slug in words."""
+    if labels and name in labels:
+        return labels[name]
+    return words_for(locale).categories.get(name) or name.replace("-", " ").replace("_", " ").capitalize()
 
 
 def _totals_notes(incidents: list[Incident], metrics: CollectionMetrics, locale: str) -> dict[str, str]:
@@ -716,7 +729,7 @@ def _totals_notes(incidents: list[Incident], metrics: CollectionMetrics, locale:
         stating = sum(1 for i in incidents if name in i.figures)
         if 0 < stating < len(incidents):
             noun = in_sentence(label(name, locale), locale)
-            notes[name] = words_for(locale).sentences["totals_note"].format(
+            notes[name] = fill(words_for(locale).sentences["totals_note"], locale,
                 stating=format_quantity(Quantity.exact(stating), locale, sig_figs=15),
                 total=format_quantity(Quantity.exact(len(incidents)), locale, sig_figs=15), noun=noun)
     return notes
@@ -727,7 +740,7 @@ def _document_status(views: list[IncidentView], brief: Brief, words: Any, locale
     an activity still running at the document's date says so."""
     if not views:
         return ""
-    notes = [words.sentences["status_ongoing"].format(date=format_when(brief.date, locale))] \
+    notes = [fill(words.sentences["status_ongoing"], locale, date=format_when(brief.date, locale))] \
         if any(v.ongoing for v in views) else []
     closed = all(v.status_note == words.sentences["status_complete"] for v in views)
     notes.append(words.sentences["status_complete" if closed else "status_continuing"])
@@ -862,43 +875,7 @@ def _clocks(incidents: list[Incident], brief: Brief, config: Config, clearance: 
     from reporter.clocks import clock_views, document_as_of
 
     timezone = config.documents.timezone
-    views = clock_views(incidents, document_as_of(brief.date.date, timezone), timezone, clearance, locale)
-    return [_clock_words(view, locale) for view in views]
-
-
-_SPAN_PART = re.compile(r"(\d+) (business day|day|hour|minute)s?")
-_STATUS_SPAN = re.compile(r"^(missed by|due in) (at least )?((?:\d+ (?:business day|day|hour|minute)s? ?)+?)( so far)?$")
-
-
-def _span_words(english: str, locale: str) -> str:
-    """A span of time the clocks phrase ("1 day 7 hours") in the document's language."""
-    words = words_for(locale)
-    parts = []
-    for count, unit in _SPAN_PART.findall(english):
-        parts.append(format_quantity(Quantity.exact(int(count), unit=unit + "s"), locale, sig_figs=15))
-    return words.clocks["span_separator"].join(parts) if parts else words.clocks["no_time"]
-
-
-def _clock_words(view: Any, locale: str) -> Any:
-    """A clock's words in the document's language: its regime, report, what it runs from, its status."""
-    words = words_for(locale).clocks
-    changes = {"regime_title": words.get(f"regime:{view.regime}", view.regime_title),
-               "report_label": words.get(f"report:{view.report}", view.report_label)}
-    if not view.from_event and view.from_label.startswith("after the "):
-        changes["from_label"] = words.get(f"after:{view.from_label.removeprefix('after the ')}", view.from_label)
-    status = _STATUS_SPAN.match(view.status_text)
-    if view.status == "met":
-        changes["status_text"] = words["status:met"]
-    elif status:
-        key = "due_in" if status.group(1) == "due in" else "missed_so_far" if status.group(4) else \
-            "missed_by_at_least" if status.group(2) else "missed_by"
-        changes["status_text"] = words[key].format(span=_span_words(status.group(3), locale))
-    elif view.status == "missed" and view.status_text == "missed":
-        changes["status_text"] = words["status:missed"]
-    elif view.status == "cannot-start" and not locale.startswith("en"):
-        # The reason is the clock's own (English) note; the document says that it cannot start.
-        changes["status_text"] = words["status:cannot-start"]
-    return dataclasses.replace(view, **changes)
+    return clock_views(incidents, document_as_of(brief.date.date, timezone), timezone, clearance, locale)
 
 
 def _inputs(loaded: list[LoadedIncident], brief_path: Path, config: Config, config_path: Path | None,

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import gettext as _gettext
 import io
+import re
+import string
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -92,6 +94,56 @@ def translator(locale: str) -> Translator:
     return Translator(locale.replace("-", "_"))
 
 
+# -- filling a message ---------------------------------------------------------------------------
+
+_FORMATTER = string.Formatter()
+_VOWEL = "aeiouyàâäéèêëîïôöûüœæ"
+# French joins a preposition to the article after it ("de le" → "du") and elides a final e
+# before a vowel ("de environ" → "d’environ", "que Alibaba" → "qu’Alibaba"). A message's own
+# words are written right; these rules apply where a filled-in value meets them. (A word
+# starting with h is left alone: whether its h is mute is a matter of the word.)
+_FRENCH_CONTRACTIONS = (
+    (re.compile(r"(?<![\w’'])([dD])e $"), re.compile(r"^le (?=\S)"), r"\1u "),
+    (re.compile(r"(?<![\w’'])([dD])e $"), re.compile(r"^les (?=\S)"), r"\1es "),
+    (re.compile(r"(?<![\w’'])à $"), re.compile(r"^le (?=\S)"), "au "),
+    (re.compile(r"(?<![\w’'])à $"), re.compile(r"^les (?=\S)"), "aux "),
+)
+_FRENCH_ELISION = re.compile(r"(?<![\w’'])(?:(?P<e>[dD]|[qQ]u|[jJ]usqu|[lL]orsqu|[pP]uisqu)e|(?P<a>[lL])[ea]) $")
+
+
+def _join_french(before: str, value: str) -> tuple[str, str]:
+    for end, start, joined in _FRENCH_CONTRACTIONS:
+        if end.search(before) and start.match(value):
+            return end.sub(joined, before), start.sub("", value, count=1)
+    elision = _FRENCH_ELISION.search(before)
+    if elision and value[:1] and value[:1].lower() in _VOWEL:
+        return before[:elision.start()] + (elision.group("e") or elision.group("a")) + "’", value
+    return before, value
+
+
+def fill(message: str, locale: str, /, *numbered: Any, **values: Any) -> str:
+    """A message with its ``{name}`` placeholders filled, joined as the language joins words:
+    French contracts and elides where a value meets the message's words ("au cours de {period}"
+    with "le premier trimestre 2026" reads "au cours du premier trimestre 2026"; "de {0}" with
+    "environ 25 000" reads "d’environ 25 000"). Other languages: ``str.format``.
+
+    Raises:
+        KeyError, IndexError, ValueError: as ``str.format`` does for a placeholder it cannot fill.
+    """
+    if language_of(locale) != "fr":
+        return message.format(*numbered, **values)
+    out = ""
+    for literal, name, spec, conversion in _FORMATTER.parse(message):
+        out += literal
+        if name is None:
+            continue
+        value = _FORMATTER.format_field(_FORMATTER.convert_field(_FORMATTER.get_field(name, numbered, values)[0],
+                                                                 conversion), spec or "")
+        out, value = _join_french(out, value)
+        out += value
+    return out
+
+
 # -- extraction ----------------------------------------------------------------------------------
 
 
@@ -119,6 +171,8 @@ _COMMENTS = {
     "formulas": "A formula of the methodology appendix.",
     "charts": "Chart wording. *_format keys are strftime formats for axis labels.",
     "page": "The words around page numbers: 'Page 3 of 7'.",
+    "clocks": "Regulatory clocks. basis:* paraphrase a rule with its article: use the terms of the "
+              "regulation's official text in your language (for EU law, its published translation).",
 }
 
 

@@ -162,8 +162,8 @@ def bare(q: Quantity, text: str, locale: str) -> str | None:
     if q.qualifier is Qualifier.RANGE:
         return None
     # The longest wording first: "about {0} or more" before "about {0}", "{0}" last.
-    for template in sorted({t for t in words_for(locale).qualifiers.values() if "{1}" not in t}, key=len,
-                           reverse=True):
+    for template in sorted({t.replace(" {unit}", "") for t in words_for(locale).qualifiers.values() if "{1}" not in t},
+                           key=len, reverse=True):
         pattern = "^" + re.escape(template).replace(re.escape("{0}"), "(?P<n>.+?)") + "(?P<rest>( .*)?)$"
         match = re.match(pattern, text)
         if match:
@@ -176,10 +176,13 @@ _COUNT_WORDS = {"en": ("no", "one", "two", "three", "four", "five", "six", "seve
                 "fr": ("aucun", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf")}
 
 
-def count_words(n: int, locale: str) -> str:
-    """A small count as a careful writer spells it: words to nine, digits from 10."""
+def count_words(n: int, locale: str, standalone: bool = False) -> str:
+    """A small count as a careful writer spells it: words to nine, digits from 10. ``standalone``:
+    the count stands for its noun ("Ransomware (einer)"), which German inflects."""
     language = locale.split("_")[0].lower()
     spelled = _COUNT_WORDS.get(language, _COUNT_WORDS["en"])
+    if standalone and language == "de" and n == 1:
+        return "einer"
     return spelled[n] if 0 <= n < len(spelled) else format_quantity(Quantity.exact(n), locale, sig_figs=15)
 
 

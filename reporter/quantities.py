@@ -24,6 +24,7 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import format_compact_decimal, format_decimal, get_decimal_symbol, get_group_symbol, parse_pattern
 
 from reporter.errors import QuantityError
+from reporter.i18n import fill
 from reporter.words import LANGUAGES, words_of
 
 __all__ = [
@@ -1428,16 +1429,22 @@ def _format_quantity(q: Quantity, locale: str = "en_US", sig_figs: int = 4, with
     rounded = [_round(x, sig_figs, approximate, rounding) for x, rounding in ends if x is not None]
     # One-sided and range figures say what their bounds are, however they were derived.
     wording = central_lower or approximate and qualifier in (Qualifier.EXACT, Qualifier.ABOUT)
-    text = _phrases(loc.language)[qualifier, wording].format(
-        *(_phrase_number(d, numbers, sig_figs) for d in rounded)
-    )
+    template = _phrases(loc.language)[qualifier, wording]
+    phrased = [_phrase_number(d, numbers, sig_figs) for d in rounded]
     if not with_unit or q.unit is None:
-        return text
+        return template.replace(" {unit}", "").format(*phrased)
     names = _units(loc.language).get(q.unit)
     if names is None:
-        return f"{text} {q.unit}"
-    # The unit agrees with the number next to it, as printed: "1 day", "1.5 days", "44 Tage".
-    if names[0] == names[1]:  # "per day" whatever the number
-        return f"{text} {names[1]}"
-    # Keyed by the text: 1 and 1.0 are equal Decimals but differ in CLDR plural operands.
-    return f"{text} {names[0] if numbers.plural(str(rounded[-1])) == 'one' else names[1]}"
+        noun = q.unit
+    elif names[0] == names[1]:  # "per day" whatever the number
+        noun = names[1]
+    else:
+        # The unit agrees with the number next to it, as printed: "1 day", "1.5 days", "44 Tage".
+        # Keyed by the text: 1 and 1.0 are equal Decimals but differ in CLDR plural operands.
+        noun = names[0] if numbers.plural(str(rounded[-1])) == "one" else names[1]
+        if abs(rounded[-1]) >= 10**6:
+            # A number in words of a scale takes its noun as the language does: "28,8 millions
+            # d’interactions" (French), "28.8 million interactions".
+            noun = fill(words_of(loc.language).sentences["scale_noun"], loc.language, unit=noun)
+    # A phrase may place the unit itself ("environ {0} {unit} ou plus"); otherwise it follows.
+    return template.format(*phrased, unit=noun) if "{unit}" in template else f"{template.format(*phrased)} {noun}"

@@ -265,7 +265,7 @@ def message_functions(locale: str, markdown: bool) -> dict[str, Callable[..., An
     message itself is the template's own text; so the result is printed as it is (``{{ _(...) }}``)
     and is not joined to other text with ``~``.
     """
-    from reporter.i18n import translator
+    from reporter.i18n import fill, translator
 
     tr = translator(locale)
 
@@ -283,8 +283,8 @@ def message_functions(locale: str, markdown: bool) -> dict[str, Callable[..., An
         if not fields:
             return Markup(text)
         try:
-            return Markup(text.format(**{name: escaped(value, text.startswith("{" + name + "}"))
-                                         for name, value in fields.items()}))
+            return Markup(fill(text, locale, **{name: escaped(value, text.startswith("{" + name + "}"))
+                                                for name, value in fields.items()}))
         except (KeyError, IndexError, ValueError) as exc:
             raise TemplateError(f"message {text!r}: cannot fill its placeholders: {exc}") from None
 

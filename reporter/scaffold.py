@@ -69,6 +69,7 @@ KEY_EXAMPLES = {
     "appendix": "appendix: figures",
     "period_label": "period_label: the second quarter of 2026",
     "categories": "categories: [distillation]",
+    "category_labels": "category_labels: {{distillation: Distillation of models}}",
     "advice": "advice:\n  - What a reader can do.",
     "asks": "asks:\n  - What the reader is asked to do.",
     "actions": "actions:\n  - An action taken, beyond those in the records.",

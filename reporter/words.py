@@ -40,6 +40,7 @@ class Words:
         confidence: the adjective of an attribution's confidence, as it stands in "with {} confidence".
         statuses: a record's status in words ("confirmed").
         clocks: the words of regulatory clocks: regimes, reports, what they run from, their status.
+        categories: incident categories by slug, as headings ("Account abuse").
     """
 
     labels: dict[str, str] = field(default_factory=dict)
@@ -55,6 +56,7 @@ class Words:
     confidence: dict[str, str] = field(default_factory=dict)
     statuses: dict[str, str] = field(default_factory=dict)
     clocks: dict[str, str] = field(default_factory=dict)
+    categories: dict[str, str] = field(default_factory=dict)
 
     def entries(self) -> Iterator[tuple[str, str, Any]]:
         """Every word, as (part, key, value): a unit's value is its pair of forms."""
@@ -77,6 +79,8 @@ ENGLISH = Words(
         "records": "Records",
         "users": "Users",
         "login_attempts": "Login attempts",
+        "data_subjects": "Data subjects",
+        "personal_data_records": "Personal data records",
         "window_days": "Window",
         "daily_rate": "Daily rate",
         "per_account": "Per-account total",
@@ -94,6 +98,8 @@ ENGLISH = Words(
         "contained": "Contained",
         "resolved": "Resolved",
         "reported": "Reported",
+        "reasonable_belief": "Reasonably believed it occurred",
+        "ransom_paid": "Ransom paid",
     },
     page=("Page", "of"),
     qualifiers={
@@ -203,8 +209,12 @@ ENGLISH = Words(
         "quarter_4": "the fourth quarter of {year}",
         "draft": "DRAFT",
         "date_range": "{0} to {1}",
+        "date_range_months": "{0} to {1}",
         "date_since": "since {0}",
-        "date_measured": "since {start}: {days} to {as_of}",
+        "date_since_months": "since {0}",
+        "time_range": "{0} to {1}",
+        "scale_noun": "{unit}",
+        "date_measured": "{since}: {days} to {as_of}",
         "clearance_public": "PUBLIC",
         "clearance_confidential": "CONFIDENTIAL",
         "clearance_restricted": "RESTRICTED",
@@ -239,6 +249,100 @@ ENGLISH = Words(
         "due_in": "due in {span}",
         "span_separator": " ",
         "no_time": "0 minutes",
+        # Why a clock cannot start; {event} is the timeline event's label.
+        "why:no_event": "cannot start: no date for “{event}” in the timeline",
+        "why:month": "cannot start: “{event}” is known only to the month ({date}), and the clock needs its day",
+        "why:year": "cannot start: “{event}” is known only to the year ({date}), and the clock needs its day",
+        "why:later": "cannot start: “{event}” ({date}) comes after this document's date",
+        "why:notification": "cannot start until the notification's clock can",
+        "why:unresolved": "cannot start until the incident is resolved",
+        "or": " or ",
+        # The type of serious incident (ai-act-73, gpai-cop-9.3), as it stands after "type of serious incident:".
+        "severity:death": "death of a person",
+        "severity:widespread-infringement": "widespread infringement",
+        "severity:critical-infrastructure": "serious and irreversible disruption of critical infrastructure",
+        "severity:serious-harm": "serious harm",
+        "severity:cybersecurity-breach": "serious cybersecurity breach",
+        # The rule each clock follows, with its article or item (a paraphrase, not the rule's text).
+        "basis:gdpr-33:notification":
+            "GDPR Art. 33(1): notify the supervisory authority without undue delay and, where feasible, not later "
+            "than 72 hours after becoming aware of the breach; a later notification gives reasons for the delay; "
+            "Art. 33(4): information may be provided in phases",
+        "basis:nis2:early-warning":
+            "NIS2 Art. 23(4)(a): early warning without undue delay and in any event within 24 hours of becoming "
+            "aware of the significant incident",
+        "basis:nis2:notification":
+            "NIS2 Art. 23(4)(b): incident notification without undue delay and in any event within 72 hours of "
+            "becoming aware of the significant incident",
+        "basis:nis2:final-report":
+            "NIS2 Art. 23(4)(d): final report not later than one month after the submission of the incident "
+            "notification",
+        "basis:nis2:progress-report":
+            "NIS2 Art. 23(4)(e): the incident is ongoing one month after the notification: a progress report is due "
+            "then, instead of the final report",
+        "basis:nis2:final-report-after-progress":
+            "NIS2 Art. 23(4)(e): final report within one month of the handling of the incident (counted from "
+            "'resolved')",
+        "basis:sec-8k-1.05:form-8k":
+            "Form 8-K Item 1.05 and General Instruction B.1: file within four business days after the registrant "
+            "determines the incident is material (business days: not Saturdays, Sundays or US federal holidays); "
+            "EDGAR dates a filing submitted after 5:30 pm Eastern on the next business day (Regulation S-T "
+            "Rule 13(a)(2))",
+        "basis:ai-act-73:death":
+            "EU AI Act Art. 73(4): in the event of a death, report immediately after establishing or suspecting a "
+            "causal relationship, and not later than {days} days after becoming aware of the serious incident",
+        "basis:ai-act-73:widespread-infringement":
+            "EU AI Act Art. 73(3): a widespread infringement: report immediately, and not later than {days} days "
+            "after becoming aware",
+        "basis:ai-act-73:critical-infrastructure":
+            "EU AI Act Art. 73(3): a serious and irreversible disruption of critical infrastructure (Art. 3(49)(b)): "
+            "report immediately, and not later than {days} days after becoming aware",
+        "basis:ai-act-73:serious-harm":
+            "EU AI Act Art. 73(2): report not later than {days} days after becoming aware of the serious incident",
+        "basis:gpai-cop-9.3:initial-report:critical-infrastructure":
+            "GPAI Code of Practice, Safety and Security, Measure 9.3: initial report not later than {days} days "
+            "after becoming aware of the model's involvement in a serious and irreversible disruption of critical "
+            "infrastructure",
+        "basis:gpai-cop-9.3:initial-report:cybersecurity-breach":
+            "GPAI Code of Practice, Safety and Security, Measure 9.3: initial report not later than {days} days "
+            "after becoming aware of the model's involvement in a serious cybersecurity breach (including the "
+            "(self-)exfiltration of model weights and cyberattacks)",
+        "basis:gpai-cop-9.3:initial-report:death":
+            "GPAI Code of Practice, Safety and Security, Measure 9.3: initial report not later than {days} days "
+            "after becoming aware of the model's involvement in the death of a person",
+        "basis:gpai-cop-9.3:initial-report:serious-harm":
+            "GPAI Code of Practice, Safety and Security, Measure 9.3: initial report not later than {days} days "
+            "after becoming aware of the model's involvement in serious harm to health, an infringement of "
+            "fundamental rights, or serious harm to property or the environment",
+        "basis:gpai-cop-9.3:intermediate-report":
+            "GPAI Code of Practice Measure 9.3: while the serious incident is unresolved, an intermediate report at "
+            "least every four weeks after the initial report",
+        "basis:gpai-cop-9.3:final-report":
+            "GPAI Code of Practice Measure 9.3: final report not later than 60 days after the serious incident has "
+            "been resolved",
+        "basis:circia:covered-cyber-incident":
+            "CIRCIA, 6 U.S.C. 681b(a)(1), and proposed 6 CFR 226.5(a): report a covered cyber incident to CISA not "
+            "later than 72 hours after reasonably believing it occurred",
+        "basis:circia:ransom-payment":
+            "CIRCIA, 6 U.S.C. 681b(a)(2), and proposed 6 CFR 226.5(b): report a ransom payment to CISA not later "
+            "than 24 hours after it is made",
+        "circia_status":
+            "rule status: CISA's proposed rule (89 FR 23644, April 4, 2024) is not final; the clock follows the "
+            "statute and the proposed rule, and the requirement takes effect only when the final rule does",
+    },
+    categories={
+        "account-abuse": "Account abuse",
+        "ai-serious-incident": "AI serious incident",
+        "credential-stuffing": "Credential stuffing",
+        "data-exposure": "Data exposure",
+        "denial-of-service": "Denial of service",
+        "distillation": "Distillation",
+        "fraud": "Fraud",
+        "malware": "Malware",
+        "personal-data-breach": "Personal data breach",
+        "phishing": "Phishing",
+        "prompt-injection": "Prompt injection",
+        "ransomware": "Ransomware",
     },
     chart_figures={"interactions": "interactions", "accounts": "accounts", "records": "records", "users": "users"},
     formulas=(
@@ -301,7 +405,7 @@ def _translated(language: str) -> Words:
 
 
 _MAPPINGS = ("labels", "events", "qualifiers", "units", "charts", "chart_figures", "sentences", "confidence",
-             "statuses", "clocks")
+             "statuses", "clocks", "categories")
 
 
 class _Languages(dict):  # type: ignore[type-arg]
@@ -352,8 +456,11 @@ def words_for(locale: str) -> Words:
 
 
 def in_sentence(label: str, locale: str) -> str:
-    """A label as it stands inside a sentence: lower-case, but German nouns keep their capital."""
-    return label if locale.lower().startswith("de") else label.lower()
+    """A label as it stands inside a sentence: lower-case, but German nouns keep their capital, and
+    so do abbreviations ("AI serious incident" → "AI serious incident", "Daily rate" → "daily rate")."""
+    if locale.lower().startswith("de"):
+        return label
+    return " ".join(word if len(word) > 1 and word.isupper() else word.lower() for word in label.split(" "))
 
 
 def missing(language: str) -> dict[str, list[str]]:

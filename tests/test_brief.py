@@ -51,6 +51,7 @@ SAMPLES: dict[str, tuple[Any, str]] = {
     "appendix": ("figures", "## Appendix: methodology"),
     "period_label": ("the Zeta quarter", "the Zeta quarter"),
     "categories": (["distillation"], "Category: distillation"),
+    "category_labels": ({"distillation": "Zeta distillation"}, "Category: Zeta distillation"),
     "advice": (["Follow the Zeta advice."], "Follow the Zeta advice."),
     "asks": (["Consider the Zeta request."], "Consider the Zeta request."),
     "actions": (["We took the Zeta action."], "We took the Zeta action."),
@@ -90,7 +91,7 @@ def test_sample_for_every_template_key() -> None:
     assert set(SAMPLES) == set(TEMPLATE_KEYS)
     assert TEMPLATE_KEYS == ("compare", "to", "from", "salutation", "bottom_line", "body", "body_file", "conclusion",
                              "closing", "our_reference", "your_reference", "cc", "enclosures", "contact", "appendix",
-                             "period_label", "categories", "advice", "asks", "actions", "recommendations", "marking")
+                             "period_label", "categories", "category_labels", "advice", "asks", "actions", "recommendations", "marking")
 
 
 @pytest.mark.parametrize(("template", "key"), [(t, k) for t in BUNDLED for k in Templates().manifest(t).keys])
@@ -268,4 +269,4 @@ def test_cli_refuses_unused_key(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.output == ("briefs/x.yaml:6:1: asks: the disclosure-summary template does not use this key "
                              "(it uses template, audience, title, date, incidents, formats, withhold_totals, locale, body, "
-                             "conclusion, period_label, categories, advice, contact, actions, marking)\n")
+                             "conclusion, period_label, categories, category_labels, advice, contact, actions, marking)\n")

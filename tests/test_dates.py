@@ -269,7 +269,7 @@ def test_format_when(raw: str, en_us: str, en_gb: str, de_de: str) -> None:
             "30 December 2025 to 4 January 2026",
             "30. Dezember 2025 bis 4. Januar 2026",
         ),
-        ("2026-04-22", None, "since April 22, 2026", "since 22 April 2026", "seit 22. April 2026"),
+        ("2026-04-22", None, "since April 22, 2026", "since 22 April 2026", "seit dem 22. April 2026"),
         ("2023-05", "2023-07", "May to July 2023", "May to July 2023", "Mai bis Juli 2023"),
         ("2023-05", "2023-07-04", "May to July 4, 2023", "May to 4 July 2023", "Mai bis 4. Juli 2023"),
         ("2020", "2021", "2020 to 2021", "2020 to 2021", "2020 bis 2021"),
@@ -340,7 +340,7 @@ from reporter.dates import format_window  # noqa: E402
         # An ongoing window measured to the document's date, and labelled so.
         ("2026-05-14", None, {"as_of": date(2026, 6, 12)}, "since May 14, 2026: 29 days to June 12, 2026"),
         ("2026-05-14", None, {"as_of": date(2026, 6, 12), "locale": "de_DE"},
-         "seit 14. Mai 2026: 29 Tage bis 12. Juni 2026"),
+         "seit dem 14. Mai 2026: 29 Tage bis zum 12. Juni 2026"),
         ("2026-05-14", None, {"as_of": date(2026, 6, 12), "convention": "inclusive"},
          "since May 14, 2026: 30 days to June 12, 2026"),
         ("2026-05-14", None, {"as_of": date(2026, 5, 15)}, "since May 14, 2026: 1 day to May 15, 2026"),

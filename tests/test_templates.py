@@ -39,8 +39,8 @@ def test_bundled_manifests() -> None:
                               "asks", "actions", "marking"], "one", "regulator", "Letter: T"),
         "executive-briefing": (["compare", "bottom_line", "recommendations", "marking"], "many", "executive",
                                "Executive briefing: T"),
-        "disclosure-summary": (["body", "conclusion", "period_label", "categories", "advice", "contact", "actions",
-                                "marking"], "many", "public", "T"),
+        "disclosure-summary": (["body", "conclusion", "period_label", "categories", "category_labels", "advice",
+                                "contact", "actions", "marking"], "many", "public", "T"),
         "gdpr-notification": (["to", "from", "salutation", "closing", "our_reference", "your_reference", "cc",
                                "enclosures", "contact", "actions", "marking"], "one", "regulator",
                               "GDPR Art. 33 notification: T"),
@@ -77,7 +77,7 @@ def test_manifest_loads(tmp_path: Path) -> None:
     (VALID.replace('keys = ["asks"]', 'keys = ["asks", "wishes"]'),
      "keys: 'wishes' is not a brief key (expected some of compare, to, from, salutation, bottom_line, body, "
      "body_file, conclusion, closing, our_reference, your_reference, cc, enclosures, contact, appendix, period_label, "
-     "categories, advice, asks, actions, recommendations, marking)"),
+     "categories, category_labels, advice, asks, actions, recommendations, marking)"),
     (VALID.replace('keys = ["asks"]', 'keys = ["title"]'),
      "keys: 'title' is a key of every brief; list only the template's own keys"),
     (VALID.replace('keys = ["asks"]', 'keys = ["asks", "asks"]'), "keys: lists a key twice"),
