@@ -53,6 +53,11 @@ class Recipient(_Model):
     organisation: str | None = Field(None, description='e.g. "Committee on Banking, Housing, and Urban Affairs".')
     address: list[str] = Field(default_factory=list, description="Address lines (chamber, building, city).")
     salutation_name: str | None = Field(None, description='How the salutation names them, e.g. "Chairman Scott".')
+    courtesy: Literal["Ms.", "Mr.", "Frau", "Herr", "Madame", "Monsieur"] | None = Field(
+        None, description='How a person is addressed before their name, in any of these languages (Ms., Frau and '
+                          'Madame are one form; Mr., Herr and Monsieur the other): German and French letters greet '
+                          'a person by name only with it ("Sehr geehrte Frau Ortiz,", "Madame,"); English ones '
+                          'when no title greets ("Dear Ms. Ortiz:").')
 
 
 class Sender(_Model):

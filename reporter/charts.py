@@ -187,7 +187,7 @@ def _not_shown(template: str, names: Sequence[str], settings: Settings, **fields
     if len(names) > MAX_BARS:
         rest = _words(settings)["others"].format(count=_whole(len(names) - MAX_BARS + 1, settings))
         names = [*names[:MAX_BARS - 1], rest]
-    return template.format(items="; ".join(names), **fields)
+    return template.format(items=_words(settings)["item_separator"].join(names), **fields)
 
 
 # -- names, notes, scales -------------------------------------------------------------------------
@@ -558,7 +558,7 @@ def by_actor_chart(metrics: CollectionMetrics, figure: str = "interactions") -> 
     absent = sorted({*unknown, *(reveal(name) for name, group in groups.items() if figure not in group.figures)})
     note = _not_shown(words["by_actor_not_shown"], absent,
                       settings, figure=figure_words)
-    alt_text = words["by_actor_alt"].format(figure=figure_words, items="; ".join(alt_items))
+    alt_text = words["by_actor_alt"].format(figure=figure_words, items=words["item_separator"].join(alt_items))
     return Chart(
         kind="by-actor",
         title=title,
@@ -594,7 +594,7 @@ def rates_chart(metrics: CollectionMetrics, incidents: Sequence[Incident]) -> Ch
         return None
     note = _not_shown(words["rates_not_shown"], unknown,
                       settings)
-    alt_text = words["rates_alt"].format(items="; ".join(alt_items))
+    alt_text = words["rates_alt"].format(items=words["item_separator"].join(alt_items))
     return Chart(
         kind="rates",
         title=words["rates_title"],
@@ -668,7 +668,7 @@ def per_period_chart(metrics: CollectionMetrics, period: str = "year") -> Chart 
     return Chart(
         kind="per-period",
         title=words["per_period_title"].format(period=period_words),
-        alt=words["per_period_alt"].format(period=period_words, items="; ".join(alt_items)),
+        alt=words["per_period_alt"].format(period=period_words, items=words["item_separator"].join(alt_items)),
         spec=_finish(chart, settings),
     )
 
@@ -746,7 +746,7 @@ def timeline_chart(incidents: Sequence[Incident], settings: Settings, by: str = 
         shown, lines = _named(group)
         rows.append({"name": shown, "lines": lines, "rank": rank[group], "from": begin, "until": until,
                      "ongoing": ongoing})
-    alt_items = [f"{group}: {phrase}" for _, group, _, _, _, phrase in lanes]
+    alt_items = [words["lane_item"].format(lane=group, window=phrase) for _, group, _, _, _, phrase in lanes]
 
     alt = _altair()
     x_scale = alt.Scale(type="utc")
@@ -778,7 +778,7 @@ def timeline_chart(incidents: Sequence[Incident], settings: Settings, by: str = 
         width=WIDTH, height=alt.Step(step)
     )
     by_words = words[by]
-    alt_text = words["timeline_alt"].format(by=by_words, items="; ".join(alt_items))
+    alt_text = words["timeline_alt"].format(by=by_words, items=words["item_separator"].join(alt_items))
     missing = [reveal(titles[i.id]) for i in incidents if i.window is None]
     note = _not_shown(words["timeline_not_shown"], missing,
                       settings)

@@ -94,9 +94,9 @@ CIRCIA_STATUS = ENGLISH.clocks["circia_status"]
 @dataclass(frozen=True)
 class Why:
     """Why a clock cannot start, for documents to phrase: ``kind`` is no_event, month, year (the
-    event is known only to that), later (it is after the as-of time), notification (the clock it
-    runs from cannot start) or unresolved; ``events`` the timeline events concerned; ``date`` the
-    event's date as written."""
+    event is known only to that), later (it has not happened as of then), notification (the clock
+    it runs from cannot start) or unresolved; ``events`` the timeline events concerned; ``date``
+    the event's date as written (month and year only: a later date is never told)."""
 
     kind: str
     events: tuple[str, ...] = ()
@@ -377,8 +377,9 @@ def _event(ctx: _Context, *names: str) -> tuple[str, _Moment | None]:
         if when is not None:
             moment = _moment(when, f"'{name}'", ctx.tz, ctx.tz_name, name)
             if moment.at is not None and moment.at > ctx.as_of:  # it has not happened yet, as of then
+                # As of then it has not happened: a document never tells of a later date.
                 return name, _Moment(None, f"'{name}' ({when.text}) is after the as-of time",
-                                     Why("later", (name,), when.text))
+                                     Why("unresolved", (name,)) if name == "resolved" else Why("later", (name,)))
             return name, moment
     return names[0], None
 
@@ -611,14 +612,12 @@ def clocks_table(clocks: Sequence[Clock], as_of: datetime, timezone: str = "UTC"
 # -- documents ------------------------------------------------------------------------------------------------------
 
 def moment_text(moment: datetime | None, tz: tzinfo, locale: str = "en_US") -> str:
-    """"March 18, 2026, 4:00 PM UTC" in ``tz`` ("" for None)."""
+    """"March 18, 2026, 4:00 PM UTC" in ``tz`` ("" for None), as documents print moments."""
     if moment is None:
         return ""
-    from babel.dates import format_date, format_time
+    from reporter.dates import format_instant
 
-    local = moment.astimezone(tz)
-    return f"{format_date(local.date(), 'long', locale=locale)}, {format_time(local, 'short', tzinfo=tz, locale=locale)} " \
-           f"{local.tzname()}"
+    return format_instant(moment, tz, locale)
 
 
 def span_words(span: timedelta, locale: str) -> str:
@@ -632,7 +631,9 @@ def span_words(span: timedelta, locale: str) -> str:
     hours, minutes = divmod(rest, 60)
     parts = [format_quantity(Quantity.exact(n, unit=unit), locale, sig_figs=15)
              for n, unit in ((days, "days"), (hours, "hours"), (minutes, "minutes")) if n]
-    return words["span_separator"].join(parts) if parts else words["no_time"]
+    if not parts:
+        return words["no_time"]
+    return parts[0] if len(parts) == 1 else words["span_separator"].join(parts[:-1]) + words["span_last"] + parts[-1]
 
 
 def status_words(clock: Clock, locale: str, tz: tzinfo = UTC) -> str:

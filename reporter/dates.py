@@ -431,6 +431,13 @@ def format_moment(w: When, locale: str = "en_US", timezone: str = "UTC") -> str:
     return _phrase_end(_end(w, _zone(timezone)), _locale(locale), True, False, zone=True)
 
 
+def format_instant(moment: datetime, tz: Any, locale: str = "en_US") -> str:
+    """An instant in the zone ``tz``, to the minute, with the zone's name: "March 18, 2026, 4:00 PM UTC"."""
+    local = moment.astimezone(tz)
+    return _phrase_end(_End(parse_when(local.date().isoformat()), local, local.date()), _locale(locale), True, False,
+                       zone=True)
+
+
 def _phrase_end(end: _End, loc: Locale, with_year: bool, seconds: bool, *, zone: bool) -> str:
     """One end: a date at its written precision, or a datetime's date and time in the zone (and
     the zone's name when ``zone``)."""

@@ -564,7 +564,7 @@ def _recipients(brief: Brief, locale: str) -> list[PartyView]:
             honorific=honorific, name=r.name, title=r.title or "", organisation=r.organisation or "",
             address=list(r.address), kind=kind, lines=[line for line in lines if line.strip()],
             salutation_name=letters.salutation_name(r.name, r.title or "", kind, r.address, r.organisation or "",
-                                                    r.salutation_name)))
+                                                    r.salutation_name, r.courtesy, locale)))
     return parties
 
 

@@ -36,6 +36,9 @@ class Conventions:
         closing_office: the close after the greeting of an office.
         subject: the subject line, ``{subject}`` the document's title.
         separator, last: how names are joined ("A, B and C").
+        greeting_last: how the last name joins the others in a salutation (German: a comma,
+            "Sehr geehrte Frau Ortiz, sehr geehrter Herr Scott,").
+        greet_woman, greet_man: a person greeted with their courtesy (``{name}`` their surname).
         honorific: the honorific of a legislator in the address.
     """
 
@@ -46,6 +49,9 @@ class Conventions:
     subject: str
     separator: str = ", "
     last: str = " and "
+    greeting_last: str = " and "
+    greet_woman: str = "Ms. {name}"
+    greet_man: str = "Mr. {name}"
     honorific: str = "The Honorable"
 
 
@@ -58,7 +64,8 @@ CONVENTIONS: dict[str, Conventions] = {"en_US": _US, "en_CA": _US, "en_PH": _US,
 language with a message catalogue (German, French) writes the US forms' translations there
 (:data:`TRANSLATED`): "Sehr geehrte Damen und Herren," … "Mit freundlichen Grüßen"."""
 
-TRANSLATED = ("salutation", "salutation_office", "closing_named", "closing_office", "subject", "separator", "last")
+TRANSLATED = ("salutation", "salutation_office", "closing_named", "closing_office", "subject", "separator", "last",
+              "greeting_last", "greet_woman", "greet_man")
 """The fields of :class:`Conventions` a catalogue translates (context ``letters:FIELD``, the US form the message)."""
 
 
@@ -141,14 +148,26 @@ def greeting_title(title: str) -> str | None:
     return None
 
 
+_WOMAN, _MAN = frozenset({"Ms.", "Frau", "Madame"}), frozenset({"Mr.", "Herr", "Monsieur"})
+
+
 def salutation_name(name: str, title: str, kind: Kind, address: list[str], organisation: str = "",
-                    given: str | None = None) -> str:
-    """How a salutation names a recipient; empty for an office."""
+                    given: str | None = None, courtesy: str | None = None, locale: str = "en_US") -> str:
+    """How a salutation names a recipient; empty for an office. German and French letters greet
+    a person by name only with their ``courtesy`` ("sehr geehrte Frau Dr. Ortiz", "Madame"); without
+    it they greet as an office does."""
     if given:
         return given
     if kind == "office":
         return ""
     greet = greeting_title(title) if title else None
+    if courtesy is not None and (not locale.lower().startswith("en") or greet is None):
+        forms = conventions(locale)
+        doctor = "Dr. " if greet in ("Dr.", "Dr") and not locale.lower().startswith("en") else ""
+        form = forms.greet_woman if courtesy in _WOMAN else forms.greet_man
+        return form.format(name=doctor + surname(name))
+    if not locale.lower().startswith("en"):
+        return ""
     if kind == "legislator":
         if greet is None:
             senate = any(_SENATE.search(line) for line in (*address, organisation))
@@ -174,18 +193,27 @@ def join_names(names: list[str], locale: str) -> str:
 def salutation(names: list[str], locale: str) -> str:
     """The greeting of readers named ``names`` (salutation names; empty ones are offices)."""
     forms = conventions(locale)
-    named = [n for n in names if n]
+    named = list(dict.fromkeys(n for n in names if n))  # two readers greeted alike ("Madame") once
     if not names:
         return ""
-    return forms.salutation.format(names=join_names(named, locale)) if named else forms.salutation_office
+    if not named:
+        return forms.salutation_office
+    joined = named[0] if len(named) == 1 else forms.separator.join(named[:-1]) + forms.greeting_last + named[-1]
+    text = forms.salutation.format(names=joined)
+    return text[:1].upper() + text[1:]
 
 
 def closing(greeting: str, locale: str) -> str:
     """The complimentary close that goes with ``greeting``: "Yours faithfully," after "Dear Sir
     or Madam," in British letters, "Yours sincerely," after a name; "Sincerely," in US ones."""
     forms = conventions(locale)
-    office = " ".join(greeting.split()).rstrip(":,").lower() == forms.salutation_office.rstrip(":,").lower()
-    return forms.closing_office if office else forms.closing_named
+    said = " ".join(greeting.split()).rstrip(":,")
+    general = forms.salutation_office.rstrip(":,")
+    if said.lower() == general.lower():
+        return forms.closing_office
+    # A close that names the reader as the greeting did echoes it: "Veuillez agréer, Madame,
+    # l'expression …" after "Madame,".
+    return forms.closing_named.replace(general, said) if general in forms.closing_named else forms.closing_named
 
 
 def subject_line(subject: str, locale: str) -> str:

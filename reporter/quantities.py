@@ -1400,6 +1400,13 @@ def _format_quantity(q: Quantity, locale: str = "en_US", sig_figs: int = 4, with
         hours = (q * 24).with_unit("hours")
         whole = max(1, len(str(int(hours.high or 0))))  # to the hour: "about 8 hours", not 7.834
         q = hours.with_sig(whole if q.sig is None else min(q.sig, whole))
+    elif q.unit == "days" and q.is_known and q.high is not None and q.high >= 2 and not (
+            float(q.high).is_integer() and (q.low is None or float(q.low).is_integer())) and not (
+            q.qualifier is Qualifier.EXACT and q.value is not None and float(q.value * 100).is_integer()):
+        # And longer ones to the day: "about 9 days", never "about 8.788 days" (the appendix
+        # keeps the exact figure); an exact span of quarter or half days stays as it is ("2.75 days").
+        whole = max(1, len(str(int(q.high))))
+        q = q.with_sig(whole if q.sig is None else min(q.sig, whole))
     if q.sig is not None and q.sig < sig_figs:
         sig_figs = q.sig  # never more precise than the figures it rests on
     numbers = _numbers(locale)
@@ -1434,14 +1441,13 @@ def _format_quantity(q: Quantity, locale: str = "en_US", sig_figs: int = 4, with
     if not with_unit or q.unit is None:
         return template.replace(" {unit}", "").format(*phrased)
     names = _units(loc.language).get(q.unit)
-    if names is None:
-        noun = q.unit
-    elif names[0] == names[1]:  # "per day" whatever the number
+    if names is not None and names[0] == names[1]:  # "per day" whatever the number
         noun = names[1]
     else:
-        # The unit agrees with the number next to it, as printed: "1 day", "1.5 days", "44 Tage".
-        # Keyed by the text: 1 and 1.0 are equal Decimals but differ in CLDR plural operands.
-        noun = names[0] if numbers.plural(str(rounded[-1])) == "one" else names[1]
+        # The unit agrees with the number next to it, as printed: "1 day", "1.5 days", "44 Tage"
+        # (a unit of the record's own is printed as written). Keyed by the text: 1 and 1.0 are
+        # equal Decimals but differ in CLDR plural operands.
+        noun = q.unit if names is None else names[0] if numbers.plural(str(rounded[-1])) == "one" else names[1]
         if abs(rounded[-1]) >= 10**6:
             # A number in words of a scale takes its noun as the language does: "28,8 millions
             # d’interactions" (French), "28.8 million interactions".

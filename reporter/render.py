@@ -95,9 +95,10 @@ def md_escape(text: str) -> str:
 
     Newlines are folded into spaces (record text is one paragraph wherever it is placed), so
     only the start of the text can begin a block; list and quote markers there are escaped.
+    No-break spaces stay: they keep "25 000" and "Situation :" on one line.
     """
     # Hidden characters (bidi overrides, zero-width) are shown marked, never passed on unseen.
-    folded = re.sub(r"\s+", " ", reveal(str(text)))
+    folded = re.sub(r"[^\S\u00a0\u202f]+", " ", reveal(str(text)))
     escaped = _MD_ALWAYS.sub(r"\\\1", folded)
     # GitHub and GitLab turn bare URLs and www. names into links: break them (the backslash
     # before punctuation is CommonMark's escape, invisible once rendered).

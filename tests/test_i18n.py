@@ -31,7 +31,7 @@ DOCUMENTS = ["senate-banking-letter", "executive-briefing", "gdpr-notification",
              "public-report-2026"]
 """Every bundled brief but the Form 8-K, which is filed with the SEC in English."""
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
-_GREETINGS = {"letters:salutation", "sentences:salutation"}
+_GREETINGS = {"letters:salutation", "sentences:salutation", "letters:greet_woman", "letters:greet_man"}
 
 
 def _catalogue(language: str) -> Any:
@@ -96,7 +96,7 @@ def test_translations_keep_every_placeholder(language: str) -> None:
         optional = {"{unit}"} if (message.context or "").startswith("qualifiers:") else set()
         for string in strings:
             assert set(_PLACEHOLDER.findall(string)) - optional <= expected, (message.id, string)
-            # A German or French salutation greets no one by name ("Sehr geehrte Damen und Herren,").
+            # A German or French greeting may name no one ("Sehr geehrte Damen und Herren,", "Madame,").
             if len(ids) == 1 and "{" in ids[0] and message.context not in _GREETINGS:
                 assert set(_PLACEHOLDER.findall(string)) - optional == expected, (message.id, string)
 
@@ -262,11 +262,12 @@ def test_no_word_of_another_language(localised: dict[str, Path], document: str, 
 def test_letters_follow_the_language_conventions(localised: dict[str, Path], locale: str) -> None:
     text = (localised[locale] / "senate-banking-letter.md").read_text(encoding="utf-8")
     if locale == "de_DE":
-        assert "Sehr geehrte Damen und Herren," in text and "Mit freundlichen Grüßen" in text
-        assert "VERTRAULICH — ERSTELLT FÜR" in text
+        # The brief gives each senator's courtesy: German greets them by name, French as Monsieur and Madame.
+        assert "Sehr geehrter Herr Scott, sehr geehrte Frau Warren," in text and "Mit freundlichen Grüßen" in text
+        assert "VERTRAULICH — EMPFÄNGER: COMMITTEE ON BANKING" in text
     else:
-        assert "Madame, Monsieur," in text and "Veuillez agréer, Madame, Monsieur" in text
-        assert "CONFIDENTIEL — ÉTABLI POUR" in text
+        assert "Monsieur, Madame," in text and "Veuillez agréer, Monsieur, Madame, l’expression" in text
+        assert "CONFIDENTIEL — DESTINATAIRE\u00a0: COMMITTEE ON BANKING" in text
     assert "Sincerely," not in text and "Dear " not in text
     html = (localised[locale] / "executive-briefing.html").read_text(encoding="utf-8")
     heading = {"de_DE": "Quellen", "fr_FR": "Sources"}[locale]  # the footnotes' heading, printed by the CSS
@@ -281,7 +282,7 @@ def test_a_brief_sets_its_own_locale(tmp_path: Path) -> None:
     result = run_in(project, ["build", "briefs/lettre.yaml", "briefs/executive-briefing.yaml", "--out", str(out)])
     assert result.exit_code == 0, result.output
     french = (out / "lettre.md").read_text(encoding="utf-8")
-    assert "## Chiffres clés" in french and "Madame, Monsieur," in french and re.search(r"environ 25\s000", french)
+    assert "## Chiffres clés" in french and "Monsieur, Madame," in french and re.search(r"environ 25\s000", french)
     assert '<html lang="fr-FR">' in (out / "lettre.html").read_text(encoding="utf-8")
     assert str(PdfReader(out / "lettre.pdf").trailer["/Root"]["/Lang"]) == "fr-FR"
     # The other brief of the same build keeps reporter.toml's locale.
@@ -350,11 +351,11 @@ def test_dates_are_phrased_as_each_language_writes_them() -> None:
     assert format_window(when("2026-05-14"), None, "de_DE", as_of="2026-06-12") == \
         "seit dem 14. Mai 2026: 29 Tage bis zum 12. Juni 2026"
     assert format_window(when("2026-05-01"), None, "fr_FR", as_of="2026-06-12") == \
-        "depuis le 1er mai 2026 : 42 jours jusqu’au 12 juin 2026"
+        "depuis le 1er mai 2026\u00a0: 42 jours jusqu’au 12 juin 2026"
 
 
 def test_french_nouns_after_a_scale_word_and_after_or_more() -> None:
-    from reporter.quantities import Quantity, format_quantity, parse_quantity
+    from reporter.quantities import format_quantity, parse_quantity
 
     assert format_quantity(parse_quantity("28.8 million").with_unit("interactions"), "fr_FR") == \
         "28,8 millions d’interactions"
@@ -400,7 +401,7 @@ def test_every_clock_basis_reads_in_the_language(locale: str) -> None:
             assert text != basis_text(key, days, "en_US") and words[f"basis:{key}"] != ENGLISH.clocks[f"basis:{key}"]
     assert basis_text("gdpr-33:notification", None, "de_DE").startswith("Art. 33 Abs. 1 DSGVO: Meldung an die "
                                                                         "zuständige Aufsichtsbehörde unverzüglich")
-    assert basis_text("gdpr-33:notification", None, "fr_FR").startswith("Article 33, paragraphe 1, du RGPD : "
+    assert basis_text("gdpr-33:notification", None, "fr_FR").startswith("Article 33, paragraphe 1, du RGPD\u00a0: "
                                                                         "notification à l’autorité de contrôle")
 
 
@@ -415,10 +416,12 @@ def test_a_clock_says_why_it_cannot_start_in_the_language() -> None:
     assert clock.note == "cannot start: no 'aware' event in the timeline"
     texts = {locale: clock_views([no_aware], LATER, locale=locale)[0].status_text for locale in ("en_US", *LOCALES)}
     assert texts == {"en_US": "cannot start: no date for “Became aware” in the timeline",
-                     "de_DE": "kann nicht beginnen: kein Datum für „Kenntnisnahme“ in der Zeitleiste",
-                     "fr_FR": "ne peut pas commencer : aucune date pour « Prise de connaissance » dans la chronologie"}
+                     "de_DE": "kann nicht beginnen: kein Datum für „Kenntniserlangung“ in der Zeitleiste",
+                     "fr_FR": "ne peut pas commencer\u00a0: aucune date pour «\u00a0Prise de connaissance\u00a0» dans la "
+                              "chronologie"}
     assert clock_views([month_only], LATER, locale="de_DE")[0].status_text == \
-        "kann nicht beginnen: „Kenntnisnahme“ ist nur auf den Monat genau bekannt (März 2026), die Frist braucht den Tag"
+        "kann nicht beginnen: „Kenntniserlangung“ ist nur auf den Monat genau bekannt (März 2026), die Frist braucht " \
+        "den Tag"
     unresolved = _clock_incident({"aware": "2026-03-03T09:00:00Z"},
                                  obligations=[{"regime": "gpai-cop-9.3", "severity": "death"}])
     final = [v for v in clock_views([unresolved], LATER, locale="fr_FR") if v.report == "final-report"]
@@ -434,11 +437,11 @@ def test_missed_and_due_clocks_in_the_language() -> None:
     late = _clock_incident({"aware": "2026-03-15T16:00:00Z"},
                            [{"date": "2026-03-19", "to": "DPC", "form": "filing", "regime": "gdpr-33"}])
     as_of = datetime(2026, 3, 20, tzinfo=timezone.utc)
-    assert clock_views([late], as_of, locale="de_DE")[0].status_text == "um mindestens 8 Stunden versäumt"
-    assert clock_views([late], as_of, locale="fr_FR")[0].status_text == "dépassé d’au moins 8 heures"
+    assert clock_views([late], as_of, locale="de_DE")[0].status_text == "Frist um mindestens 8 Stunden überschritten"
+    assert clock_views([late], as_of, locale="fr_FR")[0].status_text == "délai dépassé d’au moins 8 heures"
     running = _clock_incident({"aware": "2026-03-15T16:00:00Z"})
     early = datetime(2026, 3, 16, 23, 0, tzinfo=timezone.utc)
-    assert clock_views([running], early, locale="de_DE")[0].status_text == "Frist läuft noch 1 Tag 17 Stunden"
+    assert clock_views([running], early, locale="de_DE")[0].status_text == "Frist läuft noch 1 Tag und 17 Stunden"
     assert clock_views([running], early, locale="en_US")[0].status_text == "due in 1 day 17 hours"
 
 

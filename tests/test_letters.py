@@ -113,6 +113,29 @@ def test_salutations_and_closings_by_locale() -> None:
     assert letters.salutation_problem("Dear Senator Scott:") is None
 
 
+@pytest.mark.parametrize(("locale", "greeting", "close"), [
+    ("de_DE", "Sehr geehrte Frau Dr. Ortiz, sehr geehrter Herr Scott,", "Mit freundlichen Grüßen"),
+    ("fr_FR", "Madame, Monsieur,", "Veuillez agréer, Madame, Monsieur, l’expression de nos salutations distinguées."),
+    ("en_US", "Dear Dr. Ortiz and Chairman Scott:", "Sincerely,"),
+])
+def test_a_courtesy_greets_a_person_by_name_in_each_language(locale: str, greeting: str, close: str) -> None:
+    ortiz = letters.salutation_name("Ana Ortiz", "Dr.", "person", [], "", None, "Frau", locale)
+    scott = letters.salutation_name("Tim Scott", "Chairman", "legislator", ["United States Senate"], "", None, "Mr.",
+                                    locale)
+    assert letters.salutation([ortiz, scott], locale) == greeting
+    assert letters.closing(greeting, locale) == close
+    # One reader: the French close names her as the greeting does.
+    alone = letters.salutation([letters.salutation_name("Ana Ortiz", "", "person", [], "", None, "Madame", locale)],
+                               locale)
+    assert alone == {"de_DE": "Sehr geehrte Frau Ortiz,", "fr_FR": "Madame,", "en_US": "Dear Ms. Ortiz:"}[locale]
+    if locale == "fr_FR":
+        assert letters.closing(alone, locale) == "Veuillez agréer, Madame, l’expression de nos salutations distinguées."
+    # Without a courtesy a German or French letter greets as it greets an office.
+    bare = letters.salutation([letters.salutation_name("Ana Ortiz", "", "person", [], "", None, None, locale)], locale)
+    assert bare == {"de_DE": "Sehr geehrte Damen und Herren,", "fr_FR": "Madame, Monsieur,",
+                    "en_US": "Dear Ana Ortiz:"}[locale]
+
+
 # -- through the command line ---------------------------------------------------------------------------
 
 LETTER = """template: regulator-letter
