@@ -378,7 +378,7 @@ def _event(ctx: _Context, *names: str) -> tuple[str, _Moment | None]:
             moment = _moment(when, f"'{name}'", ctx.tz, ctx.tz_name, name)
             if moment.at is not None and moment.at > ctx.as_of:  # it has not happened yet, as of then
                 # As of then it has not happened: a document never tells of a later date.
-                return name, _Moment(None, f"'{name}' ({when.text}) is after the as-of time",
+                return name, _Moment(None, f"'{name}' comes after the as-of time",
                                      Why("unresolved", (name,)) if name == "resolved" else Why("later", (name,)))
             return name, moment
     return names[0], None

@@ -470,3 +470,22 @@ def test_a_report_names_its_categories_in_its_own_words(tmp_path: Path) -> None:
     text = (project / "out" / "bericht.md").read_text(encoding="utf-8")
     assert "## Destillation von Modellen" in text and "## Kontomissbrauch" in text
     assert "Destillation von Modellen (zwei)" in text and "im Zeitraum erstes Halbjahr 2026" in text
+
+
+@pytest.mark.parametrize("locale", ["en_US", *LOCALES])
+def test_a_clock_never_tells_a_date_after_the_document(locale: str) -> None:
+    # Resolved on April 20; a report dated March 4 must not say so, in any language.
+    from datetime import datetime, timezone
+
+    from reporter.clocks import clock_views
+
+    incident = _clock_incident({"aware": "2026-03-03T09:00:00Z", "resolved": "2026-04-20"},
+                               obligations=[{"regime": "gpai-cop-9.3", "severity": "critical-infrastructure"}])
+    views = clock_views([incident], datetime(2026, 3, 4, tzinfo=timezone.utc), locale=locale)
+    final = next(v for v in views if v.report == "final-report")
+    assert final.status == "cannot-start" and final.due == "" and final.start == ""
+    shown = " ".join(str(value) for value in vars(final).values())
+    assert "20" not in shown.replace("2026", "") and "April" not in shown and "avril" not in shown
+    assert final.status_text == {"en_US": "cannot start until the incident is resolved",
+                                 "de_DE": "kann erst beginnen, wenn der Vorfall behoben ist",
+                                 "fr_FR": "ne peut commencer qu’une fois l’incident résolu"}[locale]
