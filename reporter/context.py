@@ -8,8 +8,10 @@ that none lacks a description.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from reporter.dates import When, WindowConvention, format_date_range, format_when, window_days
@@ -149,6 +151,8 @@ class IncidentView:
     more_actors_note: str = doc("A sentence saying how many actors are not listed (empty when all are).", "")
     targets: list[str] = doc("Targeted capabilities or systems.", factory=list)
     techniques: list[str] = doc("ATLAS / ATT&CK technique ids.", factory=list)
+    technique_names: list[str] = doc("Each technique as a reader is told it: 'Extract AI Model (AML.T0024.002)' "
+                                     "(an ATLAS name), or its id where the catalogue bundled has none.", factory=list)
     timeline: list[EventView] = doc("Dated events in order.", factory=list)
     actions: list[ActionView] = doc("Response and mitigations.", factory=list)
     changes: list[ChangeView] = doc("Figures compared with the latest earlier disclosure.", factory=list)
@@ -327,6 +331,21 @@ def reading_text(sig_figs: int, tolerance: str, locale: str = "en_US") -> str:
 def label(name: str, locale: str = "en_US") -> str:
     """A readable label for a figure or metric name."""
     return words_for(locale).labels.get(name, name.replace("_", " ").capitalize())
+
+
+@functools.lru_cache(maxsize=1)
+def _atlas_names() -> dict[str, str]:
+    import json
+
+    path = Path(__file__).resolve().parent / "data" / "atlas.json"
+    return json.loads(path.read_text(encoding="utf-8"))["techniques"]
+
+
+def technique_name(technique: str) -> str:
+    """A technique as a reader is told it: "Extract AI Model (AML.T0024.002)" for an ATLAS id (the
+    names of ``reporter/data/atlas.json``, from MITRE ATLAS), else its id ("T1078")."""
+    name = _atlas_names().get(technique)
+    return f"{name} ({technique})" if name else technique
 
 
 def event_label(name: str, locale: str = "en_US") -> str:

@@ -28,6 +28,7 @@ from reporter.formats import REGISTRY, Format, OutputFormat, Product, Source, So
 from reporter.charts import DEFAULT_FONT, KINDS, Chart, build_chart, to_svg
 from reporter.config import Config
 from reporter.context import (
+    technique_name,
     ActionView,
     ActorView,
     ChangeView,
@@ -251,6 +252,7 @@ def _incident_view(incident: Incident, metrics: CollectionMetrics, settings: Set
         if len(listed) < len(incident.actors) else "",
         targets=[item.text for item in incident.targets],
         techniques=[item.id for item in incident.techniques],
+        technique_names=[technique_name(item.id) for item in incident.techniques],
         timeline=[EventView(incident=incident.id, incident_title=incident.title, name=name, label=event_label(name, settings.locale),
                             date=moment(when), iso=when.text, note=note)
                   for name, when, note in events],
@@ -344,11 +346,29 @@ def _judgments(incidents: list[IncidentView], locale: str) -> list[str]:
     return judgments
 
 
-def _bottom_line(brief: Brief, incidents: list[IncidentView]) -> str:
+def _bottom_line(brief: Brief, views: list[IncidentView], incidents: list[Incident], totals: list[str],
+                 locale: str) -> str:
+    """The brief's bottom line; else one incident's summary, or for many, what they come to:
+    "This briefing covers seven incidents, May 2023 to June 12, 2026, with … in all."."""
     if brief.bottom_line:
         return " ".join(brief.bottom_line.split())
-    first = incidents[0]
-    return first.summary or f"{first.title}."
+    if len(views) == 1:
+        return views[0].summary or f"{views[0].title}."
+    from reporter.dates import format_date_range
+    from reporter.letters import join_names
+    from reporter.prose import count_words
+
+    sentences = words_for(locale).sentences
+    windows = [i.window for i in incidents if i.window is not None]
+    span = ""
+    if windows:
+        start = min((w.start for w in windows), key=lambda when: when.earliest)
+        ends = [w.end for w in windows]
+        end = None if any(e is None for e in ends) else max(ends, key=lambda when: when.latest)  # type: ignore[arg-type,return-value]
+        span = format_date_range(start, end, locale)
+    key = "bottom_line_many" + ("" if totals else "_no_totals") + ("" if span else "_no_span")
+    return fill(sentences[key], locale, count=count_words(len(views), locale), span=span,
+                totals=join_names(totals, locale))
 
 
 def brief_settings(brief: Brief, settings: Settings) -> Settings:
@@ -457,6 +477,10 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
     greeting = prose.get("salutation") or _salutation(recipients, locale)
     from reporter import letters
 
+    notes = _totals_notes(kept.incidents, metrics, locale)
+    totals_summary = [f.phrase_with_label + (f" ({notes[f.name]})" if f.name in notes else "")
+                      for f in collection_totals(metrics) if f.known and f.name in ("accounts", "interactions")]
+
     context = DocumentContext(
         title=brief.title,
         date=format_when(brief.date, locale),
@@ -487,16 +511,16 @@ def build_context(brief: Brief, brief_path: Path, config: Config, collection: Co
         categories=_categories(incident_views, brief, locale),
         categories_chosen=bool(brief.categories or brief.category_labels),
         advice=[prose[f"advice[{n}]"] for n in range(len(brief.advice))],
-        totals_notes=(notes := _totals_notes(kept.incidents, metrics, locale)),
-        totals_summary=[f.phrase_with_label + (f" ({notes[f.name]})" if f.name in notes else "")
-                        for f in collection_totals(metrics) if f.known and f.name in ("accounts", "interactions")],
+        totals_notes=notes,
+        totals_summary=totals_summary,
         organisation=_party(organisation.name, address=organisation.address),
         logo=_logo(config),
         signatory=signatory,
         recipients=recipients,
         salutation=greeting,
         # With the drafter's own paragraphs, the bottom line is only the brief's own, if any.
-        bottom_line=prose.get("bottom_line") or ("" if prose.get("body") else _bottom_line(brief, incident_views)),
+        bottom_line=prose.get("bottom_line") or ("" if prose.get("body") else _bottom_line(
+            brief, incident_views, kept.incidents, totals_summary, locale)),
         asks=[prose[f"asks[{n}]"] for n in range(len(brief.asks))],
         actions=_actions([ActionView(text=prose[f"actions[{n}]"], date="") for n in range(len(brief.actions))],
                          incident_views, kept.incidents, brief.date.date),

@@ -76,7 +76,7 @@ def test_letter_pdf_reads_right(built: Path) -> None:
     text = "\n".join(pages)
     flat = " ".join(text.split())
     for phrase in ("28.8 million", "about 25,000", "44 days", "April 22 to June 5, 2026",
-                   "Window lengths count elapsed days", "The Honorable Tim Scott", "The Honorable Elizabeth Warren",
+                   "Periods are given in elapsed days", "The Honorable Tim Scott", "The Honorable Elizabeth Warren",
                    "Re: Coordinated distillation campaign against our models",
                    "Dear Chairman Scott and Ranking Member Warren:", "Jordan Avery", "Head of Threat Intelligence",
                    "Sincerely,"):

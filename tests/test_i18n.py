@@ -489,3 +489,26 @@ def test_a_clock_never_tells_a_date_after_the_document(locale: str) -> None:
     assert final.status_text == {"en_US": "cannot start until the incident is resolved",
                                  "de_DE": "kann erst beginnen, wenn der Vorfall behoben ist",
                                  "fr_FR": "ne peut commencer qu’une fois l’incident résolu"}[locale]
+
+
+def test_a_briefing_over_many_incidents_without_a_bottom_line_says_what_they_come_to(tmp_path: Path) -> None:
+    # Not the first incident's summary: how many, over what span, and their totals, in each language.
+    project = copy_project(tmp_path)
+    brief = yaml.safe_load((project / "briefs" / "executive-briefing.yaml").read_text(encoding="utf-8"))
+    del brief["bottom_line"]
+    (project / "briefs" / "board.yaml").write_text(yaml.safe_dump(brief), encoding="utf-8")
+    expected = {
+        "en_US": "This briefing covers eight incidents, since May 2023; together they come to about 27,000 or more "
+                 "accounts (from the 4 of 8 incidents that state accounts) and ",
+        "de_DE": "Dieses Briefing umfasst acht Vorfälle, seit Mai 2023, mit insgesamt etwa 27.000 oder mehr Konten "
+                 "(aus den 4 von 8 Vorfällen mit Angaben zu Konten) und ",
+        "fr_FR": "Cette note porte sur huit incidents, depuis mai 2023, soit au total environ 27\u202f000 comptes ou "
+                 "plus (d’après les 4 incidents sur 8 qui donnent un nombre de comptes) et ",
+    }
+    for locale, opening in expected.items():
+        out = project / f"out-{locale}"
+        result = run_in(project, ["build", "briefs/board.yaml", "--format", "md", "--out", str(out), "--locale", locale])
+        assert result.exit_code == 0, result.output
+        text = (out / "board.md").read_text(encoding="utf-8")
+        assert opening in text, text[:1500]
+        assert "Coordinated model-distillation campaign" not in text.split("##")[1]  # not one incident's summary

@@ -292,3 +292,15 @@ def test_a_window_cited_in_a_summary_and_in_a_brief_reads_the_same(tmp_path: Pat
     settings = load_config(project / "reporter.toml").settings()
     filled = fill_summary(loaded.incident, incident_metrics(loaded.incident, settings), settings, set())
     assert filled.replace("\u202f", " ") == f"Service was down {phrase}."
+
+
+def test_a_letter_names_each_technique_it_cites() -> None:
+    # Offline, from the ATLAS names bundled with the package; an ATT&CK id, which it has no name for, stays an id.
+    from reporter.context import technique_name
+
+    assert technique_name("AML.T0024.002") == "Extract AI Model (AML.T0024.002)"
+    assert technique_name("AML.T0040") == "AI Model Inference API Access (AML.T0040)"
+    assert technique_name("T1078") == "T1078"
+    golden = (Path(__file__).parent / "golden" / "senate-banking-letter.md").read_text(encoding="utf-8")
+    assert "the techniques observed were Extract AI Model (AML.T0024.002) and AI Model Inference API Access " \
+           "(AML.T0040)." in golden
