@@ -512,3 +512,24 @@ def test_a_briefing_over_many_incidents_without_a_bottom_line_says_what_they_com
         text = (out / "board.md").read_text(encoding="utf-8")
         assert opening in text, text[:1500]
         assert "Coordinated model-distillation campaign" not in text.split("##")[1]  # not one incident's summary
+
+
+def test_a_french_project_notifies_the_cnil_of_an_ongoing_breach(tmp_path: Path) -> None:
+    # Records, brief and reporter.toml in French (fr_FR, Europe/Paris): a named reader greeted with
+    # her courtesy, an ongoing breach measured to the letter's date, a clock still running.
+    import shutil
+
+    project = tmp_path / "cnil"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "cnil", project)
+    result = run_in(project, ["build", "briefs/cnil.yaml", "--out", str(project / "out")])
+    assert result.exit_code == 0, result.output
+    text = re.sub(r"[ \n]+", " ", (project / "out" / "cnil.md").read_text(encoding="utf-8"))  # keeps no-break spaces
+    for expected in ("Madame,", "Veuillez agréer, Madame, l’expression de nos salutations distinguées.",
+                     "| Situation au 26 novembre 2026 | échéance dans 1 jour, 15 heures et 30 minutes |",
+                     "La violation se poursuit depuis le 20 novembre 2026, 08:15 CET\u00a0: 6 jours jusqu’au 26 "
+                     "novembre 2026.",
+                     "Au 26 novembre 2026, l’activité n’a pas cessé.",
+                     "Article 33, paragraphe 1, du RGPD\u00a0: notification à l’autorité de contrôle compétente"):
+        assert expected in text, expected
+    assert re.search(r"exporter environ 8\s400 fiches clients du support depuis le 20 novembre 2026, 08:15 CET", text)
+    assert "Dear" not in text and "Sincerely" not in text and "about" not in text
