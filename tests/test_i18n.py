@@ -533,3 +533,27 @@ def test_a_french_project_notifies_the_cnil_of_an_ongoing_breach(tmp_path: Path)
         assert expected in text, expected
     assert re.search(r"exporter environ 8\s400 fiches clients du support depuis le 20 novembre 2026, 08:15 CET", text)
     assert "Dear" not in text and "Sincerely" not in text and "about" not in text
+
+
+def test_a_german_project_reports_to_the_bsi(tmp_path: Path) -> None:
+    # Records, brief and reporter.toml in German (de_DE, Europe/Berlin): the record's German summary
+    # cites its figures in German, the NIS2 clocks read in German, techniques by their ATLAS names.
+    import shutil
+
+    project = tmp_path / "bsi"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "bsi", project)
+    result = run_in(project, ["build", "briefs/bsi.yaml", "--out", str(project / "out")])
+    assert result.exit_code == 0, result.output
+    assert "Frist läuft noch 1 Tag und 14 Stunden" in result.output  # the build report's clock lines
+    text = re.sub(r"[ \n]+", " ", (project / "out" / "bsi.md").read_text(encoding="utf-8"))
+    for expected in ("Sehr geehrte Damen und Herren,",
+                     "Vom 1. Oktober bis 28. Oktober 2026 stellten etwa 1.800 gefälschte Konten mehr als 3,2 Millionen "
+                     "Anfragen an die Modell-API",
+                     "| Zeitraum | 1\\. Oktober bis 28. Oktober 2026 (27 Tage) |",
+                     "Ziele der Aktivität: Modell-API.",
+                     "die Techniken AI Model Inference API Access (AML.T0040) und Extract AI Model (AML.T0024.002) "
+                     "beobachtet",
+                     "(Frühwarnung): gemeldet an BSI nach Art. 23 NIS-2-Richtlinie (Aktenzeichen BSI-2026-1187)",
+                     "Mit freundlichen Grüßen"):
+        assert expected in text, expected
+    assert "about" not in text and "Sincerely" not in text
