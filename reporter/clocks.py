@@ -205,13 +205,9 @@ def parse_as_of(text: str, timezone: str = "UTC") -> datetime:
 
 
 def format_span(span: timedelta) -> str:
-    """A length of time in days, hours and minutes: "8 hours", "1 day 7 hours 59 minutes", "0 minutes"."""
-    minutes = int(abs(span).total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = [f"{n} {word}{'' if n == 1 else 's'}" for n, word in ((days, "day"), (hours, "hour"), (minutes, "minute"))
-             if n]
-    return " ".join(parts) or "0 minutes"
+    """A length of time in days, hours and minutes, in English: "8 hours", "1 day 7 hours 59 minutes", "0 minutes"
+    (:func:`span_words` in any language)."""
+    return span_words(span, "en_US")
 
 
 # -- reading times --------------------------------------------------------------------------------------------------
